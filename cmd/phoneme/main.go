@@ -1,0 +1,78 @@
+// Command phoneme extracts features from phone-labelled speech, trains
+// unidirectional LSTM frame classifiers under different weight-update
+// schedules (per frame, per sentence, truncated BPTT) and compares them.
+//
+// Each verb lives in its own file; this file only assembles them and maps
+// errors to exit codes: 0 success, 1 failure, 2 usage error.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/urfave/cli/v3"
+)
+
+// usageError marks a mistake in the command line (exit code 2).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// usagef returns a usage error (exit code 2).
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// verbs lists the subcommands; each verb file adds itself from an init-free
+// constructor so the list reads in help order.
+func newApp() *cli.Command {
+	app := &cli.Command{
+		Name:     "phoneme",
+		Usage:    "framewise phoneme classification with LSTMs, and when to back-propagate",
+		Commands: verbs(),
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Args().Present() {
+				return usagef("unknown command %q (see phoneme --help)", cmd.Args().First())
+			}
+			return cli.ShowAppHelp(cmd)
+		},
+		ExitErrHandler: func(context.Context, *cli.Command, error) {},
+	}
+	markUsageErrors(app)
+	return app
+}
+
+// markUsageErrors makes flag-parsing failures of every command exit with 2.
+func markUsageErrors(c *cli.Command) {
+	c.OnUsageError = func(ctx context.Context, cmd *cli.Command, err error, isSubcommand bool) error {
+		return usageError{err}
+	}
+	for _, sub := range c.Commands {
+		markUsageErrors(sub)
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newApp().Run(ctx, os.Args)
+	stop()
+	os.Exit(exitCode(err))
+}
+
+// exitCode prints err as one line and returns the process exit code.
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "phoneme: %v\n", err)
+	var ue usageError
+	if errors.As(err, &ue) {
+		return 2
+	}
+	return 1
+}
