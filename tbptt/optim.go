@@ -1,0 +1,320 @@
+package tbptt
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// An Optimizer updates a flat parameter vector from a gradient of the same
+// length (lstm.Model.Params and lstm.Grads.Data). Its state (momentum, Adam
+// moments, step count) round-trips exactly through MarshalBinary and
+// UnmarshalBinary, so an interrupted run resumes bit for bit.
+type Optimizer interface {
+	// Step applies one update: params -= f(grads, state).
+	Step(params, grads []float32)
+	// LearningRate reports the current learning rate (for logs).
+	LearningRate() float64
+	MarshalBinary() ([]byte, error)
+	UnmarshalBinary(data []byte) error
+}
+
+// Optimizer names accepted by NewOptimizer.
+const (
+	OptSGD  = "sgd"
+	OptAdam = "adam"
+)
+
+// NewOptimizer returns the optimizer called name ("sgd" or "adam") for n
+// parameters. momentum is used by SGD only.
+func NewOptimizer(name string, n int, lr, momentum float64) (Optimizer, error) {
+	if !(lr > 0) || math.IsInf(lr, 0) {
+		return nil, fmt.Errorf("learning rate must be a positive number, not %v", lr)
+	}
+	switch name {
+	case OptSGD:
+		if momentum < 0 || momentum >= 1 || math.IsNaN(momentum) {
+			return nil, fmt.Errorf("momentum must be in [0, 1), not %v", momentum)
+		}
+		return NewSGD(n, lr, momentum), nil
+	case OptAdam:
+		return NewAdam(n, lr), nil
+	}
+	return nil, fmt.Errorf("unknown optimizer %q (want sgd or adam)", name)
+}
+
+// SGD is stochastic gradient descent with momentum, with PyTorch's
+// torch.optim.SGD semantics (dampening 0, no Nesterov, no weight decay):
+//
+//	v ← μ·v + g;  p ← p − lr·v
+//
+// With v starting at zero the first step is v = g, as in PyTorch.
+type SGD struct {
+	LR, Momentum float64
+	v            []float32 // velocity; nil when Momentum is 0
+}
+
+// NewSGD returns SGD with momentum for n parameters.
+func NewSGD(n int, lr, momentum float64) *SGD {
+	s := &SGD{LR: lr, Momentum: momentum}
+	if momentum != 0 {
+		s.v = make([]float32, n)
+	}
+	return s
+}
+
+// LearningRate returns s.LR.
+func (s *SGD) LearningRate() float64 { return s.LR }
+
+// Step applies one SGD update. It panics if the lengths differ: that is a
+// programming error, not a user one.
+func (s *SGD) Step(params, grads []float32) {
+	checkLen(len(params), len(grads))
+	lr := float32(s.LR)
+	if s.v == nil {
+		for i, g := range grads {
+			params[i] -= lr * g
+		}
+		return
+	}
+	checkLen(len(params), len(s.v))
+	mu := float32(s.Momentum)
+	v := s.v[:len(params)]
+	for i, g := range grads {
+		// The conversions round each product as PyTorch's separate
+		// mul_/add_ kernels do, and forbid FMA fusion.
+		vi := float32(mu*v[i]) + g
+		v[i] = vi
+		params[i] -= float32(lr * vi)
+	}
+}
+
+// Adam is the Adam optimizer with PyTorch's torch.optim.Adam semantics
+// (β1 0.9, β2 0.999, ε 1e-8 added after the bias-corrected square root, no
+// weight decay, no AMSGrad):
+//
+//	m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
+//	p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε)
+type Adam struct {
+	LR, Beta1, Beta2, Eps float64
+	step                  int64
+	m, v                  []float32
+}
+
+// NewAdam returns Adam with PyTorch's default betas and epsilon.
+func NewAdam(n int, lr float64) *Adam {
+	return &Adam{LR: lr, Beta1: 0.9, Beta2: 0.999, Eps: 1e-8,
+		m: make([]float32, n), v: make([]float32, n)}
+}
+
+// LearningRate returns a.LR.
+func (a *Adam) LearningRate() float64 { return a.LR }
+
+// Steps returns the number of updates applied so far.
+func (a *Adam) Steps() int64 { return a.step }
+
+// Step applies one Adam update.
+func (a *Adam) Step(params, grads []float32) {
+	checkLen(len(params), len(grads))
+	checkLen(len(params), len(a.m))
+	a.step++
+	t := float64(a.step)
+	bc1 := 1 - math.Pow(a.Beta1, t)
+	bc2 := 1 - math.Pow(a.Beta2, t)
+	stepSize := float32(a.LR / bc1)
+	bc2sqrt := float32(math.Sqrt(bc2))
+	b1, b2 := float32(a.Beta1), float32(a.Beta2)
+	c1, c2 := float32(1-a.Beta1), float32(1-a.Beta2)
+	eps := float32(a.Eps)
+	m, v := a.m[:len(params)], a.v[:len(params)]
+	for i, g := range grads {
+		mi := float32(b1*m[i]) + float32(c1*g)
+		vi := float32(b2*v[i]) + float32(c2*float32(g*g))
+		m[i], v[i] = mi, vi
+		denom := float32(sqrt32(vi)/bc2sqrt) + eps
+		params[i] -= float32(stepSize * float32(mi/denom))
+	}
+}
+
+func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
+
+func checkLen(n, m int) {
+	if n != m {
+		panic(fmt.Sprintf("tbptt: optimizer length mismatch: %d parameters, %d values", n, m))
+	}
+}
+
+// ClipGradNorm scales grads in place so that their global L2 norm is at
+// most maxNorm, with PyTorch's clip_grad_norm_ semantics: the scale is
+// maxNorm/(norm+1e-6), applied only when it is below 1. It returns the norm
+// before clipping (computed in float64). maxNorm ≤ 0 only measures.
+func ClipGradNorm(grads []float32, maxNorm float64) float64 {
+	var ss float64
+	for _, g := range grads {
+		ss += float64(g) * float64(g)
+	}
+	norm := math.Sqrt(ss)
+	if maxNorm > 0 {
+		if c := maxNorm / (norm + 1e-6); c < 1 {
+			s := float32(c)
+			for i := range grads {
+				grads[i] *= s
+			}
+		}
+	}
+	return norm
+}
+
+// Binary state layout: a kind tag, the hyper-parameters as float64 bits,
+// the step count, then the float32 state vectors, all little-endian.
+const (
+	sgdTag  = "phoneme.sgd.v1"
+	adamTag = "phoneme.adam.v1"
+)
+
+// MarshalBinary encodes the hyper-parameters and velocity exactly.
+func (s *SGD) MarshalBinary() ([]byte, error) {
+	var b bytes.Buffer
+	writeTag(&b, sgdTag)
+	writeF64(&b, s.LR, s.Momentum)
+	writeVec(&b, s.v)
+	return b.Bytes(), nil
+}
+
+// UnmarshalBinary restores a state written by MarshalBinary. The vector
+// length must match the one s was created with.
+func (s *SGD) UnmarshalBinary(data []byte) error {
+	r := bytes.NewReader(data)
+	if err := readTag(r, sgdTag); err != nil {
+		return err
+	}
+	hp, err := readF64(r, 2)
+	if err != nil {
+		return err
+	}
+	v, err := readVec(r)
+	if err != nil {
+		return err
+	}
+	if hp[1] != 0 && len(v) != len(s.v) {
+		return fmt.Errorf("sgd state: %d values, optimizer has %d", len(v), len(s.v))
+	}
+	if r.Len() != 0 {
+		return errors.New("sgd state: trailing bytes")
+	}
+	s.LR, s.Momentum = hp[0], hp[1]
+	if s.Momentum == 0 {
+		v = nil
+	}
+	s.v = v
+	return nil
+}
+
+// MarshalBinary encodes the hyper-parameters, step count and moments
+// exactly.
+func (a *Adam) MarshalBinary() ([]byte, error) {
+	var b bytes.Buffer
+	writeTag(&b, adamTag)
+	writeF64(&b, a.LR, a.Beta1, a.Beta2, a.Eps)
+	binary.Write(&b, binary.LittleEndian, a.step)
+	writeVec(&b, a.m)
+	writeVec(&b, a.v)
+	return b.Bytes(), nil
+}
+
+// UnmarshalBinary restores a state written by MarshalBinary. The vector
+// lengths must match the ones a was created with.
+func (a *Adam) UnmarshalBinary(data []byte) error {
+	r := bytes.NewReader(data)
+	if err := readTag(r, adamTag); err != nil {
+		return err
+	}
+	hp, err := readF64(r, 4)
+	if err != nil {
+		return err
+	}
+	var step int64
+	if err := binary.Read(r, binary.LittleEndian, &step); err != nil || step < 0 {
+		return errors.New("adam state: bad step count")
+	}
+	m, err := readVec(r)
+	if err != nil {
+		return err
+	}
+	v, err := readVec(r)
+	if err != nil {
+		return err
+	}
+	if len(m) != len(a.m) || len(v) != len(a.m) {
+		return fmt.Errorf("adam state: %d/%d values, optimizer has %d", len(m), len(v), len(a.m))
+	}
+	if r.Len() != 0 {
+		return errors.New("adam state: trailing bytes")
+	}
+	a.LR, a.Beta1, a.Beta2, a.Eps = hp[0], hp[1], hp[2], hp[3]
+	a.step, a.m, a.v = step, m, v
+	return nil
+}
+
+func writeTag(b *bytes.Buffer, tag string) {
+	b.WriteByte(byte(len(tag)))
+	b.WriteString(tag)
+}
+
+func readTag(r *bytes.Reader, want string) error {
+	n, err := r.ReadByte()
+	if err != nil {
+		return errors.New("optimizer state: empty")
+	}
+	got := make([]byte, n)
+	if _, err := r.Read(got); err != nil || string(got) != want {
+		return fmt.Errorf("optimizer state: kind %q, want %q", got, want)
+	}
+	return nil
+}
+
+func writeF64(b *bytes.Buffer, xs ...float64) {
+	for _, x := range xs {
+		binary.Write(b, binary.LittleEndian, math.Float64bits(x))
+	}
+}
+
+func readF64(r *bytes.Reader, n int) ([]float64, error) {
+	out := make([]float64, n)
+	for i := range out {
+		var u uint64
+		if err := binary.Read(r, binary.LittleEndian, &u); err != nil {
+			return nil, errors.New("optimizer state: truncated")
+		}
+		out[i] = math.Float64frombits(u)
+	}
+	return out, nil
+}
+
+func writeVec(b *bytes.Buffer, v []float32) {
+	binary.Write(b, binary.LittleEndian, uint64(len(v)))
+	var buf [4]byte
+	for _, x := range v {
+		binary.LittleEndian.PutUint32(buf[:], math.Float32bits(x))
+		b.Write(buf[:])
+	}
+}
+
+func readVec(r *bytes.Reader) ([]float32, error) {
+	var n uint64
+	if err := binary.Read(r, binary.LittleEndian, &n); err != nil {
+		return nil, errors.New("optimizer state: truncated")
+	}
+	if n > uint64(r.Len())/4 {
+		return nil, errors.New("optimizer state: truncated vector")
+	}
+	v := make([]float32, n)
+	var buf [4]byte
+	for i := range v {
+		r.Read(buf[:])
+		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[:]))
+	}
+	return v, nil
+}
