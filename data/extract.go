@@ -1,0 +1,510 @@
+package data
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+
+	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/labels"
+)
+
+// ExtractOptions configure Extract.
+type ExtractOptions struct {
+	Layout   Layout          // LayoutAuto detects it
+	Features features.Config // validated by Extract
+	Split    SplitOptions
+	// Jobs is the number of feature workers; ≤ 0 means runtime.NumCPU().
+	Jobs int
+	// SkipBad leaves out bad files (unreadable audio, bad .PHN, missing
+	// partner), listing them in the summary and manifests, instead of
+	// stopping at the first.
+	SkipBad bool
+	// Overwrite replaces split folders left by an earlier run; without it
+	// their presence is an error.
+	Overwrite bool
+	// Corpus is the corpus folder as the user named it, recorded in the
+	// manifests; utterance sources are paths inside it.
+	Corpus string
+}
+
+// Progress reports how far the extraction of one split has got.
+type Progress struct {
+	Split       string
+	Done, Total int     // utterances (written or skipped)
+	Seconds     float64 // audio written so far in this split
+}
+
+// Summary is the outcome of Extract.
+type Summary struct {
+	Out     string
+	Layout  Layout
+	Splits  []SplitSummary // the non-empty splits, in extraction order
+	Skipped []Skipped      // every file left out, with the reason
+}
+
+// SplitSummary counts one extracted split.
+type SplitSummary struct {
+	Name    string
+	Dir     string
+	Counts  Counts
+	Skipped int
+}
+
+// Extract turns the corpus in fsys into one folder per split under out
+// (out/train, out/dev, out/test), each holding feats.ark + feats.scp (raw
+// features as Kaldi float matrices), ali.ark (one TIMIT61 phone index per
+// frame as Kaldi int32 vectors, labels.Excluded for frames outside every
+// segment), utt2spk, phones.txt and manifest.json.
+//
+// Each split is computed by opts.Jobs workers and written by one writer in
+// utterance-ID order, through a bounded reorder window, so memory does not
+// grow with the corpus and the output does not depend on scheduling. The
+// CMVN statistics of the training split go into every manifest.
+//
+// Everything is written inside a temporary folder out/.tmp-extract-* and
+// renamed into place only when every split is complete: a failed or
+// interrupted run (ctx cancelled) leaves no split folder behind. A bad file
+// stops the run with an error naming it, unless opts.SkipBad. report, if not
+// nil, is called from the calling goroutine after each utterance.
+func Extract(ctx context.Context, fsys fs.FS, out string, opts ExtractOptions, report func(Progress)) (*Summary, error) {
+	cfg := opts.Features
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("feature configuration: %w", err)
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = runtime.NumCPU()
+	}
+	corpus, err := Discover(fsys, opts.Layout, opts.SkipBad)
+	if err != nil {
+		return nil, err
+	}
+	sets, err := AssignSplits(corpus, opts.Split)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return nil, err
+	}
+	if !opts.Overwrite {
+		if err := checkNoSplits(out); err != nil {
+			return nil, err
+		}
+	}
+	tmp, err := os.MkdirTemp(out, ".tmp-extract-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp) // after a success only the emptied folder is left
+
+	sum := &Summary{Out: out, Layout: corpus.Layout, Skipped: append([]Skipped(nil), corpus.Skipped...)}
+	var manifests []*Manifest
+	var mean, std []float32
+	var cmvnFrames int64
+	for _, set := range sets {
+		if len(set.Utterances) == 0 {
+			continue
+		}
+		dir := filepath.Join(tmp, set.Name)
+		finalArk, err := filepath.Abs(filepath.Join(out, set.Name, "feats.ark"))
+		if err != nil {
+			return nil, err
+		}
+		m, stats, err := extractSplit(ctx, fsys, dir, finalArk, set, opts, report)
+		if err != nil {
+			return nil, err
+		}
+		m.Corpus, m.Layout = opts.Corpus, corpus.Layout
+		if set.Name == Train {
+			if mean, std, err = stats.MeanStd(); err != nil {
+				return nil, fmt.Errorf("CMVN statistics of the training split: %w", err)
+			}
+			cmvnFrames = stats.Count()
+		}
+		manifests = append(manifests, m)
+		sum.Splits = append(sum.Splits, SplitSummary{Name: set.Name, Dir: filepath.Join(out, set.Name), Counts: m.Counts, Skipped: len(m.Skipped)})
+		sum.Skipped = append(sum.Skipped, m.Skipped...)
+	}
+	for _, m := range manifests {
+		m.CMVNMean, m.CMVNStd, m.CMVNFrames = mean, std, cmvnFrames
+		m.Skipped = append(append([]Skipped{}, corpus.Skipped...), m.Skipped...)
+		if err := writeJSON(filepath.Join(tmp, m.Split, "manifest.json"), m); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("extraction interrupted: %w", err)
+	}
+	if err := commit(out, tmp, manifests, opts.Overwrite); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// checkNoSplits refuses to run over the output of an earlier run.
+func checkNoSplits(out string) error {
+	for _, name := range SplitNames() {
+		p := filepath.Join(out, name)
+		if _, err := os.Lstat(p); err == nil {
+			return fmt.Errorf("%s already exists; remove it or pass --force to replace it", p)
+		}
+	}
+	return nil
+}
+
+// commit moves the finished split folders from tmp into out. With overwrite,
+// split folders of an earlier run are moved into tmp first (and deleted with
+// it), so no stale split survives next to the new ones.
+func commit(out, tmp string, ms []*Manifest, overwrite bool) error {
+	if overwrite {
+		old := filepath.Join(tmp, "old")
+		if err := os.Mkdir(old, 0o755); err != nil {
+			return err
+		}
+		for _, name := range SplitNames() {
+			p := filepath.Join(out, name)
+			if _, err := os.Lstat(p); err == nil {
+				if err := os.Rename(p, filepath.Join(old, name)); err != nil {
+					return fmt.Errorf("replace %s: %w", p, err)
+				}
+			}
+		}
+	} else if err := checkNoSplits(out); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := os.Rename(filepath.Join(tmp, m.Split), filepath.Join(out, m.Split)); err != nil {
+			return fmt.Errorf("move %s into place: %w", m.Split, err)
+		}
+	}
+	return nil
+}
+
+// utterance is the work product of one worker for one utterance.
+type utterance struct {
+	i        int
+	feats    *features.Matrix
+	ali      []int32
+	excluded int
+	samples  int
+	err      error // a fault of this utterance's files
+}
+
+// extractSplit computes and writes one split into dir. It returns the
+// manifest (without CMVN) and the split's feature statistics.
+func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set SplitSet, opts ExtractOptions, report func(Progress)) (*Manifest, *features.Stats, error) {
+	cfg := opts.Features
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		return nil, nil, err
+	}
+	w, err := newSplitWriter(dir, finalArk, cfg.Dim())
+	if err != nil {
+		return nil, nil, err
+	}
+	defer w.close()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	us := set.Utterances
+	window := 4 * opts.Jobs // bounds the utterances in flight, hence memory
+	slots := make(chan struct{}, window)
+	jobs := make(chan int)
+	results := make(chan utterance, window)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // dispatcher: hands out indices in order, one slot each
+		defer wg.Done()
+		defer close(jobs)
+		for i := range us {
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case jobs <- i:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	workerErr := make(chan error, opts.Jobs)
+	for range opts.Jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ex, err := features.NewExtractor(cfg)
+			if err != nil {
+				workerErr <- err
+				cancel()
+				return
+			}
+			for i := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
+				r := computeUtterance(ex, fsys, us[i], cfg)
+				r.i = i
+				results <- r // never blocks: at most window in flight
+			}
+		}()
+	}
+	defer func() { cancel(); wg.Wait() }() // no goroutine outlives the call
+
+	m := &Manifest{
+		Version:       ManifestVersion,
+		Split:         set.Name,
+		Features:      cfg,
+		Dim:           cfg.Dim(),
+		Phones:        labels.TIMIT61().Names(),
+		ExcludedLabel: labels.Excluded,
+		Counts:        Counts{PhoneFrames: make([]int64, labels.NumPhones)},
+		Utterances:    []UtteranceSource{},
+		Skipped:       []Skipped{},
+	}
+	stats := features.NewStats(cfg.Dim())
+	pending := map[int]utterance{}
+	speakers := map[string]bool{}
+	stop := func(err error) (*Manifest, *features.Stats, error) {
+		cancel()
+		return nil, nil, err
+	}
+	for next := 0; next < len(us); {
+		r, ok := pending[next]
+		if !ok {
+			select {
+			case r = <-results:
+				pending[r.i] = r
+			case err := <-workerErr:
+				return stop(fmt.Errorf("feature extractor: %w", err))
+			case <-ctx.Done():
+				return stop(fmt.Errorf("extraction interrupted: %w", ctx.Err()))
+			}
+			continue
+		}
+		delete(pending, next)
+		u := us[next]
+		next++
+		if r.err != nil {
+			if !opts.SkipBad {
+				return stop(r.err)
+			}
+			m.Skipped = append(m.Skipped, Skipped{Path: u.Audio, Reason: r.err.Error()})
+		} else {
+			if err := w.write(u, r); err != nil {
+				return stop(err)
+			}
+			stats.Add(r.feats)
+			speakers[u.Speaker] = true
+			c := &m.Counts
+			c.Utterances++
+			c.Frames += int64(r.feats.Rows)
+			c.ExcludedFrames += int64(r.excluded)
+			c.Seconds += float64(r.samples) / float64(cfg.SampleRate)
+			for _, l := range r.ali {
+				if l >= 0 {
+					c.PhoneFrames[l]++
+				}
+			}
+			m.Utterances = append(m.Utterances, UtteranceSource{
+				ID: u.ID, Speaker: u.Speaker, Audio: u.Audio, PHN: u.PHN, Samples: r.samples, Frames: r.feats.Rows,
+			})
+		}
+		<-slots
+		if report != nil {
+			report(Progress{Split: set.Name, Done: next, Total: len(us), Seconds: m.Counts.Seconds})
+		}
+	}
+	cancel()
+	if m.Counts.Utterances == 0 {
+		return nil, nil, fmt.Errorf("%s split: every utterance was skipped", set.Name)
+	}
+	m.Counts.Speakers = len(speakers)
+	for _, n := range m.Counts.PhoneFrames {
+		if n > 0 {
+			m.Counts.PhonesSeen++
+		}
+	}
+	if err := w.finish(); err != nil {
+		return nil, nil, err
+	}
+	return m, stats, nil
+}
+
+// computeUtterance reads one utterance's audio and phones and computes its
+// features and frame labels. Errors name the offending file.
+func computeUtterance(ex *features.Extractor, fsys fs.FS, u Utterance, cfg features.Config) utterance {
+	fail := func(err error) utterance { return utterance{err: err} }
+	a, err := ReadAudio(fsys, u.Audio, cfg.SampleRate)
+	if err != nil {
+		return fail(err)
+	}
+	f, err := fsys.Open(u.PHN)
+	if err != nil {
+		return fail(err)
+	}
+	segs, err := labels.ParsePHN(f)
+	f.Close()
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", u.PHN, err))
+	}
+	if err := labels.CheckEnd(segs, len(a.Samples), cfg.FrameShift()); err != nil {
+		return fail(fmt.Errorf("%s: %w", u.PHN, err))
+	}
+	if cfg.NumFrames(len(a.Samples)) == 0 {
+		return fail(fmt.Errorf("%s: %d samples is too short for one frame", u.Audio, len(a.Samples)))
+	}
+	feats, err := ex.Compute(a.Samples)
+	if err != nil {
+		return fail(fmt.Errorf("%s: %w", u.Audio, err))
+	}
+	for t := 0; t < feats.Rows; t++ {
+		for _, v := range feats.Row(t) {
+			if !finite(v) {
+				return fail(fmt.Errorf("%s: non-finite feature value at frame %d", u.Audio, t))
+			}
+		}
+	}
+	ali, excluded := labels.Align(segs, feats.Rows, cfg.FrameCentre)
+	return utterance{feats: feats, ali: ali, excluded: excluded, samples: len(a.Samples)}
+}
+
+func finite(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }
+
+// splitWriter writes the files of one split folder.
+type splitWriter struct {
+	dir, finalArk string
+	dim           int
+	files         []*os.File
+	feats, ali    *ArkWriter
+	scp, u2s      *bufio.Writer
+}
+
+func newSplitWriter(dir, finalArk string, dim int) (*splitWriter, error) {
+	w := &splitWriter{dir: dir, finalArk: finalArk, dim: dim}
+	open := func(name string) (*os.File, error) {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err == nil {
+			w.files = append(w.files, f)
+		}
+		return f, err
+	}
+	var fs [4]*os.File
+	for i, name := range []string{"feats.ark", "ali.ark", "feats.scp", "utt2spk"} {
+		f, err := open(name)
+		if err != nil {
+			w.close()
+			return nil, err
+		}
+		fs[i] = f
+	}
+	w.feats, w.ali = NewArkWriter(fs[0]), NewArkWriter(fs[1])
+	w.scp, w.u2s = bufio.NewWriter(fs[2]), bufio.NewWriter(fs[3])
+	return w, nil
+}
+
+func (w *splitWriter) write(u Utterance, r utterance) error {
+	if r.feats.Cols != w.dim || len(r.ali) != r.feats.Rows {
+		return fmt.Errorf("%s: internal error: %d×%d features, %d labels, want %d dims", u.Audio, r.feats.Rows, r.feats.Cols, len(r.ali), w.dim)
+	}
+	off, err := w.feats.WriteMatrix(u.ID, r.feats)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Join(w.dir, "feats.ark"), err)
+	}
+	if _, err := w.ali.WriteInt32Vector(u.ID, r.ali); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Join(w.dir, "ali.ark"), err)
+	}
+	fmt.Fprintf(w.scp, "%s\n", ScpEntry{Key: u.ID, Path: w.finalArk, Offset: off})
+	fmt.Fprintf(w.u2s, "%s %s\n", u.ID, u.Speaker)
+	return nil
+}
+
+// finish flushes, syncs and closes every file and writes phones.txt.
+func (w *splitWriter) finish() error {
+	errs := []error{w.feats.Flush(), w.ali.Flush(), w.scp.Flush(), w.u2s.Flush()}
+	for _, f := range w.files {
+		errs = append(errs, f.Sync(), f.Close())
+	}
+	w.files = nil
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("write %s: %w", w.dir, err)
+	}
+	var b strings.Builder
+	for i, p := range labels.TIMIT61().Names() {
+		fmt.Fprintf(&b, "%s %d\n", p, i)
+	}
+	return writeFile(filepath.Join(w.dir, "phones.txt"), []byte(b.String()))
+}
+
+func (w *splitWriter) close() {
+	for _, f := range w.files {
+		f.Close()
+	}
+	w.files = nil
+}
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	return writeFile(path, append(b, '\n'))
+}
+
+// writeFile writes and syncs a small file (inside the temporary folder, so
+// it needs no rename of its own).
+func writeFile(path string, b []byte) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err2 := f.Sync(); err == nil {
+		err = err2
+	}
+	if err2 := f.Close(); err == nil {
+		err = err2
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// WriteTable prints the summary as a table: one row per split with
+// speakers, utterances, hours, frames and label coverage, then the skipped
+// files.
+func (s *Summary) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "split\tspeakers\tutterances\thours\tframes\tlabelled %\texcluded frames\tphones\tskipped\t")
+	for _, sp := range s.Splits {
+		c := sp.Counts
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%.3f\t%d\t%.2f\t%d\t%d\t%d\t\n",
+			sp.Name, c.Speakers, c.Utterances, c.Hours(), c.Frames, c.Coverage(), c.ExcludedFrames, c.PhonesSeen, sp.Skipped)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(s.Skipped) > 0 {
+		sk := append([]Skipped(nil), s.Skipped...)
+		sort.Slice(sk, func(i, j int) bool { return sk[i].Path < sk[j].Path })
+		fmt.Fprintf(w, "skipped %d files:\n", len(sk))
+		for _, k := range sk {
+			fmt.Fprintf(w, "  %s: %s\n", k.Path, k.Reason)
+		}
+	}
+	_, err := fmt.Fprintf(w, "written to %s\n", s.Out)
+	return err
+}

@@ -1,0 +1,229 @@
+package data
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/labels"
+)
+
+// Split is one extracted split folder loaded into memory.
+type Split struct {
+	Dir       string
+	Manifest  *Manifest
+	Sentences []*Sentence // in feats.scp order (sorted by ID)
+}
+
+// Sentence is one utterance: its features, frames × dims, and one label per
+// frame, a TIMIT61 phone index or labels.Excluded.
+type Sentence struct {
+	ID, Speaker string
+	Feats       *features.Matrix
+	Labels      []int32
+}
+
+// Frames returns the total number of frames of the split.
+func (s *Split) Frames() int64 {
+	var n int64
+	for _, x := range s.Sentences {
+		n += int64(x.Feats.Rows)
+	}
+	return n
+}
+
+// Normalize applies (x − mean)/std to every feature vector in place, as
+// features.Normalize; pass the manifest's CMVNMean and CMVNStd (those of
+// the training split). It panics if the lengths differ from the feature
+// dimension, which LoadSplit has already checked against the manifest.
+func (s *Split) Normalize(mean, std []float32) {
+	for _, x := range s.Sentences {
+		features.Normalize(x.Feats, mean, std)
+	}
+}
+
+// LoadSplit reads the split folder dir written by Extract: manifest.json,
+// feats.scp with the feats.ark it points to, ali.ark and utt2spk. It checks
+// everything it reads: every feats.scp key has a speaker and an alignment of
+// as many labels as the matrix has rows, every label is a phone index or
+// labels.Excluded, matrices have the manifest's dimension and only finite
+// values, and the counts agree with the manifest. Errors name the file and,
+// where there is one, the utterance.
+//
+// Archive paths in feats.scp are used as written (absolute, Kaldi style);
+// if one no longer exists (the folder was moved) the file of that name in
+// dir is used.
+func LoadSplit(dir string) (*Split, error) {
+	man, err := ReadManifest(filepath.Join(dir, "manifest.json"))
+	if err != nil {
+		return nil, err
+	}
+	scpPath := filepath.Join(dir, "feats.scp")
+	entries, err := readScpFile(scpPath)
+	if err != nil {
+		return nil, err
+	}
+	spk, err := readUtt2spk(filepath.Join(dir, "utt2spk"))
+	if err != nil {
+		return nil, err
+	}
+	aliPath := filepath.Join(dir, "ali.ark")
+	ali, err := readAlignments(aliPath)
+	if err != nil {
+		return nil, err
+	}
+
+	s := &Split{Dir: dir, Manifest: man, Sentences: make([]*Sentence, 0, len(entries))}
+	arks := map[string]*os.File{}
+	defer func() {
+		for _, f := range arks {
+			f.Close()
+		}
+	}()
+	sizes := map[string]int64{}
+	var frames int64
+	for _, e := range entries {
+		p := e.Path
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			p = filepath.Join(dir, filepath.Base(e.Path))
+		}
+		f, ok := arks[p]
+		if !ok {
+			if f, err = os.Open(p); err != nil {
+				return nil, fmt.Errorf("%s: utterance %s: %w", scpPath, e.Key, err)
+			}
+			st, err := f.Stat()
+			if err != nil {
+				f.Close()
+				return nil, err
+			}
+			arks[p], sizes[p] = f, st.Size()
+		}
+		m, err := readMatrixEntry(f, sizes[p], e)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+		if m.Rows == 0 || m.Cols != man.Dim {
+			return nil, fmt.Errorf("%s: utterance %s: %d×%d features, want rows × %d (manifest)", p, e.Key, m.Rows, m.Cols, man.Dim)
+		}
+		for i, v := range m.Data {
+			if !finite(v) {
+				return nil, fmt.Errorf("%s: utterance %s: non-finite feature %g at frame %d, dim %d", p, e.Key, v, i/m.Cols, i%m.Cols)
+			}
+		}
+		lab, ok := ali[e.Key]
+		if !ok {
+			return nil, fmt.Errorf("%s: no alignment for utterance %s", aliPath, e.Key)
+		}
+		if len(lab) != m.Rows {
+			return nil, fmt.Errorf("%s: utterance %s has %d labels for %d frames", aliPath, e.Key, len(lab), m.Rows)
+		}
+		speaker, ok := spk[e.Key]
+		if !ok {
+			return nil, fmt.Errorf("%s: no speaker for utterance %s", filepath.Join(dir, "utt2spk"), e.Key)
+		}
+		frames += int64(m.Rows)
+		s.Sentences = append(s.Sentences, &Sentence{ID: e.Key, Speaker: speaker, Feats: m, Labels: lab})
+	}
+	if len(s.Sentences) != man.Counts.Utterances || frames != man.Counts.Frames {
+		return nil, fmt.Errorf("%s: %d utterances, %d frames, but the manifest says %d and %d (incomplete or mixed-up split folder)",
+			scpPath, len(s.Sentences), frames, man.Counts.Utterances, man.Counts.Frames)
+	}
+	return s, nil
+}
+
+// readMatrixEntry reads the matrix an .scp entry points to, checking that
+// the archive holds the entry's key just before the offset (so a stale or
+// mismatched .scp is caught rather than silently read).
+func readMatrixEntry(f *os.File, size int64, e ScpEntry) (*features.Matrix, error) {
+	k := int64(len(e.Key)) + 1
+	if e.Offset < k || e.Offset >= size {
+		return nil, fmt.Errorf("utterance %s: offset %d outside the archive (%d bytes)", e.Key, e.Offset, size)
+	}
+	head := make([]byte, k)
+	if _, err := f.ReadAt(head, e.Offset-k); err != nil {
+		return nil, fmt.Errorf("utterance %s: %w", e.Key, err)
+	}
+	if string(head) != e.Key+" " {
+		return nil, fmt.Errorf("utterance %s: the archive has no entry of that key at offset %d (feats.scp does not match feats.ark)", e.Key, e.Offset)
+	}
+	m, err := ReadMatrixAt(f, size, e.Offset)
+	if err != nil {
+		return nil, fmt.Errorf("utterance %s: %w", e.Key, err)
+	}
+	return m, nil
+}
+
+func readScpFile(path string) ([]ScpEntry, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	es, err := ReadScp(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return es, nil
+}
+
+func readUtt2spk(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	pairs, err := readPairs(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	m := make(map[string]string, len(pairs))
+	for _, p := range pairs {
+		m[p[0]] = p[1]
+	}
+	return m, nil
+}
+
+// readAlignments reads every entry of an int32-vector archive of frame
+// labels, checking each label is a TIMIT61 index or labels.Excluded.
+func readAlignments(path string) (map[string][]int32, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]int32{}
+	a := NewArkReader(f, st.Size())
+	for {
+		key, err := a.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if _, dup := out[key]; dup {
+			return nil, fmt.Errorf("%s: utterance %s appears twice", path, key)
+		}
+		v, err := a.ReadInt32Vector()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		for t, l := range v {
+			if l != labels.Excluded && (l < 0 || l >= labels.NumPhones) {
+				return nil, fmt.Errorf("%s: utterance %s: label %d at frame %d is not a phone index", path, key, l, t)
+			}
+		}
+		out[key] = v
+	}
+}
