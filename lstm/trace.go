@@ -1,0 +1,336 @@
+package lstm
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/phoneme/phoneme/internal/f32"
+)
+
+// Trace holds the activations of consecutive frames of one stream, run from
+// an initial state: what a backward pass needs, and after it the gradients
+// with respect to every frame's state (StateGrad). Frame j of a trace is the
+// j-th frame it ran; its buffers are sized by Start and reused, so a trace
+// kept across sentences stops allocating once it has seen the longest.
+//
+// A Trace belongs to one Model shape and one goroutine.
+type Trace struct {
+	cfg    Config
+	n      int       // frames run
+	cap    int       // frames Start reserved
+	x      []float32 // layer-0 inputs, cap×I
+	layers []traceLayer
+	logp   []float32 // cap×O log-posteriors (Outputs)
+	da     []float32 // cap×4H scratch: gate pre-activation gradients of one layer
+	dcy    []float32 // H scratch: gradient reaching c_{t−1} through c_t
+	dy     []float32 // O scratch
+	gview  *Model    // views of the last gradient Backward accumulated into
+}
+
+type traceLayer struct {
+	gates  []float32 // cap×4H: activated gates i, f, g, o
+	h, c   []float32 // (cap+1)×H: row 0 the initial state, row j+1 after frame j
+	tc     []float32 // cap×H: tanh(c)
+	dh, dc []float32 // cap×H: ∂(loss)/∂h_j and ∂(loss)/∂c_j from the last Backward
+}
+
+// NewTrace returns an empty trace for m's shape.
+func (m *Model) NewTrace() *Trace {
+	return &Trace{cfg: m.cfg, layers: make([]traceLayer, m.cfg.Layers),
+		dcy: make([]float32, m.cfg.Hidden), dy: make([]float32, m.cfg.Outputs)}
+}
+
+// grow returns s resized to n, reallocating only when it must.
+func grow(s []float32, n int) []float32 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]float32, n, n+n/4)
+}
+
+// Start empties tr for a run over the frames whose layer-0 inputs are the
+// rows of x (len(x) a multiple of Inputs; x is used, not copied, and must
+// not change until the trace is done with). The initial state is the state
+// of from after its frame `after` (−1: from's own initial state), or zero
+// if from is nil.
+func (tr *Trace) Start(x []float32, from *Trace, after int) {
+	c := tr.cfg
+	if len(x)%c.Inputs != 0 {
+		panic(fmt.Sprintf("lstm: input of length %d is not a multiple of %d", len(x), c.Inputs))
+	}
+	n := len(x) / c.Inputs
+	tr.n, tr.cap, tr.x = 0, n, x
+	H := c.Hidden
+	tr.logp = grow(tr.logp, n*c.Outputs)
+	tr.da = grow(tr.da, n*4*H)
+	for l := range tr.layers {
+		L := &tr.layers[l]
+		L.gates = grow(L.gates, n*4*H)
+		L.h = grow(L.h, (n+1)*H)
+		L.c = grow(L.c, (n+1)*H)
+		L.tc = grow(L.tc, n*H)
+		L.dh = grow(L.dh, n*H)
+		L.dc = grow(L.dc, n*H)
+		if from == nil {
+			clear(L.h[:H])
+			clear(L.c[:H])
+		} else {
+			h, c := from.State(l, after)
+			copy(L.h[:H], h)
+			copy(L.c[:H], c)
+		}
+	}
+}
+
+// Len is the number of frames run since Start.
+func (tr *Trace) Len() int { return tr.n }
+
+// State returns layer l's h and c after frame j (j = −1: the initial
+// state), as views.
+func (tr *Trace) State(l, j int) (h, c []float32) {
+	H := tr.cfg.Hidden
+	if j < -1 || j >= tr.n {
+		panic(fmt.Sprintf("lstm: state after frame %d of a trace of %d", j, tr.n))
+	}
+	L := &tr.layers[l]
+	return L.h[(j+1)*H : (j+2)*H], L.c[(j+1)*H : (j+2)*H]
+}
+
+// StateGrad returns layer l's ∂E/∂h_j and ∂E/∂c_j as computed by the last
+// Backward over a range containing frame j, where E is that call's scaled
+// loss (all paths: through the layer above or the output, and through later
+// frames within the range).
+func (tr *Trace) StateGrad(l, j int) (dh, dc []float32) {
+	H := tr.cfg.Hidden
+	L := &tr.layers[l]
+	return L.dh[j*H : (j+1)*H], L.dc[j*H : (j+1)*H]
+}
+
+// LogProbs returns the log-posteriors of frame j as computed by the last
+// Outputs covering it.
+func (tr *Trace) LogProbs(j int) []float32 {
+	O := tr.cfg.Outputs
+	return tr.logp[j*O : (j+1)*O]
+}
+
+func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
+func tanh(x float32) float32    { return float32(math.Tanh(float64(x))) }
+
+// Forward runs the next frames frames of tr with m's current weights, layer
+// by layer: each layer's input projection for all of them is one matrix
+// product, then the recurrence runs frame by frame.
+func (m *Model) Forward(tr *Trace, frames int) {
+	j0, j1 := tr.n, tr.n+frames
+	if frames < 0 || j1 > tr.cap {
+		panic(fmt.Sprintf("lstm: forward to frame %d of a trace started for %d", j1, tr.cap))
+	}
+	H := m.cfg.Hidden
+	G := 4 * H
+	for l := range m.layers {
+		p := &m.layers[l]
+		L := &tr.layers[l]
+		var in []float32
+		if l == 0 {
+			in = tr.x[j0*p.in : j1*p.in]
+		} else {
+			in = tr.layers[l-1].h[(j0+1)*H : (j1+1)*H]
+		}
+		gates := L.gates[j0*G : j1*G]
+		for j := range frames {
+			row := gates[j*G : (j+1)*G]
+			copy(row, p.bih)
+			f32.Axpy(row, 1, p.bhh)
+		}
+		f32.MatMulT(gates, in, p.wih, frames, G, p.in)
+		for j := j0; j < j1; j++ {
+			row := L.gates[j*G : (j+1)*G]
+			hp := L.h[j*H : (j+1)*H]
+			cp := L.c[j*H : (j+1)*H]
+			f32.MatVec(row, p.whh, G, H, hp)
+			cellForward(row, cp, L.c[(j+1)*H:(j+2)*H], L.tc[j*H:(j+1)*H], L.h[(j+1)*H:(j+2)*H], p.peep, H)
+		}
+	}
+	tr.n = j1
+}
+
+// cellForward turns the gate pre-activations a (4H: i, f, g, o) into
+// activations in place and computes the new cell state cn, tanh(cn) and the
+// output h from the previous cell state cp.
+func cellForward(a, cp, cn, tc, h, peep []float32, H int) {
+	ai, af, ag, ao := a[:H], a[H:2*H], a[2*H:3*H], a[3*H:4*H]
+	cp, cn, tc, h = cp[:H], cn[:H], tc[:H], h[:H]
+	if peep != nil {
+		pi, pf, po := peep[:H], peep[H:2*H], peep[2*H:3*H]
+		for k := range H {
+			i := sigmoid(ai[k] + pi[k]*cp[k])
+			f := sigmoid(af[k] + pf[k]*cp[k])
+			g := tanh(ag[k])
+			c := f*cp[k] + i*g
+			o := sigmoid(ao[k] + po[k]*c)
+			t := tanh(c)
+			ai[k], af[k], ag[k], ao[k] = i, f, g, o
+			cn[k], tc[k], h[k] = c, t, o*t
+		}
+		return
+	}
+	for k := range H {
+		i := sigmoid(ai[k])
+		f := sigmoid(af[k])
+		g := tanh(ag[k])
+		c := f*cp[k] + i*g
+		o := sigmoid(ao[k])
+		t := tanh(c)
+		ai[k], af[k], ag[k], ao[k] = i, f, g, o
+		cn[k], tc[k], h[k] = c, t, o*t
+	}
+}
+
+// Outputs computes the log-posteriors of frames lo ≤ j < hi of tr.
+func (m *Model) Outputs(tr *Trace, lo, hi int) {
+	if lo < 0 || hi > tr.n || lo > hi {
+		panic(fmt.Sprintf("lstm: outputs of frames [%d, %d) of a trace of %d", lo, hi, tr.n))
+	}
+	O, H := m.cfg.Outputs, m.cfg.Hidden
+	out := tr.logp[lo*O : hi*O]
+	for j := range hi - lo {
+		copy(out[j*O:(j+1)*O], m.outB)
+	}
+	top := tr.layers[m.cfg.Layers-1].h[(lo+1)*H : (hi+1)*H]
+	f32.MatMulT(out, top, m.outW, hi-lo, O, H)
+	for j := range hi - lo {
+		logSoftmax(out[j*O : (j+1)*O])
+	}
+}
+
+// logSoftmax replaces z by log softmax(z), computed in float64.
+func logSoftmax(z []float32) {
+	mx := z[0]
+	for _, v := range z {
+		mx = max(mx, v)
+	}
+	var s float64
+	for _, v := range z {
+		s += math.Exp(float64(v - mx))
+	}
+	lse := mx + float32(math.Log(s))
+	for i := range z {
+		z[i] -= lse
+	}
+}
+
+// Backward accumulates into g the gradient of scale·Σ_τ L_τ over the frames
+// τ of tr with max(lo, firstScored) ≤ τ < hi and targets[τ] ≥ 0, where L_τ
+// = −log p(targets[τ] | frame τ), back-propagating through frames lo … hi−1
+// only: the state before frame lo is held constant (the truncation). The
+// scored frames' Outputs must be current. It leaves ∂/∂h_j and ∂/∂c_j of
+// every frame in [lo, hi) in StateGrad and returns the number of frames
+// back-propagated (hi − lo, or 0 when nothing is scored).
+func (m *Model) Backward(g *Grads, tr *Trace, lo, hi int, targets []int32, firstScored int, scale float32) int {
+	if lo < 0 || hi > tr.n || lo > hi {
+		panic(fmt.Sprintf("lstm: backward over frames [%d, %d) of a trace of %d", lo, hi, tr.n))
+	}
+	gv := tr.gview
+	if gv == nil || len(g.Data) == 0 || &gv.params[0] != &g.Data[0] {
+		gv = m.gradViews(g)
+		tr.gview = gv
+	}
+	c := m.cfg
+	H, O, G := c.Hidden, c.Outputs, 4*c.Hidden
+	top := &tr.layers[c.Layers-1]
+	clear(top.dh[lo*H : hi*H])
+	scored := 0
+	for τ := max(lo, firstScored); τ < hi; τ++ {
+		y := targets[τ]
+		if y < 0 {
+			continue
+		}
+		if int(y) >= O {
+			panic(fmt.Sprintf("lstm: target %d of frame %d ≥ %d outputs", y, τ, O))
+		}
+		scored++
+		lp := tr.logp[τ*O : (τ+1)*O]
+		for k, v := range lp {
+			tr.dy[k] = scale * float32(math.Exp(float64(v)))
+		}
+		tr.dy[y] -= scale
+		h := top.h[(τ+1)*H : (τ+2)*H]
+		f32.AddOuter(gv.outW, O, H, tr.dy, h)
+		f32.Axpy(gv.outB, 1, tr.dy)
+		f32.MatTVec(top.dh[τ*H:(τ+1)*H], m.outW, O, H, tr.dy)
+	}
+	if scored == 0 {
+		return 0
+	}
+	n := hi - lo
+	for l := c.Layers - 1; l >= 0; l-- {
+		p, gp := &m.layers[l], &gv.layers[l]
+		L := &tr.layers[l]
+		da := tr.da[:n*G]
+		clear(tr.dcy)
+		for t := hi - 1; t >= lo; t-- {
+			dh := L.dh[t*H : (t+1)*H]
+			if t+1 < hi {
+				f32.MatTVec(dh, p.whh, G, H, da[(t+1-lo)*G:(t+2-lo)*G])
+			}
+			cellBackward(da[(t-lo)*G:(t+1-lo)*G], L.dc[t*H:(t+1)*H], tr.dcy, dh,
+				L.gates[t*G:(t+1)*G], L.c[t*H:(t+1)*H], L.c[(t+1)*H:(t+2)*H], L.tc[t*H:(t+1)*H], p.peep, gp.peep, H)
+		}
+		var in []float32
+		if l == 0 {
+			in = tr.x[lo*p.in : hi*p.in]
+		} else {
+			in = tr.layers[l-1].h[(lo+1)*H : (hi+1)*H]
+		}
+		f32.MatTMul(gp.wih, da, in, G, p.in, n)
+		f32.MatTMul(gp.whh, da, L.h[lo*H:hi*H], G, H, n)
+		for t := range n {
+			f32.Axpy(gp.bih, 1, da[t*G:(t+1)*G])
+			f32.Axpy(gp.bhh, 1, da[t*G:(t+1)*G])
+		}
+		if l > 0 {
+			below := tr.layers[l-1].dh[lo*H : hi*H]
+			clear(below)
+			for t := range n {
+				f32.MatTVec(below[t*H:(t+1)*H], p.wih, G, H, da[t*G:(t+1)*G])
+			}
+		}
+	}
+	return n
+}
+
+// cellBackward computes one frame's gate pre-activation gradients da (4H)
+// and ∂/∂c_t (dc) from ∂/∂h_t (dh) and dcy, the gradient reaching c_t
+// through c_{t+1}; it leaves in dcy the gradient reaching c_{t−1} through
+// c_t. act are the activated gates, cp and cn the cell states before and
+// after the frame, tc = tanh(cn). Peephole gradients accumulate into gpeep.
+func cellBackward(da, dc, dcy, dh, act, cp, cn, tc, peep, gpeep []float32, H int) {
+	ai, af, ag, ao := act[:H], act[H:2*H], act[2*H:3*H], act[3*H:4*H]
+	di, df, dg, do := da[:H], da[H:2*H], da[2*H:3*H], da[3*H:4*H]
+	dc, dcy, dh, cp, cn, tc = dc[:H], dcy[:H], dh[:H], cp[:H], cn[:H], tc[:H]
+	var pi, pf, po, gi, gf, gO []float32
+	if peep != nil {
+		pi, pf, po = peep[:H], peep[H:2*H], peep[2*H:3*H]
+		gi, gf, gO = gpeep[:H], gpeep[H:2*H], gpeep[2*H:3*H]
+	}
+	for k := range H {
+		i, f, g, o, t := ai[k], af[k], ag[k], ao[k], tc[k]
+		dao := dh[k] * t * o * (1 - o)
+		d := dcy[k] + dh[k]*o*(1-t*t)
+		if peep != nil {
+			d += dao * po[k]
+		}
+		dai := d * g * i * (1 - i)
+		daf := d * cp[k] * f * (1 - f)
+		dag := d * i * (1 - g*g)
+		carry := d * f
+		if peep != nil {
+			carry += dai*pi[k] + daf*pf[k]
+			gi[k] += dai * cp[k]
+			gf[k] += daf * cp[k]
+			gO[k] += dao * cn[k]
+		}
+		di[k], df[k], dg[k], do[k] = dai, daf, dag, dao
+		dc[k] = d
+		dcy[k] = carry
+	}
+}
