@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/phoneme/phoneme/data"
+	"github.com/phoneme/phoneme/internal/progress"
+	"github.com/phoneme/phoneme/tbptt"
+)
+
+func trainCommand() *cli.Command {
+	def := tbptt.DefaultTrainConfig()
+	return &cli.Command{
+		Name:      "train",
+		Usage:     "train an LSTM frame classifier under an update schedule",
+		ArgsUsage: " ",
+		Description: `Trains a unidirectional LSTM (softmax over the 61 TIMIT phones per frame) on
+DIR/train and scores DIR/dev after every epoch (DIR as written by phoneme
+extract). Writes the best-dev checkpoint to --out, the last one beside it
+(NAME.last.safetensors), one line per epoch to NAME.log.jsonl and NAME.log.csv,
+and a resumable state NAME.resume at every epoch end and on Ctrl-C/SIGTERM;
+--resume continues it to the same weights an uninterrupted run reaches.
+
+Schedules (TBPTT(k1, k2): an update every k1 frames and at each sentence's
+end, errors back-propagated through at most k2 frames):
+  sentence            TBPTT(n, n): one update per sentence, full BPTT
+  frame [--k2 K]      TBPTT(1, K): an update every frame; K = all by default
+  tbptt --k1 K1 [--k2 K2] [--truncation window|per-error|chunk]
+
+Losses are summed over an update's frames (not averaged), so learning rates
+compare across schedules. Defaults: Adam, lr 1e-3. Graves & Schmidhuber (2005)
+used --optimizer sgd --lr 1e-5 --momentum 0.9 with summed losses; with SGD the
+default --lr is 1e-5.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "data", Usage: "folder with train/ and dev/ from phoneme extract", Required: true},
+			&cli.StringFlag{Name: "out", Usage: "model checkpoint to write (.safetensors)", Required: true},
+			&cli.StringFlag{Name: "schedule", Value: def.Schedule, Usage: "sentence, frame or tbptt"},
+			&cli.IntFlag{Name: "k1", Usage: "frames between updates (tbptt)"},
+			&cli.StringFlag{Name: "k2", Usage: `frames back-propagated: a number or "all" (default: tbptt k1, frame all)`},
+			&cli.StringFlag{Name: "truncation", Value: "window", Usage: "window, per-error or chunk"},
+			&cli.IntFlag{Name: "hidden", Value: def.Hidden, Usage: "LSTM cells per layer"},
+			&cli.IntFlag{Name: "layers", Value: def.Layers, Usage: "stacked LSTM layers"},
+			&cli.BoolFlag{Name: "peepholes", Usage: "peephole connections (Graves & Schmidhuber 2005)"},
+			&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "sentences streamed side by side (gradient averaged over them)"},
+			&cli.IntFlag{Name: "epochs", Value: def.Epochs, Usage: "passes over the training data (0: until --max-updates)"},
+			&cli.StringFlag{Name: "optimizer", Value: def.Optimizer, Usage: "sgd or adam"},
+			&cli.FloatFlag{Name: "lr", Usage: "learning rate (default: adam 1e-3, sgd 1e-5)"},
+			&cli.FloatFlag{Name: "momentum", Value: def.Momentum, Usage: "SGD momentum"},
+			&cli.FloatFlag{Name: "clip", Usage: "clip the gradient's global norm to this (0: off)"},
+			&cli.IntFlag{Name: "target-delay", Usage: "score the output at frame t against the label of frame t-D"},
+			&cli.Uint64Flag{Name: "seed", Value: def.Seed, Usage: "seed of the initial weights and the shuffles"},
+			&cli.StringFlag{Name: "init", Usage: "start from this checkpoint instead of random weights"},
+			&cli.Int64Flag{Name: "max-updates", Usage: "stop after exactly this many weight updates (0: no limit)"},
+			&cli.BoolFlag{Name: "shuffle", Value: def.Shuffle, Usage: "shuffle the training utterances each epoch (false: feats.scp order)"},
+			&cli.IntFlag{Name: "patience", Usage: "stop after this many epochs without a better dev FER (0: off)"},
+			&cli.BoolFlag{Name: "resume", Usage: "continue the run saved beside --out"},
+		},
+		Action: runTrain,
+	}
+}
+
+func runTrain(ctx context.Context, cmd *cli.Command) error {
+	if cmd.Args().Present() {
+		return usagef("train takes no arguments, got %q", cmd.Args().First())
+	}
+	cfg := tbptt.DefaultTrainConfig()
+	cfg.Schedule = cmd.String("schedule")
+	cfg.K1 = cmd.Int("k1")
+	if cmd.IsSet("k1") && cfg.K1 < 1 {
+		return usagef("--k1 %d: must be at least 1", cfg.K1)
+	}
+	cfg.K2 = cmd.String("k2")
+	cfg.Truncation = cmd.String("truncation")
+	cfg.Hidden = cmd.Int("hidden")
+	cfg.Layers = cmd.Int("layers")
+	cfg.Peepholes = cmd.Bool("peepholes")
+	cfg.Batch = cmd.Int("batch")
+	cfg.Epochs = cmd.Int("epochs")
+	cfg.Optimizer = cmd.String("optimizer")
+	cfg.LR = defaultLR(cfg.Optimizer)
+	if cmd.IsSet("lr") {
+		cfg.LR = cmd.Float("lr")
+	}
+	cfg.Momentum = cmd.Float("momentum")
+	cfg.Clip = cmd.Float("clip")
+	cfg.TargetDelay = cmd.Int("target-delay")
+	cfg.Seed = cmd.Uint64("seed")
+	cfg.Init = cmd.String("init")
+	cfg.MaxUpdates = cmd.Int64("max-updates")
+	if cfg.MaxUpdates > 0 && !cmd.IsSet("epochs") {
+		cfg.Epochs = 0 // --max-updates alone: as many epochs as it takes
+	}
+	cfg.Shuffle = cmd.Bool("shuffle")
+	cfg.Patience = cmd.Int("patience")
+	cfg.Resume = cmd.Bool("resume")
+	if err := cfg.Validate(); err != nil {
+		return usagef("%v", err)
+	}
+
+	out := cmd.String("out")
+	if filepath.Ext(out) != ".safetensors" {
+		return usagef("--out %s: the model file must end in .safetensors", out)
+	}
+	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
+		return usagef("--out %s: folder %s does not exist", out, filepath.Dir(out))
+	}
+	if cfg.Resume && !tbptt.Resumable(out) {
+		return usagef("--resume: no saved run at %s", tbptt.ResumePath(out))
+	}
+	if !cfg.Resume && tbptt.Resumable(out) {
+		// Starting afresh over a saved run would silently discard it.
+		fmt.Fprintf(cmd.Root().ErrWriter, "phoneme: note: replacing the saved run %s (use --resume to continue it)\n", tbptt.ResumePath(out))
+	}
+	if cfg.Init != "" {
+		if _, err := os.Stat(cfg.Init); err != nil {
+			return usagef("--init %s: no such file", cfg.Init)
+		}
+	}
+	dir := cmd.String("data")
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return usagef("--data %s is not a folder", dir)
+	}
+	for _, s := range []string{data.Train, data.Dev} {
+		if st, err := os.Stat(filepath.Join(dir, s)); err != nil || !st.IsDir() {
+			return usagef("--data %s has no %s/ folder (run phoneme extract first)", dir, s)
+		}
+	}
+	train, err := data.LoadSplit(filepath.Join(dir, data.Train))
+	if err != nil {
+		return err
+	}
+	if len(train.Sentences) == 0 {
+		return fmt.Errorf("%s: the training split is empty", train.Dir)
+	}
+	dev, err := data.LoadSplit(filepath.Join(dir, data.Dev))
+	if err != nil {
+		return err
+	}
+	if len(dev.Sentences) == 0 {
+		return fmt.Errorf("%s: the dev split is empty", dev.Dir)
+	}
+
+	w := cmd.Root().Writer
+	errw := cmd.Root().ErrWriter
+	if errw == nil {
+		errw = os.Stderr
+	}
+	fmt.Fprintf(w, "train %s: %d utterances (%d frames), dev %d utterances; %s, %s lr %g\n",
+		out, len(train.Sentences), train.Frames(), len(dev.Sentences), scheduleName(cfg), cfg.Optimizer, cfg.LR)
+	var bar *progress.Bar
+	hooks := tbptt.Hooks{
+		EpochStart: func(epoch int, frames int64) {
+			label := "epoch " + strconv.Itoa(epoch)
+			if cfg.Epochs > 0 {
+				label += "/" + strconv.Itoa(cfg.Epochs)
+			}
+			bar = progress.New(errw, label, frames, "frames")
+		},
+		Progress: func(frames int64) { bar.Add(frames) },
+		EpochEnd: func(e tbptt.EpochLog) {
+			if bar != nil {
+				bar.Done()
+				bar = nil
+			}
+			printEpoch(w, e)
+		},
+	}
+	res, err := tbptt.Train(ctx, cfg, train, dev, out, hooks)
+	if bar != nil {
+		bar.Done()
+	}
+	if err != nil {
+		return err
+	}
+	if res.BestEpoch > 0 {
+		fmt.Fprintf(w, "done (%s): %d updates; best dev FER61 %s FER39 %s at epoch %d -> %s (last: %s)\n",
+			res.Stopped, res.Updates, pct(res.BestDevFER61), pct(res.BestDevFER39), res.BestEpoch, res.Path, res.LastPath)
+	}
+	return nil
+}
+
+// defaultLR is the default learning rate of each optimizer: Adam's usual
+// 1e-3 (scale-free, so it suits summed losses), and Graves's 1e-5 for SGD
+// with summed losses.
+func defaultLR(opt string) float64 {
+	if opt == tbptt.OptSGD {
+		return 1e-5
+	}
+	return 1e-3
+}
+
+func scheduleName(c tbptt.TrainConfig) string {
+	var b strings.Builder
+	b.WriteString(c.Schedule)
+	if c.K1 != 0 {
+		fmt.Fprintf(&b, " k1=%d", c.K1)
+	}
+	if c.K2 != "" {
+		fmt.Fprintf(&b, " k2=%s", c.K2)
+	}
+	if c.Truncation != "" && c.Truncation != "window" {
+		fmt.Fprintf(&b, " %s", c.Truncation)
+	}
+	return b.String()
+}
+
+func pct(x float64) string {
+	if math.IsNaN(x) {
+		return "-"
+	}
+	return strconv.FormatFloat(100*x, 'f', 2, 64) + "%"
+}
+
+// printEpoch writes the one-line summary of an epoch.
+func printEpoch(w io.Writer, e tbptt.EpochLog) {
+	mark := ""
+	if e.Best {
+		mark = "  *"
+	}
+	if e.Partial {
+		mark += "  (partial)"
+	}
+	fmt.Fprintf(w, "epoch %3d  updates %8d  loss %.4f  train FER %s  dev FER61 %s FER39 %s  %.1fs  %.0f frames/s%s\n",
+		e.Epoch, e.Updates, e.Loss, pct(e.TrainFER), pct(e.DevFER61), pct(e.DevFER39), e.Seconds, e.FramesPerSecond, mark)
+}

@@ -1,0 +1,183 @@
+package tbptt
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/phoneme/phoneme/data"
+	"github.com/phoneme/phoneme/lstm"
+)
+
+// ResumePath returns where Train keeps the resumable state of a run whose
+// model is out: parameters, optimizer moments, the shuffle RNG, the
+// position in the epoch and the log sizes, written at every epoch end and
+// on interruption.
+func ResumePath(out string) string { return basePath(out) + ".resume" }
+
+// Resumable reports whether a resumable state exists for out.
+func Resumable(out string) bool {
+	_, err := os.Stat(ResumePath(out))
+	return err == nil
+}
+
+const resumeMagic = "phoneme resume v1\n"
+
+// resumeState is the file format (magic line, then gob). gob keeps float32
+// and float64 values bit for bit, NaN and Inf included.
+type resumeState struct {
+	Config         TrainConfig
+	Model          lstm.Config
+	Params         []float32
+	Optimizer      []byte
+	RNG            []byte
+	CMVNMean       []float32
+	CMVNStd        []float32
+	TrainSentences int
+	TrainFrames    int64
+	Progress       progressState
+}
+
+func (r *run) saveResume() error {
+	if !paramsFinite(r.model.Params()) {
+		return errors.New("refusing to save non-finite weights")
+	}
+	opt, err := r.opt.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	rng, err := r.pcg.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	var frames int64
+	for _, s := range r.train {
+		frames += int64(s.Feats.Rows)
+	}
+	st := r.st
+	st.Wall = r.wall()
+	rs := resumeState{
+		Config: r.cfg, Model: r.model.Config(), Params: r.model.Params(),
+		Optimizer: opt, RNG: rng, CMVNMean: r.md.CMVNMean, CMVNStd: r.md.CMVNStd,
+		TrainSentences: len(r.train), TrainFrames: frames, Progress: st,
+	}
+	var b bytes.Buffer
+	b.WriteString(resumeMagic)
+	if err := gob.NewEncoder(&b).Encode(&rs); err != nil {
+		return fmt.Errorf("encode resume state: %w", err)
+	}
+	return writeAtomic(ResumePath(r.out), b.Bytes())
+}
+
+// writeAtomic writes b to a temporary file beside path and renames it.
+func writeAtomic(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+func readResume(path string) (*resumeState, error) {
+	f, err := os.Open(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("resume: no saved state at %s (nothing to resume)", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("resume: %w", err)
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	magic := make([]byte, len(resumeMagic))
+	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != resumeMagic {
+		return nil, fmt.Errorf("resume: %s is not a phoneme resume state", path)
+	}
+	var rs resumeState
+	if err := gob.NewDecoder(br).Decode(&rs); err != nil {
+		return nil, fmt.Errorf("resume: read %s: %w", path, err)
+	}
+	return &rs, nil
+}
+
+// withLimits returns c with the stopping limits of u: those may change
+// when a run is continued; nothing else may.
+func (c TrainConfig) withLimits(u TrainConfig) TrainConfig {
+	c.Epochs, c.MaxUpdates, c.MaxFrames, c.MaxSeconds, c.Patience = u.Epochs, u.MaxUpdates, u.MaxFrames, u.MaxSeconds, u.Patience
+	c.Resume = u.Resume
+	return c
+}
+
+// compatible checks that cfg and train are those of the saved run, naming
+// the first setting that differs.
+func (rs *resumeState) compatible(cfg TrainConfig, train *data.Split) error {
+	saved := rs.Config
+	if saved.Init != "" && saved.Init == cfg.Init {
+		// The network shape came from the checkpoint.
+		cfg.Hidden, cfg.Layers, cfg.Peepholes = saved.Hidden, saved.Layers, saved.Peepholes
+	}
+	cfg = cfg.withLimits(saved)
+	if cfg != saved {
+		var a, b map[string]any
+		ja, _ := json.Marshal(saved)
+		jb, _ := json.Marshal(cfg)
+		json.Unmarshal(ja, &a)
+		json.Unmarshal(jb, &b)
+		for k, v := range a {
+			if fmt.Sprint(v) != fmt.Sprint(b[k]) {
+				return fmt.Errorf("resume: the saved run used %s=%v, not %v (only the stopping limits may change)", k, v, b[k])
+			}
+		}
+		return errors.New("resume: the configuration differs from the saved run's")
+	}
+	var frames int64
+	for _, s := range train.Sentences {
+		frames += int64(s.Feats.Rows)
+	}
+	if len(train.Sentences) != rs.TrainSentences || frames != rs.TrainFrames {
+		return fmt.Errorf("resume: the saved run trained on %d utterances (%d frames), %s has %d (%d frames)",
+			rs.TrainSentences, rs.TrainFrames, train.Dir, len(train.Sentences), frames)
+	}
+	if len(rs.Params) == 0 || rs.Progress.Pos > len(rs.Progress.Order) {
+		return errors.New("resume: the saved state is inconsistent")
+	}
+	return nil
+}
+
+// restore puts the saved optimizer, RNG and position into r (whose model
+// already holds the saved parameters).
+func (rs *resumeState) restore(r *run) error {
+	if len(rs.Params) != len(r.model.Params()) {
+		return fmt.Errorf("resume: %d saved parameters, the network has %d", len(rs.Params), len(r.model.Params()))
+	}
+	if err := r.opt.UnmarshalBinary(rs.Optimizer); err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	if err := r.pcg.UnmarshalBinary(rs.RNG); err != nil {
+		return fmt.Errorf("resume: random state: %w", err)
+	}
+	if o := rs.Progress.Order; o != nil && len(o) != len(r.train) {
+		return errors.New("resume: the saved epoch order does not match the training data")
+	}
+	r.st = rs.Progress
+	return nil
+}

@@ -1,0 +1,689 @@
+package tbptt
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/phoneme/phoneme/data"
+	"github.com/phoneme/phoneme/eval"
+	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/labels"
+	"github.com/phoneme/phoneme/lstm"
+)
+
+// TrainConfig is everything that determines a training run. Two runs with
+// equal configurations on the same data reach bit-identical weights.
+type TrainConfig struct {
+	// Schedule is "sentence", "frame" or "tbptt"; K1 (0 = unset), K2 (a
+	// number, "all" or "" = unset) and Truncation ("window", "per-error",
+	// "chunk") refine it as ParseSchedule documents. SetSchedule fills them
+	// from a Schedule.
+	Schedule   string `json:"schedule"`
+	K1         int    `json:"k1,omitempty"`
+	K2         string `json:"k2,omitempty"`
+	Truncation string `json:"truncation,omitempty"`
+
+	// Network (ignored when Init names a checkpoint, whose shape wins).
+	Hidden    int  `json:"hidden"`
+	Layers    int  `json:"layers"`
+	Peepholes bool `json:"peepholes"`
+
+	Batch       int     `json:"batch"`
+	Optimizer   string  `json:"optimizer"` // sgd or adam
+	LR          float64 `json:"lr"`
+	Momentum    float64 `json:"momentum"` // sgd only
+	Clip        float64 `json:"clip"`     // global gradient norm; 0 = off
+	TargetDelay int     `json:"target_delay"`
+
+	// Seed drives the initial weights and the epoch shuffles (separate
+	// PCG streams, so the data order does not depend on the network size).
+	Seed    uint64 `json:"seed"`
+	Init    string `json:"init,omitempty"` // start from this checkpoint
+	Shuffle bool   `json:"shuffle"`
+
+	// Stopping: Epochs (0 = no limit, then a Max* must be set), MaxUpdates
+	// (exactly that many weight updates), MaxFrames (at the first sentence
+	// group boundary after that many frames forward), MaxSeconds (wall
+	// clock, at a group boundary; not reproducible), Patience (epochs
+	// without a better dev FER61; 0 = off).
+	Epochs     int     `json:"epochs"`
+	MaxUpdates int64   `json:"max_updates,omitempty"`
+	MaxFrames  int64   `json:"max_frames,omitempty"`
+	MaxSeconds float64 `json:"max_seconds,omitempty"`
+	Patience   int     `json:"patience,omitempty"`
+
+	// Resume continues from the state saved beside the output by an
+	// interrupted (or finished) run instead of starting afresh.
+	Resume bool `json:"-"`
+}
+
+// DefaultTrainConfig returns the defaults of phoneme train: a 128-cell
+// single-layer LSTM trained per sentence with Adam (lr 1e-3) for 20 epochs.
+func DefaultTrainConfig() TrainConfig {
+	return TrainConfig{
+		Schedule:   "sentence",
+		Hidden:     128,
+		Layers:     1,
+		Batch:      1,
+		Optimizer:  OptAdam,
+		LR:         1e-3,
+		Momentum:   0.9,
+		Seed:       1,
+		Shuffle:    true,
+		Epochs:     20,
+	}
+}
+
+// schedule resolves the schedule fields.
+func (c TrainConfig) schedule() (Schedule, error) {
+	return ParseSchedule(c.Schedule, c.K1, c.K2, c.Truncation)
+}
+
+// SetSchedule sets the schedule fields of c to s.
+func (c *TrainConfig) SetSchedule(s Schedule) {
+	c.Schedule, c.K1, c.K2, c.Truncation = s.Name, 0, "", ""
+	if s.Name == "tbptt" {
+		c.K1 = s.K1
+	}
+	if s.Name != "sentence" {
+		c.K2 = kString(s.K2)
+	}
+	if s.Truncation != Window {
+		c.Truncation = s.Truncation.String()
+	}
+}
+
+// Validate reports the first configuration mistake as one clear line.
+func (c TrainConfig) Validate() error {
+	if _, err := c.schedule(); err != nil {
+		return err
+	}
+	switch {
+	case c.Batch < 1:
+		return fmt.Errorf("batch must be at least 1, not %d", c.Batch)
+	case c.Init == "" && c.Hidden < 1:
+		return fmt.Errorf("hidden must be at least 1, not %d", c.Hidden)
+	case c.Init == "" && c.Layers < 1:
+		return fmt.Errorf("layers must be at least 1, not %d", c.Layers)
+	case c.TargetDelay < 0:
+		return fmt.Errorf("target delay must not be negative, not %d", c.TargetDelay)
+	case c.Clip < 0 || math.IsNaN(c.Clip) || math.IsInf(c.Clip, 0):
+		return fmt.Errorf("clip must be 0 (off) or a positive number, not %v", c.Clip)
+	case c.Epochs < 0, c.MaxUpdates < 0, c.MaxFrames < 0, c.MaxSeconds < 0, c.Patience < 0:
+		return errors.New("epochs, max updates, max frames, max seconds and patience must not be negative")
+	case c.Epochs == 0 && c.MaxUpdates == 0 && c.MaxFrames == 0 && c.MaxSeconds == 0:
+		return errors.New("epochs is 0 and no other limit is set: training would never stop")
+	}
+	if _, err := NewOptimizer(c.Optimizer, 1, c.LR, c.Momentum); err != nil {
+		return err
+	}
+	return nil
+}
+
+// EpochLog is one line of the training log (<model>.log.jsonl and .csv).
+// Counters are cumulative over the run; loss and error rates are of this
+// epoch.
+type EpochLog struct {
+	Epoch           int     `json:"epoch"`
+	Updates         int64   `json:"updates"`
+	FramesForward   int64   `json:"frames_forward"`
+	FramesBackward  int64   `json:"frames_backward"`
+	Loss            float64 `json:"loss"`      // mean cross-entropy per scored frame (nats)
+	TrainFER        float64 `json:"train_fer"` // while training, 61 classes
+	DevFER61        float64 `json:"dev_fer61"` // NaN (empty in CSV, null in JSON) without dev data
+	DevFER39        float64 `json:"dev_fer39"`
+	Seconds         float64 `json:"seconds"`      // this epoch's training time
+	WallSeconds     float64 `json:"wall_seconds"` // since the run began, dev scoring included
+	FramesPerSecond float64 `json:"frames_per_second"`
+	LR              float64 `json:"lr"`
+	Best            bool    `json:"best"`    // the best-dev checkpoint was updated
+	Partial         bool    `json:"partial"` // stopped before the epoch's end
+}
+
+// Hooks let a caller follow a run; every field may be nil. They are called
+// from Train's goroutine.
+type Hooks struct {
+	// EpochStart is called before each epoch (1-based) with the number of
+	// training frames it streams.
+	EpochStart func(epoch int, frames int64)
+	// Progress is called after each group of Batch sentences with the
+	// number of their frames.
+	Progress func(frames int64)
+	// Update is called after each weight update with the total so far.
+	Update func(updates int64)
+	// EpochEnd is called after an epoch's log line and checkpoints are
+	// written.
+	EpochEnd func(EpochLog)
+}
+
+// Why a run stopped.
+const (
+	StopEpochs     = "epochs"
+	StopMaxUpdates = "max-updates"
+	StopMaxFrames  = "max-frames"
+	StopTime       = "max-seconds"
+	StopPatience   = "patience"
+)
+
+// Result summarises a finished run.
+type Result struct {
+	Config         TrainConfig // as run (network shape from Init)
+	Schedule       Schedule
+	Model          lstm.Config
+	Epochs         []EpochLog // every epoch of the run, resumed ones included
+	Updates        int64
+	FramesForward  int64
+	FramesBackward int64
+	WallSeconds    float64
+	BestEpoch      int     // 1-based; 0 when no epoch finished
+	BestDevFER61   float64 // NaN without dev data
+	BestDevFER39   float64
+	Stopped        string // one of the Stop* constants
+	Path, LastPath string // best-dev and last checkpoints
+}
+
+// ErrInterrupted is returned (wrapped) when ctx is cancelled: the state to
+// continue with Resume has been saved.
+var ErrInterrupted = errors.New("interrupted")
+
+// errStop aborts the engine after the last allowed update.
+var errStop = errors.New("update limit reached")
+
+// Seeds of the PCG streams: one for the initial weights, one for shuffles.
+const (
+	initStream    = 0x696e6974 // "init"
+	shuffleStream = 0x73687566 // "shuf"
+)
+
+// Paths of the files a run writes beside its model: base is the model
+// path without ".safetensors".
+func basePath(out string) string { return strings.TrimSuffix(out, ".safetensors") }
+
+// LastPath returns where Train keeps the last checkpoint of a run whose
+// best-dev checkpoint is out.
+func LastPath(out string) string { return basePath(out) + ".last.safetensors" }
+
+// LogPaths returns the JSON-lines and CSV epoch logs of a run.
+func LogPaths(out string) (jsonl, csv string) {
+	b := basePath(out)
+	return b + ".log.jsonl", b + ".log.csv"
+}
+
+// run is the mutable state of a training run; the resumable part of it is
+// saved by resume.go.
+type run struct {
+	cfg   TrainConfig
+	out   string
+	hooks Hooks
+
+	model *lstm.Model
+	md    *lstm.Metadata
+	opt   Optimizer
+	eng   *Engine
+	sched Schedule
+	pcg   *rand.PCG // shuffle stream
+	rng   *rand.Rand
+
+	train, dev []*data.Sentence
+	trainDir   string
+	devSplit   *data.Split
+
+	st    progressState
+	start time.Time // of this process's part of the run
+	logs  *epochLogger
+}
+
+// progressState is the position of a run: everything needed, beside
+// parameters and optimizer state, to continue it exactly.
+type progressState struct {
+	Epoch     int   // 0-based epoch in progress
+	Order     []int // this epoch's sentence order (nil before it starts)
+	Pos       int   // sentences of Order already trained
+	Updates   int64
+	Forward   int64
+	Backward  int64
+	Acc       epochAcc // this epoch so far
+	Best      float64  // best dev FER61 (+Inf before any)
+	Best39    float64
+	BestEpoch int
+	SinceBest int
+	Epochs    []EpochLog
+	Wall      float64 // seconds before this process's part
+	LogJSONL  int64   // log sizes matching this state
+	LogCSV    int64
+	Done      string // Stop* once the run finished
+}
+
+type epochAcc struct {
+	Updates, Forward, Backward, Scored, Errors int64
+	Loss                                       float64
+	Seconds                                    float64
+}
+
+// Train trains a network on train, scoring dev (which may be nil) after
+// every epoch, and writes beside out (a .safetensors path): the best-dev
+// checkpoint at out, the last one at LastPath(out), the epoch logs at
+// LogPaths(out) and the resumable state at ResumePath(out). train and dev
+// are not modified: Train normalises copies with the training split's CMVN
+// (or the one stored in cfg.Init).
+//
+// When ctx is cancelled Train saves its state at the next sentence-group
+// boundary and returns an error wrapping ErrInterrupted; the same call with
+// cfg.Resume set continues to bit-identical weights.
+func Train(ctx context.Context, cfg TrainConfig, train, dev *data.Split, out string, hooks Hooks) (*Result, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if out == "" {
+		return nil, errors.New("no output path")
+	}
+	r := &run{cfg: cfg, out: out, hooks: hooks, start: time.Now()}
+	if err := r.setup(train, dev); err != nil {
+		return nil, err
+	}
+	if err := r.loop(ctx); err != nil {
+		return nil, err
+	}
+	return r.result(), nil
+}
+
+// checkSplit rejects splits training cannot use, naming the folder.
+func checkSplit(what string, s *data.Split) (dim int, err error) {
+	if s == nil {
+		return 0, fmt.Errorf("no %s split", what)
+	}
+	name := s.Dir
+	if name == "" {
+		name = what + " split"
+	}
+	if len(s.Sentences) == 0 {
+		return 0, fmt.Errorf("%s: %s split is empty", name, what)
+	}
+	if s.Manifest == nil {
+		return 0, fmt.Errorf("%s: no manifest", name)
+	}
+	dim = s.Sentences[0].Feats.Cols
+	for _, x := range s.Sentences {
+		if x.Feats == nil || x.Feats.Cols != dim {
+			return 0, fmt.Errorf("%s: utterance %s: features are not %d-dimensional like the first", name, x.ID, dim)
+		}
+		if len(x.Labels) != x.Feats.Rows {
+			return 0, fmt.Errorf("%s: utterance %s: %d labels for %d frames", name, x.ID, len(x.Labels), x.Feats.Rows)
+		}
+		for t, l := range x.Labels {
+			if l != labels.Excluded && (l < 0 || l >= labels.NumPhones) {
+				return 0, fmt.Errorf("%s: utterance %s frame %d: label %d outside 0..%d", name, x.ID, t, l, labels.NumPhones-1)
+			}
+		}
+	}
+	return dim, nil
+}
+
+// normalized returns a copy of s with every feature matrix normalised.
+func normalized(s *data.Split, mean, std []float32) *data.Split {
+	c := &data.Split{Dir: s.Dir, Manifest: s.Manifest, Sentences: make([]*data.Sentence, len(s.Sentences))}
+	for i, x := range s.Sentences {
+		y := *x
+		y.Feats = &features.Matrix{Rows: x.Feats.Rows, Cols: x.Feats.Cols, Data: append([]float32(nil), x.Feats.Data...)}
+		c.Sentences[i] = &y
+	}
+	c.Normalize(mean, std)
+	return c
+}
+
+func (r *run) setup(train, dev *data.Split) error {
+	dim, err := checkSplit("training", train)
+	if err != nil {
+		return err
+	}
+	r.trainDir = train.Dir
+	if dev != nil {
+		ddim, err := checkSplit("dev", dev)
+		if err != nil {
+			return err
+		}
+		if ddim != dim {
+			return fmt.Errorf("%s: dev features are %d-dimensional, training features %d", dev.Dir, ddim, dim)
+		}
+		if dev.Manifest.Features != train.Manifest.Features {
+			return fmt.Errorf("%s: dev features were extracted with another configuration than %s", dev.Dir, train.Dir)
+		}
+	}
+	mean, std := train.Manifest.CMVNMean, train.Manifest.CMVNStd
+
+	var rs *resumeState
+	switch {
+	case r.cfg.Resume:
+		rs, err = readResume(ResumePath(r.out))
+		if err != nil {
+			return err
+		}
+		if err := rs.compatible(r.cfg, train); err != nil {
+			return err
+		}
+		r.model, err = lstm.New(rs.Model, rand.New(rand.NewPCG(0, 0)))
+		if err != nil {
+			return fmt.Errorf("resume %s: %w", ResumePath(r.out), err)
+		}
+		copy(r.model.Params(), rs.Params)
+		mean, std = rs.CMVNMean, rs.CMVNStd
+		r.cfg = rs.Config.withLimits(r.cfg)
+	case r.cfg.Init != "":
+		m, md, err := lstm.Load(r.cfg.Init)
+		if err != nil {
+			return fmt.Errorf("init: %w", err)
+		}
+		mc := m.Config()
+		if mc.Inputs != dim {
+			return fmt.Errorf("init %s: the model takes %d-dimensional features but %s has %d", r.cfg.Init, mc.Inputs, train.Dir, dim)
+		}
+		if mc.Outputs != labels.NumPhones {
+			return fmt.Errorf("init %s: the model has %d outputs, want %d phones", r.cfg.Init, mc.Outputs, labels.NumPhones)
+		}
+		if len(md.Features) > 0 {
+			var fc features.Config
+			if err := json.Unmarshal(md.Features, &fc); err == nil && fc != train.Manifest.Features {
+				return fmt.Errorf("init %s: the model was trained on features extracted with another configuration than %s", r.cfg.Init, train.Dir)
+			}
+		}
+		if len(md.CMVNMean) == dim && len(md.CMVNStd) == dim {
+			mean, std = md.CMVNMean, md.CMVNStd
+		}
+		r.model = m
+		r.cfg.Hidden, r.cfg.Layers, r.cfg.Peepholes = mc.Hidden, mc.Layers, mc.Peepholes
+	default:
+		r.model, err = lstm.New(lstm.Config{Inputs: dim, Hidden: r.cfg.Hidden, Layers: r.cfg.Layers,
+			Outputs: labels.NumPhones, Peepholes: r.cfg.Peepholes},
+			rand.New(rand.NewPCG(r.cfg.Seed, initStream)))
+		if err != nil {
+			return err
+		}
+	}
+
+	r.sched, _ = r.cfg.schedule()
+	r.eng, err = NewEngine(r.model, r.sched, r.cfg.TargetDelay, r.cfg.Batch)
+	if err != nil {
+		return err
+	}
+	r.opt, err = NewOptimizer(r.cfg.Optimizer, len(r.model.Params()), r.cfg.LR, r.cfg.Momentum)
+	if err != nil {
+		return err
+	}
+	r.pcg = rand.NewPCG(r.cfg.Seed, shuffleStream)
+	r.rng = rand.New(r.pcg)
+
+	r.train = normalized(train, mean, std).Sentences
+	if dev != nil {
+		r.devSplit = normalized(dev, mean, std)
+		r.dev = r.devSplit.Sentences
+	}
+	training, _ := json.Marshal(r.cfg)
+	feats, _ := json.Marshal(train.Manifest.Features)
+	r.md = &lstm.Metadata{Phones: labels.TIMIT61().Names(), Features: feats, Training: training,
+		TargetDelay: r.cfg.TargetDelay, CMVNMean: mean, CMVNStd: std}
+
+	r.st = progressState{Best: math.Inf(1), Best39: math.NaN()}
+	jsonl, csv := LogPaths(r.out)
+	if rs != nil {
+		if err := rs.restore(r); err != nil {
+			return err
+		}
+		r.logs, err = openLogs(jsonl, csv, r.st.LogJSONL, r.st.LogCSV)
+	} else {
+		r.logs, err = openLogs(jsonl, csv, 0, 0)
+	}
+	return err
+}
+
+// loop runs epochs until a limit, patience, an error or cancellation.
+func (r *run) loop(ctx context.Context) error {
+	defer r.logs.Close()
+	var frames int64
+	for _, s := range r.train {
+		frames += int64(s.Feats.Rows)
+	}
+	for {
+		if stop := r.limitReached(); stop != "" {
+			// The run is complete at an exact position: record it so that
+			// resuming with higher limits continues from here.
+			r.st.Done = stop
+			return r.saveResume()
+		}
+		r.st.Done = ""
+		if r.st.Order == nil {
+			r.st.Order = make([]int, len(r.train))
+			for i := range r.st.Order {
+				r.st.Order[i] = i
+			}
+			if r.cfg.Shuffle {
+				r.rng.Shuffle(len(r.st.Order), func(i, j int) {
+					r.st.Order[i], r.st.Order[j] = r.st.Order[j], r.st.Order[i]
+				})
+			}
+			r.st.Pos, r.st.Acc = 0, epochAcc{}
+		}
+		if r.hooks.EpochStart != nil {
+			r.hooks.EpochStart(r.st.Epoch+1, frames)
+		}
+		stop, err := r.epoch(ctx)
+		if err != nil {
+			return err
+		}
+		if err := r.endEpoch(stop != ""); err != nil {
+			return err
+		}
+		switch stop {
+		case "":
+			r.st.Epoch++
+			r.st.Order = nil
+			if err := r.saveResume(); err != nil {
+				return err
+			}
+		case StopMaxUpdates:
+			// The engine stopped mid-sentence after the last allowed update,
+			// so this is no exact resume point: the last epoch-end state
+			// stays the one to continue from.
+			r.st.Done = stop
+			return nil
+		default:
+			// Stopped at a sentence-group boundary: an exact position.
+			r.st.Done = stop
+			return r.saveResume()
+		}
+	}
+}
+
+// limitReached returns why the run must not go on from its position, or "".
+func (r *run) limitReached() string {
+	c := &r.cfg
+	switch {
+	case c.MaxUpdates > 0 && r.st.Updates >= c.MaxUpdates:
+		return StopMaxUpdates
+	case c.MaxFrames > 0 && r.st.Forward >= c.MaxFrames:
+		return StopMaxFrames
+	case c.MaxSeconds > 0 && r.wall() >= c.MaxSeconds:
+		return StopTime
+	case c.Patience > 0 && r.st.SinceBest >= c.Patience && r.st.Order == nil:
+		return StopPatience
+	case c.Epochs > 0 && r.st.Epoch >= c.Epochs:
+		return StopEpochs
+	}
+	return ""
+}
+
+// epoch trains the rest of the current epoch's order. It returns a Stop*
+// reason when a limit ended it early.
+func (r *run) epoch(ctx context.Context) (string, error) {
+	c := &r.cfg
+	step := func(g *lstm.Grads) error {
+		if c.Clip > 0 {
+			ClipGradNorm(g.Data, c.Clip)
+		}
+		r.opt.Step(r.model.Params(), g.Data)
+		r.st.Updates++
+		r.st.Acc.Updates++
+		if r.hooks.Update != nil {
+			r.hooks.Update(r.st.Updates)
+		}
+		if c.MaxUpdates > 0 && r.st.Updates >= c.MaxUpdates {
+			return errStop
+		}
+		return nil
+	}
+	group := make([]*data.Sentence, 0, c.Batch)
+	for r.st.Pos < len(r.st.Order) {
+		if ctx.Err() != nil {
+			if err := r.saveResume(); err != nil {
+				return "", fmt.Errorf("interrupted, and saving the state failed: %w", err)
+			}
+			return "", fmt.Errorf("%w in epoch %d after %d updates; state saved in %s (resume with --resume)",
+				ErrInterrupted, r.st.Epoch+1, r.st.Updates, ResumePath(r.out))
+		}
+		if c.MaxFrames > 0 && r.st.Forward >= c.MaxFrames {
+			return StopMaxFrames, nil
+		}
+		if c.MaxSeconds > 0 && r.wall() >= c.MaxSeconds {
+			return StopTime, nil
+		}
+		end := min(r.st.Pos+c.Batch, len(r.st.Order))
+		group = group[:0]
+		var frames int64
+		for _, i := range r.st.Order[r.st.Pos:end] {
+			group = append(group, r.train[i])
+			frames += int64(r.train[i].Feats.Rows)
+		}
+		t0 := time.Now()
+		stats, err := r.eng.Train(group, step)
+		r.st.Acc.Seconds += time.Since(t0).Seconds()
+		r.st.Acc.Forward += stats.FramesForward
+		r.st.Acc.Backward += stats.FramesBackward
+		r.st.Acc.Scored += stats.Scored
+		r.st.Acc.Errors += stats.Errors
+		r.st.Acc.Loss += stats.Loss
+		r.st.Forward += stats.FramesForward
+		r.st.Backward += stats.FramesBackward
+		if math.IsNaN(stats.Loss) || math.IsInf(stats.Loss, 0) {
+			return "", fmt.Errorf("training diverged: the loss became %v in epoch %d after %d updates (lower --lr or set --clip); checkpoints so far are kept",
+				stats.Loss, r.st.Epoch+1, r.st.Updates)
+		}
+		if errors.Is(err, errStop) {
+			return StopMaxUpdates, nil
+		}
+		if err != nil {
+			return "", err
+		}
+		r.st.Pos = end
+		if r.hooks.Progress != nil {
+			r.hooks.Progress(frames)
+		}
+	}
+	return "", nil
+}
+
+func (r *run) wall() float64 { return r.st.Wall + time.Since(r.start).Seconds() }
+
+// endEpoch scores dev, appends the log line and writes the checkpoints.
+func (r *run) endEpoch(partial bool) error {
+	if !paramsFinite(r.model.Params()) {
+		return fmt.Errorf("training diverged: non-finite weights in epoch %d (lower --lr or set --clip); checkpoints so far are kept", r.st.Epoch+1)
+	}
+	a := r.st.Acc
+	e := EpochLog{
+		Epoch: r.st.Epoch + 1, Updates: r.st.Updates,
+		FramesForward: r.st.Forward, FramesBackward: r.st.Backward,
+		Loss: ratio(a.Loss, a.Scored), TrainFER: ratio(float64(a.Errors), a.Scored),
+		DevFER61: math.NaN(), DevFER39: math.NaN(),
+		Seconds: a.Seconds, LR: r.opt.LearningRate(), Partial: partial,
+	}
+	if a.Seconds > 0 {
+		e.FramesPerSecond = float64(a.Forward) / a.Seconds
+	}
+	if r.devSplit != nil {
+		var err error
+		e.DevFER61, e.DevFER39, err = scoreDev(r.model, r.devSplit, r.cfg.TargetDelay)
+		if err != nil {
+			return fmt.Errorf("score dev: %w", err)
+		}
+	}
+	// Without dev data every epoch is the best so far: out is then the last.
+	if r.devSplit == nil || e.DevFER61 < r.st.Best {
+		e.Best = true
+		r.st.Best, r.st.Best39, r.st.BestEpoch, r.st.SinceBest = e.DevFER61, e.DevFER39, e.Epoch, 0
+		if r.devSplit == nil {
+			r.st.Best = math.Inf(1)
+		}
+		if err := lstm.Save(r.out, r.model, r.md); err != nil {
+			return err
+		}
+	} else {
+		r.st.SinceBest++
+	}
+	if err := lstm.Save(LastPath(r.out), r.model, r.md); err != nil {
+		return err
+	}
+	e.WallSeconds = r.wall()
+	if err := r.logs.Append(e); err != nil {
+		return err
+	}
+	r.st.LogJSONL, r.st.LogCSV = r.logs.Sizes()
+	r.st.Epochs = append(r.st.Epochs, e)
+	if r.hooks.EpochEnd != nil {
+		r.hooks.EpochEnd(e)
+	}
+	return nil
+}
+
+func ratio(a float64, n int64) float64 {
+	if n == 0 {
+		return math.NaN()
+	}
+	return a / float64(n)
+}
+
+func paramsFinite(p []float32) bool {
+	for _, x := range p {
+		if x-x != 0 { // NaN or ±Inf
+			return false
+		}
+	}
+	return true
+}
+
+func (r *run) result() *Result {
+	res := &Result{
+		Config: r.cfg, Schedule: r.sched, Model: r.model.Config(), Epochs: r.st.Epochs,
+		Updates: r.st.Updates, FramesForward: r.st.Forward, FramesBackward: r.st.Backward,
+		WallSeconds: r.wall(), BestEpoch: r.st.BestEpoch,
+		BestDevFER61: r.st.Best, BestDevFER39: r.st.Best39,
+		Stopped: r.st.Done, Path: r.out, LastPath: LastPath(r.out),
+	}
+	if math.IsInf(res.BestDevFER61, 1) {
+		res.BestDevFER61 = math.NaN()
+	}
+	res.Config.Resume = false
+	return res
+}
+
+// scoreDev returns the frame error rates of m on the (normalised) dev split.
+func scoreDev(m *lstm.Model, dev *data.Split, delay int) (fer61, fer39 float64, err error) {
+	c := eval.NewConfusion61()
+	var hyp []int32
+	for _, s := range dev.Sentences {
+		lp := m.LogProbs(s.Feats)
+		hyp = eval.Decode(hyp, lp.Data, lp.Cols)
+		if _, err := c.AddSentence(hyp, s.Labels, delay); err != nil {
+			return 0, 0, fmt.Errorf("utterance %s: %w", s.ID, err)
+		}
+	}
+	rep, err := eval.NewReport(c, len(dev.Sentences))
+	if err != nil {
+		return 0, 0, err
+	}
+	return rep.FER61, rep.FER39, nil
+}
