@@ -203,7 +203,9 @@ func (a *ArkReader) Next() (string, error) {
 	return a.key, nil
 }
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+func isSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
 
 // full reads exactly n bytes into the reader's scratch buffer, which the
 // caller has already bounded against a.left.
@@ -259,7 +261,7 @@ func (a *ArkReader) token() (string, error) {
 			return string(t), nil
 		}
 		if len(t) >= 8 || b[0] < 0x20 || b[0] > 0x7e {
-			return "", fmt.Errorf("entry %q: bad type token %q", a.key, append(t, b[0]))
+			return "", fmt.Errorf("entry %q: bad type token %q (not a float matrix)", a.key, append(t, b[0]))
 		}
 		t = append(t, b[0])
 	}
@@ -298,9 +300,13 @@ func (a *ArkReader) ReadMatrix() (*features.Matrix, error) {
 	if rows < 0 || cols < 0 {
 		return nil, fmt.Errorf("entry %q: negative matrix size %d×%d", a.key, rows, cols)
 	}
-	need := int64(rows) * int64(cols) * width
-	if need > a.left {
-		return nil, fmt.Errorf("entry %q: %d×%d matrix needs %d bytes, only %d left (archive cut short?)", a.key, rows, cols, need, a.left)
+	if (rows == 0) != (cols == 0) {
+		// Kaldi stores every empty matrix as 0×0.
+		return nil, fmt.Errorf("entry %q: bad matrix size %d×%d", a.key, rows, cols)
+	}
+	// Compare by division: rows·cols·width can overflow int64.
+	if cols > 0 && int64(rows) > a.left/(int64(cols)*width) {
+		return nil, fmt.Errorf("entry %q: %d×%d matrix needs %d bytes per row, only %d left (archive cut short?)", a.key, rows, cols, int64(cols)*width, a.left)
 	}
 	m := &features.Matrix{Rows: int(rows), Cols: int(cols), Data: make([]float32, int(rows)*int(cols))}
 	// Read a row at a time so the scratch buffer stays small.

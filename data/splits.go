@@ -130,7 +130,8 @@ func AssignSplits(c *Corpus, o SplitOptions) ([]SplitSet, error) {
 	case len(test) == 0 && len(dev) == 0 && c.Layout == LayoutNLTK:
 		all := true
 		for _, s := range append(SampleTestSpeakers(), SampleDevSpeakers()...) {
-			all = all && present[s] != ""
+			_, ok := present[s]
+			all = all && ok
 		}
 		if all {
 			for _, s := range SampleTestSpeakers() {

@@ -6,6 +6,8 @@ import "github.com/urfave/cli/v3"
 // a file of its own (extract.go, train.go, …).
 func verbs() []*cli.Command {
 	return []*cli.Command{
+		extractCommand(),
+		trainCommand(),
 		versionCommand(),
 	}
 }

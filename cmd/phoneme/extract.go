@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/phoneme/phoneme/data"
+	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/internal/progress"
+)
+
+func extractCommand() *cli.Command {
+	cfg := features.DefaultConfig()
+	return &cli.Command{
+		Name:  "extract",
+		Usage: "turn a phone-labelled corpus into MFCC features and frame labels (Kaldi archives)",
+		Description: `Reads a TIMIT-style corpus (LDC layout with NIST SPHERE audio, the NLTK
+sample layout, or a flat folder of <id>.wav + <id>.phn) and writes OUT/train,
+OUT/dev and OUT/test, each with feats.ark/feats.scp (raw features), ali.ark
+(one TIMIT61 phone index per frame, -1 = excluded), utt2spk, phones.txt and
+manifest.json (feature configuration, training-split CMVN, counts, sources).
+
+Splits: LDC: train = TRAIN, dev = the standard 50 speakers, test = the 24
+core speakers (--test-set full: every other TEST speaker). Other layouts:
+--test-speakers and --dev-speakers; the rest trains. For the NLTK TIMIT sample
+the default is test = fvmh0,mcpm0 and dev = faem0,marc0. SA1/SA2 are left out
+unless --keep-sa.
+
+Features default to Kaldi's compute-mfcc-feats with dither 0 plus add-deltas
+(39 dimensions); every option below is recorded in the manifest.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "corpus", Usage: "corpus folder", Required: true},
+			&cli.StringFlag{Name: "out", Usage: "output folder (train/, dev/, test/ are created in it)", Required: true},
+			&cli.StringFlag{Name: "layout", Usage: "corpus layout: ldc, nltk, flat (default: detect)"},
+			&cli.IntFlag{Name: "jobs", Usage: "feature workers (default: number of CPUs)"},
+			&cli.StringFlag{Name: "test-set", Value: "core", Usage: "LDC test set: core (24 speakers) or full"},
+			&cli.StringSliceFlag{Name: "test-speakers", Usage: "test speakers, comma separated (e.g. fvmh0,mcpm0)"},
+			&cli.StringSliceFlag{Name: "dev-speakers", Usage: "dev speakers, comma separated"},
+			&cli.BoolFlag{Name: "keep-sa", Usage: "keep the SA1/SA2 dialect sentences"},
+			&cli.BoolFlag{Name: "skip-bad", Usage: "skip bad files (listed in the summary and manifest) instead of stopping"},
+			&cli.BoolFlag{Name: "force", Usage: "replace split folders of an earlier run"},
+
+			&cli.IntFlag{Name: "sample-rate", Value: cfg.SampleRate, Destination: &cfg.SampleRate, Usage: "sample rate in Hz the audio must have"},
+			&cli.FloatFlag{Name: "frame-length", Value: cfg.FrameLengthMs, Destination: &cfg.FrameLengthMs, Usage: "frame length in ms"},
+			&cli.FloatFlag{Name: "frame-shift", Value: cfg.FrameShiftMs, Destination: &cfg.FrameShiftMs, Usage: "frame shift in ms"},
+			&cli.FloatFlag{Name: "dither", Value: cfg.Dither, Destination: &cfg.Dither, Usage: "dither (only 0: features are deterministic)"},
+			&cli.FloatFlag{Name: "preemph", Value: cfg.PreemphCoeff, Destination: &cfg.PreemphCoeff, Usage: "pre-emphasis coefficient"},
+			&cli.BoolFlag{Name: "remove-dc-offset", Value: cfg.RemoveDCOffset, Destination: &cfg.RemoveDCOffset, Usage: "subtract each frame's mean"},
+			&cli.StringFlag{Name: "window-type", Value: cfg.WindowType, Destination: &cfg.WindowType, Usage: "povey, hamming, hanning, rectangular, blackman or sine"},
+			&cli.BoolFlag{Name: "round-to-power-of-two", Value: cfg.RoundToPowerOfTwo, Destination: &cfg.RoundToPowerOfTwo, Usage: "round the FFT size up to a power of two"},
+			&cli.BoolFlag{Name: "snip-edges", Value: cfg.SnipEdges, Destination: &cfg.SnipEdges, Usage: "only frames that fit in the signal"},
+			&cli.IntFlag{Name: "num-mel-bins", Value: cfg.NumMelBins, Destination: &cfg.NumMelBins, Usage: "mel filters"},
+			&cli.FloatFlag{Name: "low-freq", Value: cfg.LowFreq, Destination: &cfg.LowFreq, Usage: "low edge of the mel filters, Hz"},
+			&cli.FloatFlag{Name: "high-freq", Value: cfg.HighFreq, Destination: &cfg.HighFreq, Usage: "high edge of the mel filters, Hz (≤ 0: offset from Nyquist)"},
+			&cli.IntFlag{Name: "num-ceps", Value: cfg.NumCeps, Destination: &cfg.NumCeps, Usage: "cepstra, C0 included"},
+			&cli.BoolFlag{Name: "use-energy", Value: cfg.UseEnergy, Destination: &cfg.UseEnergy, Usage: "replace C0 by the log energy"},
+			&cli.BoolFlag{Name: "raw-energy", Value: cfg.RawEnergy, Destination: &cfg.RawEnergy, Usage: "energy before pre-emphasis and windowing"},
+			&cli.FloatFlag{Name: "energy-floor", Value: cfg.EnergyFloor, Destination: &cfg.EnergyFloor, Usage: "floor on the energy (0: none)"},
+			&cli.FloatFlag{Name: "cepstral-lifter", Value: cfg.CepstralLifter, Destination: &cfg.CepstralLifter, Usage: "cepstral liftering coefficient (0: none)"},
+			&cli.IntFlag{Name: "deltas", Value: cfg.Deltas, Destination: &cfg.Deltas, Usage: "delta order: 0, 1 or 2"},
+			&cli.IntFlag{Name: "delta-window", Value: cfg.DeltaWindow, Destination: &cfg.DeltaWindow, Usage: "delta window"},
+		},
+		Action: func(ctx context.Context, cmd *cli.Command) error {
+			if cmd.Args().Present() {
+				return usagef("extract takes no arguments, got %q", cmd.Args().First())
+			}
+			layout, err := data.ParseLayout(cmd.String("layout"))
+			if err != nil {
+				return usagef("--layout: %v", err)
+			}
+			if ts := cmd.String("test-set"); ts != "core" && ts != "full" {
+				return usagef("--test-set must be core or full, got %q", ts)
+			}
+			if err := cfg.Validate(); err != nil {
+				return usagef("feature options: %v", err)
+			}
+			corpus := cmd.String("corpus")
+			if st, err := os.Stat(corpus); err != nil || !st.IsDir() {
+				return usagef("--corpus %s is not a folder", corpus)
+			}
+			opts := data.ExtractOptions{
+				Layout:   layout,
+				Features: cfg,
+				Split: data.SplitOptions{
+					TestSet:      cmd.String("test-set"),
+					TestSpeakers: cmd.StringSlice("test-speakers"),
+					DevSpeakers:  cmd.StringSlice("dev-speakers"),
+					KeepSA:       cmd.Bool("keep-sa"),
+				},
+				Jobs:      cmd.Int("jobs"),
+				SkipBad:   cmd.Bool("skip-bad"),
+				Overwrite: cmd.Bool("force"),
+				Corpus:    corpus,
+			}
+			var bar *progress.Bar
+			report := func(p data.Progress) {
+				if bar == nil {
+					bar = progress.New(os.Stderr, "extract "+p.Split, int64(p.Total), "utt")
+				}
+				bar.Add(1)
+				if p.Done == p.Total {
+					bar.Done()
+					bar = nil
+				}
+			}
+			sum, err := data.Extract(ctx, os.DirFS(corpus), cmd.String("out"), opts, report)
+			if bar != nil {
+				bar.Done()
+			}
+			if err != nil {
+				return err
+			}
+			return sum.WriteTable(cmd.Root().Writer)
+		},
+	}
+}
