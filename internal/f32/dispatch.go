@@ -1,0 +1,52 @@
+package f32
+
+// An implementation is one set of kernels. The best one the CPU supports is
+// chosen once at start-up; tests switch between them with useImpl.
+type implementation int
+
+const (
+	implPortable implementation = iota
+	implAVX2                    // AVX2 + FMA, 8 lanes
+	implAVX512                  // AVX-512F, 16 lanes
+)
+
+func (i implementation) String() string {
+	switch i {
+	case implAVX2:
+		return "avx2"
+	case implAVX512:
+		return "avx512"
+	}
+	return "portable"
+}
+
+// impl is the only package-level variable: it is written at
+// initialisation and, in tests, by useImpl; never concurrently with a
+// kernel call.
+var impl = bestImpl()
+
+// Implementation names the kernel set in use: "portable", "avx2" or
+// "avx512". Benchmarks and `phoneme bench` print it.
+func Implementation() string { return impl.String() }
+
+// available lists the implementations this CPU can run, portable first.
+func available() []implementation {
+	out := []implementation{implPortable}
+	for _, i := range []implementation{implAVX2, implAVX512} {
+		if supported(i) {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// useImpl switches to i for a test or benchmark and returns a function
+// restoring the previous choice.
+func useImpl(i implementation) (restore func()) {
+	if !supported(i) {
+		panic("f32: implementation " + i.String() + " not supported here")
+	}
+	prev := impl
+	impl = i
+	return func() { impl = prev }
+}

@@ -1,0 +1,44 @@
+//go:build !purego
+
+package f32
+
+import "golang.org/x/sys/cpu"
+
+func supported(i implementation) bool {
+	switch i {
+	case implPortable:
+		return true
+	case implAVX2:
+		return cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	case implAVX512:
+		return cpu.X86.HasAVX512F && cpu.X86.HasAVX2 && cpu.X86.HasFMA
+	}
+	return false
+}
+
+func bestImpl() implementation {
+	// Measured on AMD Zen 5 (see doc.go): AVX2 beats AVX-512 at the
+	// project's sizes, which are too small for 16 lanes to pay.
+	if supported(implAVX2) {
+		return implAVX2
+	}
+	return implPortable
+}
+
+//go:noescape
+func gemmNTAvx2(c, a, b *float32, m, n, k int)
+
+//go:noescape
+func axpyRowsAvx2(y, b *float32, rows, cols int, x *float32, incx int)
+
+//go:noescape
+func addOuterAvx2(a *float32, rows, cols int, x, y *float32)
+
+//go:noescape
+func gemmNTAvx512(c, a, b *float32, m, n, k int)
+
+//go:noescape
+func axpyRowsAvx512(y, b *float32, rows, cols int, x *float32, incx int)
+
+//go:noescape
+func addOuterAvx512(a *float32, rows, cols int, x, y *float32)
