@@ -1,0 +1,184 @@
+package data
+
+import (
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/phoneme/phoneme/features"
+)
+
+// copyDir copies the files of split folder src into a new folder.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), filepath.Base(src))
+	if err := os.Mkdir(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+func editFile(t *testing.T, path string, f func([]byte) []byte) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, f(b), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLoadSplitRejects damages a copy of an extracted split folder in the
+// ways the hardening table lists and checks the error names the file and,
+// where there is one, the utterance.
+func TestLoadSplitRejects(t *testing.T) {
+	out, _ := extractTo(t, testCorpus(), ExtractOptions{})
+	good := filepath.Join(out, Dev)
+	first := "faem0_si1" // the first utterance of dev
+	tests := []struct {
+		name  string
+		break_ func(dir string)
+		want  []string
+	}{
+		{"feats cut short", func(d string) {
+			editFile(t, filepath.Join(d, "feats.ark"), func(b []byte) []byte { return b[:len(b)-100] })
+		}, []string{"feats.ark", "cut short"}},
+		{"NaN feature", func(d string) {
+			editFile(t, filepath.Join(d, "feats.ark"), func(b []byte) []byte {
+				// first value of the first matrix: key, space, \0B, "FM ", 2 sizes.
+				off := len(first) + 1 + 2 + 3 + 10 + 4*7
+				binary.LittleEndian.PutUint32(b[off:], math.Float32bits(float32(math.NaN())))
+				return b
+			})
+		}, []string{"feats.ark", first, "non-finite", "frame 0, dim 7"}},
+		{"ali cut short", func(d string) {
+			editFile(t, filepath.Join(d, "ali.ark"), func(b []byte) []byte { return b[:len(b)-3] })
+		}, []string{"ali.ark", "cut short"}},
+		{"ali length", func(d string) {
+			editFile(t, filepath.Join(d, "ali.ark"), func(b []byte) []byte {
+				off := len(first) + 1 + 2
+				n := binary.LittleEndian.Uint32(b[off+1:])
+				binary.LittleEndian.PutUint32(b[off+1:], n-1)
+				// drop one element so the archive stays well-formed
+				return append(b[:off+5+5*int(n-1)], b[off+5+5*int(n):]...)
+			})
+		}, []string{"ali.ark", first, "labels for"}},
+		{"label out of range", func(d string) {
+			editFile(t, filepath.Join(d, "ali.ark"), func(b []byte) []byte {
+				binary.LittleEndian.PutUint32(b[len(first)+1+2+5+1:], 61)
+				return b
+			})
+		}, []string{"ali.ark", first, "label 61"}},
+		{"no speaker", func(d string) {
+			editFile(t, filepath.Join(d, "utt2spk"), func(b []byte) []byte { return b[strings.IndexByte(string(b), '\n')+1:] })
+		}, []string{"utt2spk", first}},
+		{"scp offset wrong", func(d string) {
+			editFile(t, filepath.Join(d, "feats.scp"), func(b []byte) []byte {
+				return []byte(strings.Replace(string(b), first+" feats.ark:10\n", first+" feats.ark:11\n", 1))
+			})
+		}, []string{first, "does not match"}},
+		{"scp line missing", func(d string) {
+			editFile(t, filepath.Join(d, "feats.scp"), func(b []byte) []byte { return b[strings.IndexByte(string(b), '\n')+1:] })
+		}, []string{"feats.scp", "manifest says"}},
+		{"manifest dims", func(d string) {
+			editFile(t, filepath.Join(d, "manifest.json"), func(b []byte) []byte {
+				return []byte(strings.Replace(string(b), `"deltas": 2`, `"deltas": 1`, 1))
+			})
+		}, []string{"manifest.json", "dim 39"}},
+		{"manifest garbage", func(d string) {
+			editFile(t, filepath.Join(d, "manifest.json"), func(b []byte) []byte { return b[:20] })
+		}, []string{"manifest.json"}},
+		{"no ali", func(d string) { os.Remove(filepath.Join(d, "ali.ark")) }, []string{"ali.ark"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			d := copyDir(t, good)
+			// The copy's feats.scp still names the original archive; point it
+			// at the copy so the damage is seen.
+			editFile(t, filepath.Join(d, "feats.scp"), func(b []byte) []byte {
+				return []byte(strings.ReplaceAll(string(b), filepath.Join(good, "feats.ark"), "feats.ark"))
+			})
+			tc.break_(d)
+			_, err := LoadSplit(d)
+			if err == nil {
+				t.Fatal("damaged split loaded")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestLoadSplitMoved: a split folder still loads after it is moved, though
+// feats.scp holds absolute paths (Kaldi style).
+func TestLoadSplitMoved(t *testing.T) {
+	out, _ := extractTo(t, testCorpus(), ExtractOptions{})
+	moved := filepath.Join(t.TempDir(), "elsewhere")
+	if err := os.Rename(filepath.Join(out, Test), moved); err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadSplit(moved)
+	if err != nil || len(s.Sentences) != 6 {
+		t.Fatalf("moved split: %v", err)
+	}
+}
+
+// TestSplitNormalize: after normalising with the training statistics the
+// training features have mean 0 and standard deviation 1 in every
+// dimension, to float32 accumulation accuracy (1e-4 over a few thousand
+// frames of values of order 1).
+func TestSplitNormalize(t *testing.T) {
+	out, _ := extractTo(t, testCorpus(), ExtractOptions{})
+	s, err := LoadSplit(filepath.Join(out, Train))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Normalize(s.Manifest.CMVNMean, s.Manifest.CMVNStd)
+	st := features.NewStats(s.Manifest.Dim)
+	for _, x := range s.Sentences {
+		st.Add(x.Feats)
+	}
+	mean, std, err := st.MeanStd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for d := range mean {
+		if math.Abs(float64(mean[d])) > 1e-4 || math.Abs(float64(std[d])-1) > 1e-4 {
+			t.Errorf("dim %d: mean %g, std %g after normalisation", d, mean[d], std[d])
+		}
+	}
+	if s.Frames() != s.Manifest.Counts.Frames {
+		t.Errorf("Frames() = %d, manifest %d", s.Frames(), s.Manifest.Counts.Frames)
+	}
+}
+
+func ExampleLoadSplit() {
+	s, err := LoadSplit("out/train")
+	if err != nil {
+		return // e.g. "out/train/manifest.json: no such file or directory"
+	}
+	s.Normalize(s.Manifest.CMVNMean, s.Manifest.CMVNStd)
+	for _, x := range s.Sentences {
+		_ = x.Feats.Row(0) // frame 0 of x.ID, labelled x.Labels[0]
+	}
+}
