@@ -64,7 +64,8 @@ func wavFile(rate int, s []int16) []byte {
 	return wavRIFF(wavChunkOf("fmt ", wavFmt(1, 1, rate, 16)), wavChunkOf("data", pcmBytes(binary.LittleEndian, s)))
 }
 
-func TestReadWAV(t *testing.T) {
+// wavCases are the WAV test inputs, also the seeds of FuzzReadWAV.
+func wavCases() []audioCase {
 	s := sphereTestSamples
 	pcm := pcmBytes(binary.LittleEndian, s)
 	fmt16 := wavChunkOf("fmt ", wavFmt(1, 1, 16000, 16))
@@ -72,12 +73,7 @@ func TestReadWAV(t *testing.T) {
 	fmt18 := wavChunkOf("fmt ", append(wavFmt(1, 1, 16000, 16), 0, 0))
 	alignBad := wavFmt(1, 1, 16000, 16)
 	alignBad[12] = 4
-	for _, tc := range []struct {
-		name string
-		in   []byte
-		rate int
-		err  string
-	}{
+	return []audioCase{
 		{name: "canonical", in: wavFile(16000, s), rate: 16000},
 		{name: "8 kHz is read (ReadAudio checks the rate)", in: wavFile(8000, s), rate: 8000},
 		{name: "18-byte fmt", in: wavRIFF(fmt18, data), rate: 16000},
@@ -123,7 +119,12 @@ func TestReadWAV(t *testing.T) {
 		{name: "huge fmt", in: wavRIFF(wavChunk("fmt ", 1<<30, wavFmt(1, 1, 16000, 16)), data), err: "fmt chunk of 1073741824 bytes"},
 		{name: "truncated fmt", in: wavRIFF(wavChunk("fmt ", 40, wavFmt(1, 1, 16000, 16))), err: "truncated: fmt chunk declares 40 bytes, file has 16"},
 		{name: "truncated other chunk", in: wavRIFF(wavChunk("LIST", 1000, []byte("INFO"))), err: `truncated: "LIST" chunk declares 1000 bytes, file has 4`},
-	} {
+	}
+}
+
+func TestReadWAV(t *testing.T) {
+	s := sphereTestSamples
+	for _, tc := range wavCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			a, err := ReadWAV(bytes.NewReader(tc.in))
 			if tc.err != "" {
@@ -164,16 +165,9 @@ func TestReadWAVLong(t *testing.T) {
 // plausible, backed by the input's bytes, and survives a rewrite as a
 // canonical file.
 func FuzzReadWAV(f *testing.F) {
-	s := sphereTestSamples
-	pcm := pcmBytes(binary.LittleEndian, s)
-	fmt16 := wavChunkOf("fmt ", wavFmt(1, 1, 16000, 16))
-	f.Add(wavFile(16000, s))
-	f.Add(wavRIFF(wavChunkOf("LIST", []byte("INFOabc")), fmt16, wavChunkOf("data", pcm)))
-	f.Add(wavRIFF(wavChunkOf("fmt ", wavFmtExt(1, 1, 16000, 16, 16)), wavChunkOf("data", pcm)))
-	f.Add(wavRIFF(wavChunkOf("fmt ", wavFmt(3, 1, 16000, 32)), wavChunkOf("data", pcm)))
-	f.Add(wavRIFF(fmt16, wavChunk("data", 0xFFFFFFFF, pcm)))
-	f.Add(wavRIFF(fmt16, wavChunk("data", 100, pcm[:10])))
-	f.Add([]byte{})
+	for _, tc := range wavCases() {
+		f.Add(tc.in)
+	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		a, err := ReadWAV(bytes.NewReader(in))
 		if err != nil {
