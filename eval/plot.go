@@ -1,0 +1,256 @@
+package eval
+
+import (
+	"cmp"
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Default plot sizes: readable on screen at the PNG resolution (96 dpi)
+// and in a README.
+const (
+	PlotWidth       = 18 * vg.Centimeter
+	PlotHeight      = 11 * vg.Centimeter
+	ConfusionSize61 = 26 * vg.Centimeter
+	ConfusionSize39 = 20 * vg.Centimeter
+)
+
+// Series is one line of a line plot. Lo and Hi, when set, have the length
+// of X and bound a shaded band around the line (e.g. min–max over seeds).
+type Series struct {
+	Name   string
+	X, Y   []float64
+	Lo, Hi []float64
+}
+
+// LineOptions are the labels and scales of a line plot.
+type LineOptions struct {
+	Title, XLabel, YLabel string
+	LogX, LogY            bool
+	// LegendBottom puts the legend at the bottom right instead of the top
+	// right, for curves that rise.
+	LegendBottom bool
+}
+
+// LinePlot draws series as lines with their bands, coloured and dashed by
+// index so that they stay distinct in grey print. Points with a NaN
+// coordinate are left out, as are points that cannot be shown on a log
+// axis (≤ 0); a band bound ≤ 0 on a log y axis is drawn at the line.
+func LinePlot(series []Series, o LineOptions) (*plot.Plot, error) {
+	p := plot.New()
+	p.Title.Text = o.Title
+	p.X.Label.Text = o.XLabel
+	p.Y.Label.Text = o.YLabel
+	if o.LogX {
+		p.X.Scale = plot.LogScale{}
+		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	if o.LogY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	}
+	p.Add(plotter.NewGrid())
+	p.Legend.Top = !o.LegendBottom
+	p.Legend.Padding = vg.Points(2)
+	drawn := 0
+	for i, s := range series {
+		if len(s.Y) != len(s.X) || (s.Lo != nil && len(s.Lo) != len(s.X)) || (s.Hi != nil && len(s.Hi) != len(s.X)) {
+			return nil, fmt.Errorf("plot %q: series %q has %d x, %d y, %d lo, %d hi values", o.Title, s.Name, len(s.X), len(s.Y), len(s.Lo), len(s.Hi))
+		}
+		var line, lo, hi plotter.XYs
+		for j := range s.X {
+			x, y := s.X[j], s.Y[j]
+			if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) || (o.LogX && x <= 0) || (o.LogY && y <= 0) {
+				continue
+			}
+			line = append(line, plotter.XY{X: x, Y: y})
+			if s.Lo != nil && s.Hi != nil {
+				l, h := s.Lo[j], s.Hi[j]
+				if math.IsNaN(l) || (o.LogY && l <= 0) {
+					l = y
+				}
+				if math.IsNaN(h) {
+					h = y
+				}
+				lo = append(lo, plotter.XY{X: x, Y: l})
+				hi = append(hi, plotter.XY{X: x, Y: h})
+			}
+		}
+		if len(line) == 0 {
+			continue
+		}
+		c := plotutil.Color(i)
+		if len(lo) > 1 {
+			ring := append(append(plotter.XYs{}, lo...), reversed(hi)...)
+			band, err := plotter.NewPolygon(ring)
+			if err != nil {
+				return nil, fmt.Errorf("plot %q: band of %q: %w", o.Title, s.Name, err)
+			}
+			r, g, b, _ := c.RGBA()
+			band.Color = color.NRGBA{R: uint8(r >> 8), G: uint8(g >> 8), B: uint8(b >> 8), A: 56}
+			band.LineStyle.Width = 0
+			p.Add(band)
+		}
+		l, err := plotter.NewLine(line)
+		if err != nil {
+			return nil, fmt.Errorf("plot %q: line of %q: %w", o.Title, s.Name, err)
+		}
+		l.Color = c
+		l.Width = vg.Points(1.5)
+		l.Dashes = plotutil.Dashes(i)
+		p.Add(l)
+		if len(line) == 1 { // a single point draws no line; mark it
+			sc, _ := plotter.NewScatter(line)
+			sc.Color = c
+			sc.Shape = draw.CircleGlyph{}
+			p.Add(sc)
+		}
+		p.Legend.Add(s.Name, l)
+		drawn++
+	}
+	if drawn == 0 {
+		return nil, fmt.Errorf("plot %q: nothing to draw", o.Title)
+	}
+	return p, nil
+}
+
+func reversed(xy plotter.XYs) plotter.XYs {
+	out := append(plotter.XYs{}, xy...)
+	slices.Reverse(out)
+	return out
+}
+
+// CurveSeries turns the learning curves of runs into one series per
+// schedule (in order of first appearance): at each epoch the mean over
+// seeds of x and of y, with a min–max band of y over seeds. Epochs reached
+// by only some seeds are averaged over those; NaN values are left out.
+func CurveSeries(runs []Run, x, y func(CurvePoint) float64) []Series {
+	type acc struct{ xs, ys []float64 }
+	var order []string
+	bySched := map[string]map[int]*acc{}
+	for _, r := range runs {
+		m, ok := bySched[r.Schedule]
+		if !ok {
+			m = map[int]*acc{}
+			bySched[r.Schedule] = m
+			order = append(order, r.Schedule)
+		}
+		for _, pt := range r.Curve {
+			xv, yv := x(pt), y(pt)
+			if math.IsNaN(xv) || math.IsNaN(yv) {
+				continue
+			}
+			a := m[pt.Epoch]
+			if a == nil {
+				a = &acc{}
+				m[pt.Epoch] = a
+			}
+			a.xs = append(a.xs, xv)
+			a.ys = append(a.ys, yv)
+		}
+	}
+	out := make([]Series, 0, len(order))
+	for _, name := range order {
+		m := bySched[name]
+		s := Series{Name: name}
+		for _, e := range sortedKeys(m) {
+			a := m[e]
+			s.X = append(s.X, mean(a.xs))
+			s.Y = append(s.Y, mean(a.ys))
+			s.Lo = append(s.Lo, slices.Min(a.ys))
+			s.Hi = append(s.Hi, slices.Max(a.ys))
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func mean(v []float64) float64 {
+	var s float64
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+func seedNote(runs []Run) string {
+	seeds := map[uint64]bool{}
+	for _, r := range runs {
+		seeds[r.Seed] = true
+	}
+	if len(seeds) < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" (mean of %d seeds, band min–max)", len(seeds))
+}
+
+// DevFERByEpoch plots dev FER (percent) against epoch, one line per
+// schedule.
+func DevFERByEpoch(runs []Run) (*plot.Plot, error) {
+	return LinePlot(CurveSeries(runs,
+		func(p CurvePoint) float64 { return float64(p.Epoch) },
+		func(p CurvePoint) float64 { return 100 * p.DevFER }),
+		LineOptions{Title: "Dev frame error rate" + seedNote(runs), XLabel: "epoch", YLabel: "dev FER (%)"})
+}
+
+// DevFERByTime plots dev FER (percent) against training wall-clock time.
+func DevFERByTime(runs []Run) (*plot.Plot, error) {
+	return LinePlot(CurveSeries(runs,
+		func(p CurvePoint) float64 { return p.WallSeconds },
+		func(p CurvePoint) float64 { return 100 * p.DevFER }),
+		LineOptions{Title: "Dev frame error rate against time" + seedNote(runs), XLabel: "wall-clock seconds", YLabel: "dev FER (%)"})
+}
+
+// LossByUpdates plots the mean training loss per frame against the number
+// of weight updates, on a log x axis since schedules differ by orders of
+// magnitude in updates per epoch.
+func LossByUpdates(runs []Run) (*plot.Plot, error) {
+	return LinePlot(CurveSeries(runs,
+		func(p CurvePoint) float64 { return float64(p.Updates) },
+		func(p CurvePoint) float64 { return p.TrainLoss }),
+		LineOptions{Title: "Training loss" + seedNote(runs), XLabel: "weight updates", YLabel: "loss per frame (nats)", LogX: true})
+}
+
+// WritePlot renders p at the given size in format ("png", "svg", "pdf",
+// "eps") to w.
+func WritePlot(w io.Writer, p *plot.Plot, width, height vg.Length, format string) error {
+	wt, err := p.WriterTo(width, height, format)
+	if err != nil {
+		return err
+	}
+	_, err = wt.WriteTo(w)
+	return err
+}
+
+// SavePlot writes p to path in the format named by its extension (.png,
+// .svg, .pdf, .eps), through a temporary file.
+func SavePlot(p *plot.Plot, path string, width, height vg.Length) error {
+	format := strings.ToLower(strings.TrimPrefix(filepath.Ext(path), "."))
+	switch format {
+	case "png", "svg", "pdf", "eps":
+	default:
+		return fmt.Errorf("write %s: unknown plot format %q (want .png, .svg, .pdf or .eps)", path, filepath.Ext(path))
+	}
+	return WriteFile(path, func(w io.Writer) error { return WritePlot(w, p, width, height, format) })
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

@@ -1,0 +1,203 @@
+package eval
+
+import (
+	"bytes"
+	"encoding/xml"
+	"image/png"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+
+	"github.com/phoneme/phoneme/labels"
+)
+
+// curveRuns makes three schedules × three seeds of plausible learning
+// curves.
+func curveRuns() []Run {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var runs []Run
+	for i, sched := range []string{"sentence", "frame:k2=1", "tbptt:k1=20:k2=20"} {
+		for seed := uint64(1); seed <= 3; seed++ {
+			r := Run{Schedule: sched, Seed: seed}
+			for e := range 8 {
+				fer := 0.75*math.Exp(-float64(e+1)/(3+float64(i))) + 0.25 + 0.02*rng.Float64()
+				r.Curve = append(r.Curve, CurvePoint{
+					Epoch:       e + 1,
+					WallSeconds: float64(e+1) * (10 + 5*float64(i)) * (1 + 0.05*rng.Float64()),
+					Updates:     int64(e+1) * []int64{100, 30000, 1500}[i],
+					TrainLoss:   4*math.Exp(-float64(e)/3) + 0.8,
+					DevFER:      fer,
+				})
+			}
+			runs = append(runs, r)
+		}
+	}
+	return runs
+}
+
+// pixelSize is the PNG size in pixels of a plot of the given size: gonum
+// renders PNG at 96 dots per inch.
+func pixelSize(l vg.Length) int { return int(math.Round(l.Dots(96))) }
+
+func checkPNG(t *testing.T, p *plot.Plot, w, h vg.Length) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WritePlot(&buf, p, w, h, "png"); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(buf.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Width != pixelSize(w) || cfg.Height != pixelSize(h) {
+		t.Errorf("png %d×%d, want %d×%d", cfg.Width, cfg.Height, pixelSize(w), pixelSize(h))
+	}
+	img, _ := png.Decode(bytes.NewReader(buf.Bytes()))
+	// Not blank: a rendered plot has many distinct colours.
+	seen := map[uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			seen[r>>8<<16|g>>8<<8|bl>>8] = true
+		}
+	}
+	if len(seen) < 8 {
+		t.Errorf("png has only %d colours", len(seen))
+	}
+}
+
+func checkSVG(t *testing.T, p *plot.Plot, w, h vg.Length) {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WritePlot(&buf, p, w, h, "svg"); err != nil {
+		t.Fatal(err)
+	}
+	var root struct {
+		XMLName xml.Name
+		Width   string `xml:"width,attr"`
+		Height  string `xml:"height,attr"`
+	}
+	if err := xml.Unmarshal(buf.Bytes(), &root); err != nil {
+		t.Fatalf("svg does not parse: %v", err)
+	}
+	if root.XMLName.Local != "svg" || root.Width == "" || root.Height == "" || buf.Len() < 1000 {
+		t.Errorf("svg root %v %s×%s, %d bytes", root.XMLName, root.Width, root.Height, buf.Len())
+	}
+}
+
+func TestCurvePlots(t *testing.T) {
+	runs := curveRuns()
+	for name, mk := range map[string]func([]Run) (*plot.Plot, error){
+		"epoch": DevFERByEpoch, "time": DevFERByTime, "loss": LossByUpdates,
+	} {
+		t.Run(name, func(t *testing.T) {
+			p, err := mk(runs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkPNG(t, p, PlotWidth, PlotHeight)
+			checkSVG(t, p, PlotWidth, PlotHeight)
+		})
+	}
+}
+
+func TestCurveSeries(t *testing.T) {
+	runs := []Run{
+		{Schedule: "a", Seed: 1, Curve: []CurvePoint{{Epoch: 1, DevFER: 0.5}, {Epoch: 2, DevFER: 0.4}}},
+		{Schedule: "a", Seed: 2, Curve: []CurvePoint{{Epoch: 2, DevFER: 0.2}, {Epoch: 1, DevFER: 0.7}, {Epoch: 3, DevFER: math.NaN()}}},
+		{Schedule: "b", Seed: 1, Curve: []CurvePoint{{Epoch: 1, DevFER: 0.9}}},
+	}
+	s := CurveSeries(runs, func(p CurvePoint) float64 { return float64(p.Epoch) }, func(p CurvePoint) float64 { return p.DevFER })
+	if len(s) != 2 || s[0].Name != "a" || s[1].Name != "b" {
+		t.Fatalf("series %+v", s)
+	}
+	// Means of two values; 1e-12 absorbs rounding of 0.1-multiples.
+	const tol = 1e-12
+	want := Series{Name: "a", X: []float64{1, 2}, Y: []float64{0.6, 0.3}, Lo: []float64{0.5, 0.2}, Hi: []float64{0.7, 0.4}}
+	for i := range want.X {
+		if len(s[0].X) != 2 || s[0].X[i] != want.X[i] || math.Abs(s[0].Y[i]-want.Y[i]) > tol || s[0].Lo[i] != want.Lo[i] || s[0].Hi[i] != want.Hi[i] {
+			t.Fatalf("series a = %+v, want %+v", s[0], want)
+		}
+	}
+}
+
+func TestLinePlotLogAndErrors(t *testing.T) {
+	// Issue 7's horizon plot: gradient norm against lag on a log y axis,
+	// with a zero norm that a log axis cannot show.
+	lag := []float64{0, 1, 2, 5, 10, 20, 50, 100}
+	norm := []float64{1, 0.5, 0.3, 0.1, 0.01, 1e-3, 1e-5, 0}
+	p, err := LinePlot([]Series{{Name: "‖∂L/∂c‖", X: lag, Y: norm, Lo: make([]float64, len(lag)), Hi: norm}},
+		LineOptions{Title: "horizon", XLabel: "lag", YLabel: "norm", LogY: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, p, PlotWidth, PlotHeight)
+	if _, err := LinePlot([]Series{{Name: "x", X: []float64{1, 2}, Y: []float64{1}}}, LineOptions{}); err == nil {
+		t.Error("accepted mismatched lengths")
+	}
+	if _, err := LinePlot([]Series{{Name: "x", X: []float64{1}, Y: []float64{-1}}}, LineOptions{LogY: true}); err == nil {
+		t.Error("accepted a plot with nothing drawable")
+	}
+}
+
+func TestConfusionPlot(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	c := NewConfusion61()
+	for r := range labels.NumPhones {
+		if r == 20 { // eng: leave a row empty
+			continue
+		}
+		c.Add(r, r, 50+int64(rng.IntN(50)))
+		for range 5 {
+			c.Add(r, rng.IntN(labels.NumPhones), int64(rng.IntN(20)))
+		}
+	}
+	f, _ := c.Fold(labels.Fold39())
+	for _, tt := range []struct {
+		c    *Confusion
+		size vg.Length
+	}{{c, ConfusionSize61}, {f, ConfusionSize39}} {
+		p, err := ConfusionPlot(tt.c, "confusion")
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkPNG(t, p, tt.size, tt.size)
+		checkSVG(t, p, tt.size, tt.size)
+	}
+	if dir := os.Getenv("EVAL_PLOT_DIR"); dir != "" { // for looking at them
+		p, _ := ConfusionPlot(c, "61")
+		SavePlot(p, filepath.Join(dir, "conf61.png"), ConfusionSize61, ConfusionSize61)
+		p, _ = ConfusionPlot(f, "39")
+		SavePlot(p, filepath.Join(dir, "conf39.png"), ConfusionSize39, ConfusionSize39)
+		for name, mk := range map[string]func([]Run) (*plot.Plot, error){"epoch": DevFERByEpoch, "time": DevFERByTime, "loss": LossByUpdates} {
+			p, _ := mk(curveRuns())
+			SavePlot(p, filepath.Join(dir, name+".png"), PlotWidth, PlotHeight)
+		}
+	}
+}
+
+func TestSavePlot(t *testing.T) {
+	p, err := DevFERByEpoch(curveRuns())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, name := range []string{"a.png", "a.svg"} {
+		path := filepath.Join(dir, name)
+		if err := SavePlot(p, path, PlotWidth, PlotHeight); err != nil {
+			t.Fatal(err)
+		}
+		if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if err := SavePlot(p, filepath.Join(dir, "a.gif"), PlotWidth, PlotHeight); err == nil {
+		t.Error("accepted .gif")
+	}
+}
