@@ -157,7 +157,7 @@ func (rs *resumeState) compatible(cfg TrainConfig, train *data.Split) error {
 		return fmt.Errorf("resume: the saved run trained on %d utterances (%d frames), %s has %d (%d frames)",
 			rs.TrainSentences, rs.TrainFrames, train.Dir, len(train.Sentences), frames)
 	}
-	if len(rs.Params) == 0 || rs.Progress.Pos > len(rs.Progress.Order) {
+	if len(rs.Params) == 0 || rs.Progress.Pos < 0 || rs.Progress.Pos > len(rs.Progress.Order) {
 		return errors.New("resume: the saved state is inconsistent")
 	}
 	return nil

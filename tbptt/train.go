@@ -67,16 +67,16 @@ type TrainConfig struct {
 // single-layer LSTM trained per sentence with Adam (lr 1e-3) for 20 epochs.
 func DefaultTrainConfig() TrainConfig {
 	return TrainConfig{
-		Schedule:   "sentence",
-		Hidden:     128,
-		Layers:     1,
-		Batch:      1,
-		Optimizer:  OptAdam,
-		LR:         1e-3,
-		Momentum:   0.9,
-		Seed:       1,
-		Shuffle:    true,
-		Epochs:     20,
+		Schedule:  "sentence",
+		Hidden:    128,
+		Layers:    1,
+		Batch:     1,
+		Optimizer: OptAdam,
+		LR:        1e-3,
+		Momentum:  0.9,
+		Seed:      1,
+		Shuffle:   true,
+		Epochs:    20,
 	}
 }
 
@@ -481,7 +481,7 @@ func (r *run) loop(ctx context.Context) error {
 		switch stop {
 		case "":
 			r.st.Epoch++
-			r.st.Order = nil
+			r.st.Order, r.st.Pos = nil, 0
 			if err := r.saveResume(); err != nil {
 				return err
 			}
