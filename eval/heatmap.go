@@ -31,6 +31,12 @@ func (g confusionGrid) Z(c, r int) float64 {
 func (g confusionGrid) X(c int) float64 { return (float64(c)+0.5)/float64(g.up) - 0.5 }
 func (g confusionGrid) Y(r int) float64 { return (float64(r)+0.5)/float64(g.up) - 0.5 }
 
+// noGlyphs hides the heat map's glyph boxes: HeatMap returns one empty box
+// per grid cell (a million after upsampling), which only slows the layout.
+type noGlyphs struct{ *plotter.HeatMap }
+
+func (noGlyphs) GlyphBoxes(*plot.Plot) []plot.GlyphBox { return nil }
+
 // sequential is a white → dark blue palette: empty cells stay white and
 // the diagonal of a good classifier stands out.
 type sequential []color.Color
@@ -94,7 +100,7 @@ func ConfusionPlot(c *Confusion, title string) (*plot.Plot, error) {
 	p.Title.Text = title
 	p.X.Label.Text = "hypothesis"
 	p.Y.Label.Text = "reference"
-	p.Add(hm)
+	p.Add(noGlyphs{hm})
 	p.X.Min, p.X.Max = -0.5, float64(cols)-0.5
 	p.Y.Min, p.Y.Max = -0.5, float64(n)-0.5
 
