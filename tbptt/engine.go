@@ -203,13 +203,19 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 // of frames back-propagated.
 func (e *Engine) contribute(str *stream, p, t int, scale float32) int {
 	m, g, k2 := e.m, e.g, e.s.K2
-	back := 0
 	if e.s.Truncation == PerError && k2 != All {
-		for τ := p + 1; τ <= t; τ++ {
+		// Errors whose window reaches the sentence start share it (every
+		// one starts from the zero state); one pass serves them all.
+		back := 0
+		τ0 := min(t, k2-1)
+		if τ0 > p {
+			back += e.window(str, 0, p, τ0, scale)
+		}
+		for τ := max(p, τ0) + 1; τ <= t; τ++ {
 			if str.targets[τ] < 0 {
 				continue
 			}
-			s := max(τ-k2+1, 0)
+			s := τ - k2 + 1
 			if s > p {
 				back += m.Backward(g, str.tr, s, τ+1, str.targets, τ, scale)
 				continue
@@ -229,18 +235,28 @@ func (e *Engine) contribute(str *stream, p, t int, scale float32) int {
 	if e.s.Truncation == Chunk {
 		w = max(w, p+1)
 	}
+	back := 0
 	if w > p {
-		// The streaming activations of frames after p were computed with
-		// the current weights: nothing to re-run.
-		back += m.Backward(g, str.tr, w, t+1, str.targets, w, scale)
+		// Errors before the window reach only their own frame.
 		for τ := p + 1; τ < w; τ++ {
 			back += m.Backward(g, str.tr, τ, τ+1, str.targets, τ, scale)
 		}
-		return back
+	}
+	return back + e.window(str, w, p, t, scale)
+}
+
+// window adds the gradient of scale·Σ L_τ over the scored frames
+// max(p+1, w) ≤ τ ≤ t, all back-propagated to frame w, and returns the
+// number of frames back-propagated.
+func (e *Engine) window(str *stream, w, p, t int, scale float32) int {
+	if w > p {
+		// The streaming activations of frames after p were computed with
+		// the current weights: nothing to re-run.
+		return e.m.Backward(e.g, str.tr, w, t+1, str.targets, w, scale)
 	}
 	e.rerun(str, w, t)
-	m.Outputs(str.rr, p+1-w, t+1-w)
-	return m.Backward(g, str.rr, 0, t+1-w, str.targets[w:], p+1-w, scale)
+	e.m.Outputs(str.rr, p+1-w, t+1-w)
+	return e.m.Backward(e.g, str.rr, 0, t+1-w, str.targets[w:], p+1-w, scale)
 }
 
 // rerun runs frames s…t of str with the current weights from the streaming
