@@ -569,7 +569,7 @@ func (r *run) epoch(ctx context.Context) (string, error) {
 		r.st.Forward += stats.FramesForward
 		r.st.Backward += stats.FramesBackward
 		if math.IsNaN(stats.Loss) || math.IsInf(stats.Loss, 0) {
-			return "", fmt.Errorf("training diverged: the loss became %v in epoch %d after %d updates (lower --lr or set --clip); checkpoints so far are kept",
+			return "", fmt.Errorf("training diverged: the loss became %v in epoch %d after %d updates (lower --lr or set --clip); checkpoints of earlier epochs are kept",
 				stats.Loss, r.st.Epoch+1, r.st.Updates)
 		}
 		if errors.Is(err, errStop) {
@@ -591,7 +591,7 @@ func (r *run) wall() float64 { return r.st.Wall + time.Since(r.start).Seconds() 
 // endEpoch scores dev, appends the log line and writes the checkpoints.
 func (r *run) endEpoch(partial bool) error {
 	if !paramsFinite(r.model.Params()) {
-		return fmt.Errorf("training diverged: non-finite weights in epoch %d (lower --lr or set --clip); checkpoints so far are kept", r.st.Epoch+1)
+		return fmt.Errorf("training diverged: non-finite weights in epoch %d (lower --lr or set --clip); checkpoints of earlier epochs are kept", r.st.Epoch+1)
 	}
 	a := r.st.Acc
 	e := EpochLog{
