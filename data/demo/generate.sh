@@ -17,7 +17,8 @@
 #   2. sox converts the waveform to 16 kHz 16-bit mono RIFF without dither
 #      (-D; -R for repeatable output); slt speakers get their pitch shift
 #      here (sox "pitch" keeps the duration, so the phone times still hold).
-#   3. awk turns the segments into a TIMIT .PHN (see to_phn below).
+#   3. awk turns the segments into a TIMIT .PHN (see to_phn below), finding
+#      each stop's burst in the audio to split closure from release.
 set -euo pipefail
 export LC_ALL=C
 
@@ -107,22 +108,34 @@ if grep -i -E 'error|mismatch|warn' "$work/festival.log" >&2; then
 	exit 1
 fi
 
-# to_phn SEGS NSAMPLES: Festival segments -> TIMIT .PHN on stdout.
+# to_phn SEGS WAV: Festival segments -> TIMIT .PHN on stdout.
 #  - Times: sample = round(end_seconds × 16000); each phone starts where the
 #    previous one ends, the first at 0, so the segments are contiguous.
 #  - The pau at each edge becomes h#; internal pau stays pau. The final h#
 #    ends exactly at the last sample of the audio, which is cut 200 ms
 #    after the last phone (or stays shorter if Festival's audio is).
-#  - Festival's phone names are ARPAbet; all but hh are TIMIT labels as
-#    they are (TIMIT's hh/hv distinction is not made: hh -> hh).
+#  - Festival's phone names are ARPAbet; all but the stops and affricates
+#    are TIMIT labels as they are (Festival makes no hh/hv, ax/ix or n/nx
+#    distinction, so those allophones never occur).
 #  - Stops and affricates are split into closure + release the TIMIT way
-#    (b -> bcl b, ..., ch -> tcl ch, jh -> dcl jh). The closure takes a
-#    fixed fraction of the phone: the mean closure/(closure+release) of
-#    that phone in the 120 sentences of the NLTK TIMIT sample.
+#    (b -> bcl b, ..., ch -> tcl ch, jh -> dcl jh) at the burst, found in
+#    the audio: the sample where the energy of the differenced signal (a
+#    first-order high-pass that favours bursts and frication over voicing)
+#    in the next 5 ms most exceeds that in the previous 5 ms, searched from
+#    20% of the phone (Festival's stop segments start with the preceding
+#    sound's decay) to 5 ms before its end. If no rise of at least 6 dB is
+#    found, the split falls back to a fixed fraction: that phone's mean
+#    closure/(closure+release) in the 120 sentences of the NLTK TIMIT sample.
 #  - Any other phone name, an empty segment or a time out of order is an
 #    error: the generator stops rather than write a doubtful label.
+#    Burst statistics go to stderr as "# utt phone frac detected|fallback".
 to_phn() {
-	awk -v n="$2" -v file="$1" '
+	if [[ $(head -c 4 "$2") != RIFF || $(head -c 40 "$2" | tail -c 4) != data ]]; then
+		echo "generate.sh: $2: expected a 44-byte RIFF header" >&2
+		return 1
+	fi
+	od -An -v -t d2 -j 44 "$2" >"$1.samples"
+	awk -v file="$1" -v samples="$1.samples" -v utt="$(basename "$1" .segs)" '
 	BEGIN {
 		split("aa ae ah ao aw ax axr ay dh dx eh el em en er ey f hh ih iy l m n ng nx ow oy r s sh th uh uw v w y z zh", ok, " ")
 		for (i in ok) map[ok[i]] = ok[i]
@@ -135,13 +148,40 @@ to_phn() {
 		clos["k"] = "kcl"; frac["k"] = 0.50
 		clos["ch"] = "tcl"; frac["ch"] = 0.36
 		clos["jh"] = "dcl"; frac["jh"] = 0.40
+		W = 80          # 5 ms energy windows
+		floor = W * 900 # energy of a window at amplitude 30 (about -60 dBFS)
+		ns = 0; cum[0] = 0; last = 0
 	}
-	function fail(msg) { printf "generate.sh: %s line %d: %s\n", file, NR, msg > "/dev/stderr"; bad = 1; exit 1 }
-	NF != 2 { fail("want \"phone end\"") }
-	{ name[NR] = $1; end[NR] = int($2 * 16000 + 0.5) }
+	function fail(msg) { printf "generate.sh: %s: %s\n", file, msg > "/dev/stderr"; bad = 1; exit 1 }
+	# Pass 1: the samples; cum[i] = sum of squared differences before i.
+	FILENAME == samples {
+		for (i = 1; i <= NF; i++) {
+			d = $i - last; last = $i
+			if (ns == 0) d = 0
+			cum[ns + 1] = cum[ns] + d * d
+			ns++
+		}
+		next
+	}
+	# Pass 2: the segments.
+	NF != 2 { fail(sprintf("line %d: want \"phone end\"", FNR)) }
+	{ m++; name[m] = $1; end[m] = int($2 * 16000 + 0.5) }
+	function energy(a) { return cum[a + W] - cum[a] + floor }
+	function burst(s, e, p,    b, lo, hi, best, bestb, r) {
+		lo = s + int((e - s) * 0.2); if (lo < W) lo = W
+		hi = e - W; if (hi + W > ns) hi = ns - W
+		best = 0
+		for (b = lo; b <= hi; b++) {
+			r = energy(b) / energy(b - W)
+			if (r > best) { best = r; bestb = b }
+		}
+		if (best >= 4) { how = "detected"; return bestb }
+		how = "fallback"
+		return s + int((e - s) * frac[p] + 0.5)
+	}
 	END {
 		if (bad) exit 1
-		m = NR
+		n = ns
 		if (m < 3) fail("fewer than 3 segments")
 		if (name[1] != "pau" || name[m] != "pau") fail("utterance does not start and end with pau")
 		if (end[m - 1] >= n) fail(sprintf("phones end at sample %d, audio has %d", end[m - 1], n))
@@ -149,21 +189,22 @@ to_phn() {
 		s = 0
 		for (i = 1; i <= m; i++) {
 			p = name[i]; e = end[i]
-			if (e <= s) fail(sprintf("segment %d (%s) is empty or out of order: %d..%d", i, p, s, e))
+			if (e <= s) fail(sprintf("line %d (%s) is empty or out of order: %d..%d", i, p, s, e))
 			if (i == 1 || i == m) { print s, e, "h#"; s = e; continue }
 			if (p in clos) {
-				c = s + int((e - s) * frac[p] + 0.5)
-				if (c <= s || c >= e) fail(sprintf("segment %d (%s) too short to split: %d..%d", i, p, s, e))
+				c = burst(s, e, p)
+				if (c <= s || c >= e) fail(sprintf("line %d (%s) too short to split: %d..%d", i, p, s, e))
 				print s, c, clos[p]
 				print c, e, p
+				printf "# %s %s %.3f %s\n", utt, p, (c - s) / (e - s), how > "/dev/stderr"
 			} else if (p in map) {
 				print s, e, map[p]
 			} else {
-				fail(sprintf("phone \"%s\" has no TIMIT mapping", p))
+				fail(sprintf("line %d: phone \"%s\" has no TIMIT mapping", i, p))
 			}
 			s = e
 		}
-	}' "$1"
+	}' "$1.samples" "$1"
 }
 
 new=$work/out
@@ -188,8 +229,17 @@ while read -r utt spk voice dur pitch; do
 	else
 		mv "$work/$utt.16k.wav" "$new/$utt.wav"
 	fi
-	to_phn "$work/$utt.segs" "$(soxi -s "$new/$utt.wav")" >"$new/$utt.phn"
+	if ! to_phn "$work/$utt.segs" "$new/$utt.wav" >"$new/$utt.phn" 2>>"$work/bursts"; then
+		grep -v '^# ' "$work/bursts" >&2
+		exit 1
+	fi
 done <"$work/jobs"
+
+if grep -v '^# ' "$work/bursts" >&2; then
+	exit 1
+fi
+awk '{ n[$5]++; t++ } END { printf "generate.sh: %d stop/affricate bursts detected, %d fixed-fraction fallbacks\n", n["detected"], n["fallback"] }' "$work/bursts" >&2
+if [[ -n ${BURSTS:-} ]]; then cp "$work/bursts" "$BURSTS"; fi
 
 mkdir -p "$out"
 if ((${#only[@]} == 0)); then
