@@ -98,9 +98,12 @@ func (e *Extractor) static(samples []int16, t int, dst []float32) {
 	n := len(samples)
 	fr := e.frame[:e.length]
 	start := c.firstSample(t)
+	var sum float64
 	if start >= 0 && start+e.length <= n {
 		for i, s := range samples[start : start+e.length] {
-			fr[i] = float64(s)
+			v := float64(s)
+			fr[i] = v
+			sum += v
 		}
 	} else {
 		// Reflect at the ends as Kaldi does: index -1 is sample 0, index n is sample n-1.
@@ -113,33 +116,34 @@ func (e *Extractor) static(samples []int16, t int, dst []float32) {
 					s = 2*n - 1 - s
 				}
 			}
-			fr[i] = float64(samples[s])
+			v := float64(samples[s])
+			fr[i] = v
+			sum += v
 		}
 	}
+	var mean float64
 	if c.RemoveDCOffset {
-		var sum float64
-		for _, x := range fr {
-			sum += x
-		}
-		mean := sum / float64(len(fr))
-		for i := range fr {
-			fr[i] -= mean
-		}
+		mean = sum / float64(len(fr))
+	}
+	// Raw energy: after DC removal, before pre-emphasis and windowing.
+	var energy float64
+	for i, v := range fr {
+		v -= mean
+		fr[i] = v
+		energy += v * v
 	}
 	var logEnergy float64
 	if c.UseEnergy && c.RawEnergy {
-		logEnergy = math.Log(math.Max(sumSquares(fr), epsilon))
+		logEnergy = math.Log(math.Max(energy, epsilon))
 	}
-	if p := c.PreemphCoeff; p != 0 {
-		// Kaldi's convention: the first sample is pre-emphasised against itself.
-		for i := len(fr) - 1; i > 0; i-- {
-			fr[i] -= p * fr[i-1]
-		}
-		fr[0] -= p * fr[0]
+	// Pre-emphasis and window in one backward pass (fr[i-1] is still unmodified when
+	// fr[i] is computed). Kaldi's convention: the first sample is pre-emphasised
+	// against itself.
+	p, w := c.PreemphCoeff, e.window[:len(fr)]
+	for i := len(fr) - 1; i > 0; i-- {
+		fr[i] = (fr[i] - p*fr[i-1]) * w[i]
 	}
-	for i, w := range e.window {
-		fr[i] *= w
-	}
+	fr[0] = (fr[0] - p*fr[0]) * w[0]
 	if c.UseEnergy && !c.RawEnergy {
 		logEnergy = math.Log(math.Max(sumSquares(fr), fltMin))
 	}

@@ -150,7 +150,7 @@ func compareReference(t *testing.T, name string, ref *reference, samples []int16
 	return worst
 }
 
-func readS16(t *testing.T, path string) []int16 {
+func readS16(t testing.TB, path string) []int16 {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
