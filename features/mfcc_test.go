@@ -232,3 +232,41 @@ func TestExtractorReuse(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCompute: any signal, framed either way, gives NumFrames × Dim finite values, or
+// the too-short error when there is no frame.
+func FuzzCompute(f *testing.F) {
+	f.Add([]byte{1, 2, 3}, false)
+	f.Add(make([]byte, 900), true)
+	f.Add([]byte("\xff\x7f\x00\x80 a loud, clipped and short signal of some hundred bytes ....."), false)
+	f.Fuzz(func(t *testing.T, data []byte, snip bool) {
+		c := DefaultConfig()
+		c.SnipEdges = snip
+		e, err := NewExtractor(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := make([]int16, len(data)/2)
+		for i := range x {
+			x[i] = int16(uint16(data[2*i]) | uint16(data[2*i+1])<<8)
+		}
+		m, err := e.Compute(x)
+		if c.NumFrames(len(x)) == 0 {
+			if !errors.Is(err, errNoFrames) {
+				t.Fatalf("%d samples: error %v, want %v", len(x), err, errNoFrames)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Rows != c.NumFrames(len(x)) || m.Cols != c.Dim() || len(m.Data) != m.Rows*m.Cols {
+			t.Fatalf("%d samples: %d×%d matrix with %d values", len(x), m.Rows, m.Cols, len(m.Data))
+		}
+		for i, v := range m.Data {
+			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+				t.Fatalf("value %d is %g", i, v)
+			}
+		}
+	})
+}
