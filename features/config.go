@@ -202,4 +202,6 @@ func knownWindow(w string) bool {
 	return false
 }
 
-var errNoFrames = errors.New("features: signal is shorter than one frame")
+// ErrTooShort is returned (wrapped) by Extractor.Compute for a signal too short to hold
+// one frame.
+var ErrTooShort = errors.New("features: signal is shorter than one frame")

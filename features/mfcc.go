@@ -81,7 +81,7 @@ func (e *Extractor) Compute(samples []int16) (*Matrix, error) {
 	c := e.cfg
 	rows := c.NumFrames(len(samples))
 	if rows == 0 {
-		return nil, fmt.Errorf("%w (%d samples, frame length %d)", errNoFrames, len(samples), e.length)
+		return nil, fmt.Errorf("%w (%d samples, frame length %d)", ErrTooShort, len(samples), e.length)
 	}
 	m := NewMatrix(rows, c.Dim())
 	for t := 0; t < rows; t++ {

@@ -156,8 +156,8 @@ func TestComputeTooShort(t *testing.T) {
 	}
 	for _, n := range []int{0, 1, 399} {
 		m, err := e.Compute(make([]int16, n))
-		if !errors.Is(err, errNoFrames) || m != nil {
-			t.Errorf("Compute(%d samples) = %v, %v; want error %v", n, m, err, errNoFrames)
+		if !errors.Is(err, ErrTooShort) || m != nil {
+			t.Errorf("Compute(%d samples) = %v, %v; want error %v", n, m, err, ErrTooShort)
 		}
 	}
 }
@@ -252,8 +252,8 @@ func FuzzCompute(f *testing.F) {
 		}
 		m, err := e.Compute(x)
 		if c.NumFrames(len(x)) == 0 {
-			if !errors.Is(err, errNoFrames) {
-				t.Fatalf("%d samples: error %v, want %v", len(x), err, errNoFrames)
+			if !errors.Is(err, ErrTooShort) {
+				t.Fatalf("%d samples: error %v, want %v", len(x), err, ErrTooShort)
 			}
 			return
 		}
