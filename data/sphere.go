@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -84,27 +85,41 @@ func ReadSphere(r io.Reader) (*Audio, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Read through a limit so that a false sample_count on a short file
-	// allocates only what the file holds.
-	want := int64(count) * 2
-	data, err := io.ReadAll(io.LimitReader(r, want))
+	samples, err := readSphereSamples(r, count, bigEndian)
 	if err != nil {
 		return nil, err
 	}
-	if int64(len(data)) < want {
-		return nil, fmt.Errorf("truncated: %d of %d samples", len(data)/2, count)
-	}
-	samples := make([]int16, count)
-	if bigEndian {
-		for i := range samples {
-			samples[i] = int16(binary.BigEndian.Uint16(data[2*i:]))
-		}
-	} else {
-		for i := range samples {
-			samples[i] = int16(binary.LittleEndian.Uint16(data[2*i:]))
-		}
-	}
 	return &Audio{SampleRate: rate, Samples: samples}, nil
+}
+
+// readSphereSamples reads count 16-bit samples in blocks. The output grows
+// with what the file really holds, from at most 1<<20 samples up front, so
+// that a false sample_count on a short file cannot allocate gigabytes.
+func readSphereSamples(r io.Reader, count int, bigEndian bool) ([]int16, error) {
+	out := make([]int16, 0, min(count, 1<<20))
+	buf := make([]byte, 2*min(count, 1<<15))
+	for len(out) < count {
+		m := min(count-len(out), len(buf)/2)
+		n, err := io.ReadFull(r, buf[:2*m])
+		at := len(out)
+		out = slices.Grow(out, n/2)[:at+n/2]
+		if bigEndian {
+			for k := range n / 2 {
+				out[at+k] = int16(binary.BigEndian.Uint16(buf[2*k:]))
+			}
+		} else {
+			for k := range n / 2 {
+				out[at+k] = int16(binary.LittleEndian.Uint16(buf[2*k:]))
+			}
+		}
+		if err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("truncated: %d of %d samples", len(out), count)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // parseSphereFields parses the header after its first two lines, up to

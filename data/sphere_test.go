@@ -182,3 +182,19 @@ func FuzzReadSphere(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkReadSphere(b *testing.B) {
+	// A 3 s TIMIT utterance: 1024-byte header, 48000 samples.
+	s := make([]int16, 48000)
+	for i := range s {
+		s[i] = int16(i * 31)
+	}
+	in := sphereBytes(1024, timitFields(len(s)), pcmBytes(binary.LittleEndian, s))
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ReadSphere(bytes.NewReader(in)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
