@@ -8,6 +8,7 @@ func verbs() []*cli.Command {
 	return []*cli.Command{
 		extractCommand(),
 		trainCommand(),
+		evalCommand(),
 		versionCommand(),
 	}
 }
