@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -439,4 +440,24 @@ func ExampleArkWriter() {
 	// Output:
 	// fvmh0_si1466 feats.ark:13
 	// fvmh0_si1466 2 3 [4 5 6]
+}
+
+// TestArkWriterDiskFull: a full disk surfaces as an error from the write or
+// the final Flush, never silently (Linux's /dev/full fails every write with
+// ENOSPC).
+func TestArkWriterDiskFull(t *testing.T) {
+	f, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip("no /dev/full on this system")
+	}
+	defer f.Close()
+	a := NewArkWriter(f)
+	m := features.NewMatrix(300, 39) // larger than the write buffer
+	_, err = a.WriteMatrix("utt", m)
+	if err == nil {
+		err = a.Flush()
+	}
+	if err == nil || !strings.Contains(err.Error(), "no space left") {
+		t.Fatalf("writing to a full disk: %v", err)
+	}
 }

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/phoneme/phoneme/data"
+	"github.com/phoneme/phoneme/features"
+)
+
+// writeExtractCorpus writes a flat corpus of speakers a, b, c with two
+// one-second tone utterances each to a new folder.
+func writeExtractCorpus(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	le := binary.LittleEndian
+	for _, spk := range []string{"a", "b", "c"} {
+		for u := range 2 {
+			const n = 16000
+			b := append([]byte("RIFF"), le.AppendUint32(nil, 36+2*n)...)
+			b = append(b, "WAVEfmt "...)
+			b = le.AppendUint32(b, 16)
+			b = le.AppendUint16(b, 1)
+			b = le.AppendUint16(b, 1)
+			b = le.AppendUint32(b, 16000)
+			b = le.AppendUint32(b, 32000)
+			b = le.AppendUint16(b, 2)
+			b = le.AppendUint16(b, 16)
+			b = append(b, "data"...)
+			b = le.AppendUint32(b, 2*n)
+			for i := range n {
+				f := 300.0 + 400*float64(i*3/n) + 50*float64(u)
+				b = le.AppendUint16(b, uint16(int16(3000*math.Sin(2*math.Pi*f*float64(i)/16000)+float64(i%7))))
+			}
+			name := filepath.Join(dir, fmt.Sprintf("%s_u%d", spk, u))
+			phn := "0 5333 h#\n5333 10666 aa\n10666 16000 s\n"
+			if err := os.WriteFile(name+".wav", b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(name+".phn", []byte(phn), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	return dir
+}
+
+// runExtract runs "phoneme extract args…" and returns stdout and the exit
+// code main would use.
+func runExtract(args ...string) (string, int, error) {
+	app := newApp()
+	var out bytes.Buffer
+	app.Writer, app.ErrWriter = &out, &out
+	err := app.Run(context.Background(), append([]string{"phoneme", "extract"}, args...))
+	code := 0
+	if err != nil {
+		code = 1
+		var ue usageError
+		if errors.As(err, &ue) {
+			code = 2
+		}
+	}
+	return out.String(), code, err
+}
+
+// TestExtractFlags: every feature flag reaches the configuration recorded
+// in the manifest, and the summary table lists the splits.
+func TestExtractFlags(t *testing.T) {
+	corpus := writeExtractCorpus(t)
+	out := filepath.Join(t.TempDir(), "feats")
+	stdout, code, err := runExtract("--corpus", corpus, "--out", out, "--test-speakers", "a", "--dev-speakers", "b",
+		"--jobs", "2", "--frame-length", "20", "--frame-shift", "5", "--preemph", "0.9", "--remove-dc-offset=false",
+		"--window-type", "hamming", "--round-to-power-of-two=false", "--snip-edges=false", "--num-mel-bins", "20",
+		"--low-freq", "60", "--high-freq", "-400", "--num-ceps", "12", "--use-energy=false", "--raw-energy=false",
+		"--energy-floor", "1", "--cepstral-lifter", "20", "--deltas", "1", "--delta-window", "3", "--sample-rate", "16000")
+	if code != 0 {
+		t.Fatalf("exit %d: %v\n%s", code, err, stdout)
+	}
+	want := features.Config{
+		SampleRate: 16000, FrameLengthMs: 20, FrameShiftMs: 5, PreemphCoeff: 0.9, RemoveDCOffset: false,
+		WindowType: "hamming", RoundToPowerOfTwo: false, SnipEdges: false, NumMelBins: 20, LowFreq: 60, HighFreq: -400,
+		NumCeps: 12, UseEnergy: false, RawEnergy: false, EnergyFloor: 1, CepstralLifter: 20, Deltas: 1, DeltaWindow: 3,
+	}
+	s, err := data.LoadSplit(filepath.Join(out, "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Manifest.Features != want {
+		t.Errorf("manifest features\n got %+v\nwant %+v", s.Manifest.Features, want)
+	}
+	if s.Manifest.Dim != 24 || s.Sentences[0].Speaker != "a" {
+		t.Errorf("dim %d, first test speaker %s", s.Manifest.Dim, s.Sentences[0].Speaker)
+	}
+	for _, w := range []string{"split", "train", "dev", "test", "written to " + out} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("summary lacks %q:\n%s", w, stdout)
+		}
+	}
+}
+
+func TestExtractCommandErrors(t *testing.T) {
+	corpus := writeExtractCorpus(t)
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--out", "x"}, 2, "corpus"},
+		{[]string{"--corpus", corpus, "--out", "OUT", "--layout", "kaldi"}, 2, "--layout"},
+		{[]string{"--corpus", corpus, "--out", "OUT", "--test-set", "half"}, 2, "--test-set"},
+		{[]string{"--corpus", corpus, "--out", "OUT", "--deltas", "3"}, 2, "delta"},
+		{[]string{"--corpus", corpus, "--out", "OUT", "--jobs", "x"}, 2, "jobs"},
+		{[]string{"--corpus", filepath.Join(corpus, "nope"), "--out", "OUT"}, 2, "not a folder"},
+		{[]string{"--corpus", corpus, "--out", "OUT", "stray"}, 2, "no arguments"},
+		{[]string{"--corpus", corpus, "--out", "OUT", "--test-speakers", "zz"}, 1, "zz"},
+		{[]string{"--corpus", corpus, "--out", "OUT", "--layout", "ldc"}, 1, "no utterances"},
+	}
+	for _, tc := range tests {
+		out := t.TempDir()
+		for i, a := range tc.args {
+			if a == "OUT" {
+				tc.args[i] = filepath.Join(out, "feats")
+			}
+		}
+		_, code, err := runExtract(tc.args...)
+		if code != tc.code || err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("extract %q: exit %d, %v; want exit %d mentioning %q", tc.args, code, err, tc.code, tc.want)
+		}
+		if _, err := os.Stat(filepath.Join(out, "feats", "train")); err == nil {
+			t.Errorf("extract %q left a train folder", tc.args)
+		}
+	}
+}
