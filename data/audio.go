@@ -41,7 +41,7 @@ func readAudio(b []byte) (*Audio, error) {
 	switch {
 	case len(b) == 0:
 		return nil, errors.New("empty file")
-	case bytes.HasPrefix(b, []byte(sphereMagic)):
+	case bytes.HasPrefix(b, []byte(sphereMagic[:7])): // "NIST_1A", so a bad line end gets ReadSphere's error
 		return ReadSphere(bytes.NewReader(b))
 	case bytes.HasPrefix(b, []byte("RIFF")), bytes.HasPrefix(b, []byte("RIFX")), bytes.HasPrefix(b, []byte("RF64")):
 		return ReadWAV(bytes.NewReader(b))
