@@ -1,9 +1,9 @@
 package lstm
 
 import (
-	"fmt"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
