@@ -108,6 +108,19 @@ func Extract(ctx context.Context, fsys fs.FS, out string, opts ExtractOptions, r
 		return nil, err
 	}
 	defer os.RemoveAll(tmp) // after a success only the emptied folder is left
+	// Each split's files are synced to disk in the background while the
+	// next split is computed; every sync ends before the folder is
+	// committed or removed.
+	var syncs []func() error
+	waitSyncs := func() error {
+		var errs []error
+		for _, wait := range syncs {
+			errs = append(errs, wait())
+		}
+		syncs = nil
+		return errors.Join(errs...)
+	}
+	defer waitSyncs()
 
 	sum := &Summary{Out: out, Layout: corpus.Layout, Skipped: append([]Skipped(nil), corpus.Skipped...)}
 	var manifests []*Manifest
@@ -122,10 +135,11 @@ func Extract(ctx context.Context, fsys fs.FS, out string, opts ExtractOptions, r
 		if err != nil {
 			return nil, err
 		}
-		m, stats, err := extractSplit(ctx, fsys, dir, finalArk, set, opts, report)
+		m, stats, wait, err := extractSplit(ctx, fsys, dir, finalArk, set, opts, report)
 		if err != nil {
 			return nil, err
 		}
+		syncs = append(syncs, wait)
 		m.Corpus, m.Layout = opts.Corpus, corpus.Layout
 		if set.Name == Train {
 			if mean, std, err = stats.MeanStd(); err != nil {
@@ -143,6 +157,9 @@ func Extract(ctx context.Context, fsys fs.FS, out string, opts ExtractOptions, r
 		if err := writeJSON(filepath.Join(tmp, m.Split, "manifest.json"), m); err != nil {
 			return nil, err
 		}
+	}
+	if err := waitSyncs(); err != nil {
+		return nil, err
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("extraction interrupted: %w", err)
@@ -203,15 +220,16 @@ type utterance struct {
 }
 
 // extractSplit computes and writes one split into dir. It returns the
-// manifest (without CMVN) and the split's feature statistics.
-func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set SplitSet, opts ExtractOptions, report func(Progress)) (*Manifest, *features.Stats, error) {
+// manifest (without CMVN), the split's feature statistics, and a function
+// that waits for its files to be synced to disk and closed.
+func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set SplitSet, opts ExtractOptions, report func(Progress)) (*Manifest, *features.Stats, func() error, error) {
 	cfg := opts.Features
 	if err := os.Mkdir(dir, 0o755); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	w, err := newSplitWriter(dir, finalArk, cfg.Dim())
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	defer w.close()
 
@@ -277,9 +295,9 @@ func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set Spl
 	stats := features.NewStats(cfg.Dim())
 	pending := map[int]utterance{}
 	speakers := map[string]bool{}
-	stop := func(err error) (*Manifest, *features.Stats, error) {
+	stop := func(err error) (*Manifest, *features.Stats, func() error, error) {
 		cancel()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	for next := 0; next < len(us); {
 		r, ok := pending[next]
@@ -329,7 +347,7 @@ func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set Spl
 	}
 	cancel()
 	if m.Counts.Utterances == 0 {
-		return nil, nil, fmt.Errorf("%s split: every utterance was skipped", set.Name)
+		return nil, nil, nil, fmt.Errorf("%s split: every utterance was skipped", set.Name)
 	}
 	m.Counts.Speakers = len(speakers)
 	for _, n := range m.Counts.PhoneFrames {
@@ -337,10 +355,11 @@ func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set Spl
 			m.Counts.PhonesSeen++
 		}
 	}
-	if err := w.finish(); err != nil {
-		return nil, nil, err
+	wait, err := w.finish()
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	return m, stats, nil
+	return m, stats, wait, nil
 }
 
 // computeUtterance reads one utterance's audio and phones and computes its
@@ -431,21 +450,33 @@ func (w *splitWriter) write(u Utterance, r utterance) error {
 	return nil
 }
 
-// finish flushes, syncs and closes every file and writes phones.txt.
-func (w *splitWriter) finish() error {
-	errs := []error{w.feats.Flush(), w.ali.Flush(), w.scp.Flush(), w.u2s.Flush()}
-	for _, f := range w.files {
-		errs = append(errs, f.Sync(), f.Close())
-	}
-	w.files = nil
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("write %s: %w", w.dir, err)
+// finish flushes every file and writes phones.txt, then syncs and closes
+// the files in the background; the returned function waits for that.
+func (w *splitWriter) finish() (wait func() error, err error) {
+	if err := errors.Join(w.feats.Flush(), w.ali.Flush(), w.scp.Flush(), w.u2s.Flush()); err != nil {
+		return nil, fmt.Errorf("write %s: %w", w.dir, err)
 	}
 	var b strings.Builder
 	for i, p := range labels.TIMIT61().Names() {
 		fmt.Fprintf(&b, "%s %d\n", p, i)
 	}
-	return writeFile(filepath.Join(w.dir, "phones.txt"), []byte(b.String()))
+	if err := writeFile(filepath.Join(w.dir, "phones.txt"), []byte(b.String())); err != nil {
+		return nil, err
+	}
+	files := w.files
+	w.files = nil // the goroutine owns them now
+	done := make(chan error, 1)
+	go func() {
+		var errs []error
+		for _, f := range files {
+			errs = append(errs, f.Sync(), f.Close())
+		}
+		if err := errors.Join(errs...); err != nil {
+			done <- fmt.Errorf("write %s: %w", w.dir, err)
+		}
+		close(done)
+	}()
+	return func() error { return <-done }, nil
 }
 
 func (w *splitWriter) close() {
