@@ -86,8 +86,8 @@ func (r *Report) WriteJSON(w io.Writer) error {
 }
 
 // WriteText writes a short human summary: the error rates, the frame
-// counts, and the worst phones (at most n, lowest accuracy first, phones
-// with no frames left out) with their most frequent confusion.
+// counts, and the worst phones (at most n, lowest accuracy first, then
+// most frames; phones with no frames left out) with their most frequent confusion.
 func (r *Report) WriteText(w io.Writer, worst int) error {
 	fmt.Fprintf(w, "FER-61  %6.2f%%  (%d frames, %d sentences)\n", 100*r.FER61, r.Frames, r.Sentences)
 	fmt.Fprintf(w, "FER-39  %6.2f%%  (%d frames; reference q not scored)\n", 100*r.FER39, r.Frames39)
@@ -97,7 +97,10 @@ func (r *Report) WriteText(w io.Writer, worst int) error {
 			rows = append(rows, p)
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b PhoneStat) int { return cmp.Compare(a.Accuracy, b.Accuracy) })
+	// Among equally bad phones, the frequent ones cost more frames.
+	slices.SortStableFunc(rows, func(a, b PhoneStat) int {
+		return cmp.Or(cmp.Compare(a.Accuracy, b.Accuracy), cmp.Compare(b.Frames, a.Frames))
+	})
 	if len(rows) > worst {
 		rows = rows[:worst]
 	}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/phoneme/phoneme/data"
+	"github.com/phoneme/phoneme/eval"
+	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/labels"
+	"github.com/phoneme/phoneme/lstm"
+)
+
+// untrainedModel saves a random network whose metadata matches the
+// extracted data (fc changes the recorded feature configuration).
+func untrainedModel(t *testing.T, dir string, fc features.Config, man *data.Manifest) string {
+	t.Helper()
+	m, err := lstm.New(lstm.Config{Inputs: man.Dim, Hidden: 8, Layers: 1, Outputs: labels.NumPhones}, rand.New(rand.NewPCG(1, 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	feats, _ := json.Marshal(fc)
+	md := &lstm.Metadata{Phones: labels.TIMIT61().Names(), Features: feats, TargetDelay: 1, CMVNMean: man.CMVNMean, CMVNStd: man.CMVNStd}
+	path := filepath.Join(dir, "m.safetensors")
+	if err := lstm.Save(path, m, md); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestEvalCommand(t *testing.T) {
+	dir := extracted(t)
+	split, err := data.LoadSplit(filepath.Join(dir, "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	model := untrainedModel(t, tmp, split.Manifest.Features, split.Manifest)
+	js, csvPath, png := filepath.Join(tmp, "r.json"), filepath.Join(tmp, "c.csv"), filepath.Join(tmp, "c.png")
+	stdout, stderr, code := run("eval", "--model", model, "--data", filepath.Join(dir, "test"), "--json", js, "--confusion", csvPath, "--plot", png, "--fold", "39")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"FER-61", "FER-39", "frames", "worst phones"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	// The JSON report is the one the package computes.
+	m, md, err := lstm.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := eval.EvaluateModel(m, md, split)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		FER61, FER39 float64
+		Frames       int64
+		Phones       []eval.PhoneStat
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	// JSON carries float64 exactly (shortest round-trip formatting).
+	if got.FER61 != want.FER61 || got.FER39 != want.FER39 || got.Frames != want.Frames || len(got.Phones) != labels.NumPhones || math.IsNaN(got.FER61) {
+		t.Errorf("json %+v, want fer61 %g fer39 %g frames %d", got, want.FER61, want.FER39, want.Frames)
+	}
+	f, err := os.Open(csvPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c, err := eval.ReadConfusionCSV(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.N() != 39 || c.Total() != want.Frames39 {
+		t.Errorf("confusion CSV: %d classes, %d frames; want 39, %d", c.N(), c.Total(), want.Frames39)
+	}
+	if fi, err := os.Stat(png); err != nil || fi.Size() == 0 {
+		t.Errorf("plot: %v", err)
+	}
+}
+
+// TestEvalCommandErrors: each mistake is one line with the right exit code.
+func TestEvalCommandErrors(t *testing.T) {
+	dir := extracted(t)
+	split, err := data.LoadSplit(filepath.Join(dir, "test"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	good := untrainedModel(t, tmp, split.Manifest.Features, split.Manifest)
+	otherDir := filepath.Join(tmp, "other")
+	os.Mkdir(otherDir, 0o755)
+	fc := split.Manifest.Features
+	fc.NumMelBins = 40
+	other := untrainedModel(t, otherDir, fc, split.Manifest)
+	test := filepath.Join(dir, "test")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"fold", []string{"--model", good, "--data", test, "--fold", "48"}, 2, "--fold"},
+		{"plot format", []string{"--model", good, "--data", test, "--plot", "x.gif"}, 2, ".png or .svg"},
+		{"argument", []string{"--model", good, "--data", test, "extra"}, 2, "no arguments"},
+		{"missing model", []string{"--model", filepath.Join(tmp, "none.safetensors"), "--data", test}, 1, "none.safetensors"},
+		{"missing data", []string{"--model", good, "--data", filepath.Join(tmp, "nodata")}, 1, "nodata"},
+		{"other features", []string{"--model", other, "--data", test}, 1, "num_mel_bins: model 40, data 23"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, stderr, code := run(append([]string{"eval"}, tt.args...)...)
+			if code != tt.code || !strings.Contains(stderr, tt.want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+				t.Errorf("exit %d, stderr %q; want exit %d and one line containing %q", code, stderr, tt.code, tt.want)
+			}
+		})
+	}
+}
