@@ -42,3 +42,21 @@ func axpyRowsAvx512(y, b *float32, rows, cols int, x *float32, incx int)
 
 //go:noescape
 func addOuterAvx512(a *float32, rows, cols int, x, y *float32)
+
+//go:noescape
+func sigmoidAvx2(x *float32, n int)
+
+//go:noescape
+func tanhAvx2(x *float32, n int)
+
+//go:noescape
+func lstmCellAvx2(gates, cPrev, c, h *float32, hidden, n int)
+
+//go:noescape
+func lstmCellBackwardAvx2(dgates, dcPrev, gates, cPrev, c, dh, dc *float32, hidden, n int)
+
+//go:noescape
+func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep)
+
+//go:noescape
+func momentumAvx2(p, grad, v *float32, n int, lr, mu float32)

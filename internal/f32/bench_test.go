@@ -1,0 +1,96 @@
+package f32
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// Benchmarks run every kernel at the project's sizes under each available
+// implementation and report GFLOP/s (one multiply-add = 2 flops).
+
+func randSlice(rng *rand.Rand, n int) []float32 {
+	s := make([]float32, n)
+	for i := range s {
+		s[i] = float32(rng.NormFloat64())
+	}
+	return s
+}
+
+func benchImpls(b *testing.B, name string, flops float64, f func()) {
+	for _, im := range available() {
+		b.Run(fmt.Sprintf("%s/%s", name, im), func(b *testing.B) {
+			defer useImpl(im)()
+			for b.Loop() {
+				f()
+			}
+			b.ReportMetric(flops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+func BenchmarkMatVec(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	for _, sh := range [][2]int{{512, 128}, {512, 39}, {61, 128}} {
+		rows, cols := sh[0], sh[1]
+		a, x, y := randSlice(rng, rows*cols), randSlice(rng, cols), randSlice(rng, rows)
+		benchImpls(b, fmt.Sprintf("%dx%d", rows, cols), 2*float64(rows*cols), func() { MatVec(y, a, rows, cols, x) })
+	}
+}
+
+func BenchmarkMatTVec(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, sh := range [][2]int{{512, 128}, {512, 39}, {61, 128}} {
+		rows, cols := sh[0], sh[1]
+		a, x, y := randSlice(rng, rows*cols), randSlice(rng, rows), randSlice(rng, cols)
+		benchImpls(b, fmt.Sprintf("%dx%d", rows, cols), 2*float64(rows*cols), func() { MatTVec(y, a, rows, cols, x) })
+	}
+}
+
+func BenchmarkAddOuter(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 3))
+	for _, sh := range [][2]int{{512, 128}, {512, 39}, {61, 128}} {
+		rows, cols := sh[0], sh[1]
+		a, x, y := randSlice(rng, rows*cols), randSlice(rng, rows), randSlice(rng, cols)
+		benchImpls(b, fmt.Sprintf("%dx%d", rows, cols), 2*float64(rows*cols), func() { AddOuter(a, rows, cols, x, y) })
+	}
+}
+
+// MatMulT at the input projection of a window: X (T×39) · W_ihᵀ (512×39),
+// and the recurrent product of a batch of 32 streams.
+func BenchmarkMatMulT(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 4))
+	for _, sh := range [][3]int{{20, 512, 39}, {300, 512, 39}, {32, 512, 128}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		a, w, c := randSlice(rng, m*k), randSlice(rng, n*k), randSlice(rng, m*n)
+		benchImpls(b, fmt.Sprintf("m%d_n%d_k%d", m, n, k), 2*float64(m*n*k), func() { MatMulT(c, a, w, m, n, k) })
+	}
+}
+
+// MatTMul at the weight gradients of a window: dGᵀ (512×T) · H (T×128)
+// and dGᵀ · X (T×39).
+func BenchmarkMatTMul(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 5))
+	for _, sh := range [][3]int{{512, 128, 20}, {512, 39, 20}, {512, 128, 300}, {512, 39, 300}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		a, w, c := randSlice(rng, k*m), randSlice(rng, k*n), randSlice(rng, m*n)
+		benchImpls(b, fmt.Sprintf("m%d_n%d_k%d", m, n, k), 2*float64(m*n*k), func() { MatTMul(c, a, w, m, n, k) })
+	}
+}
+
+func BenchmarkDot(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 6))
+	for _, n := range []int{128, 4096} {
+		x, y := randSlice(rng, n), randSlice(rng, n)
+		var s float32
+		benchImpls(b, fmt.Sprint(n), 2*float64(n), func() { s += Dot(x, y) })
+	}
+}
+
+func BenchmarkAxpy(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 7))
+	for _, n := range []int{128, 94000} {
+		x, y := randSlice(rng, n), randSlice(rng, n)
+		benchImpls(b, fmt.Sprint(n), 2*float64(n), func() { Axpy(y, 1e-3, x) })
+	}
+}
