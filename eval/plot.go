@@ -122,6 +122,16 @@ func LinePlot(series []Series, o LineOptions) (*plot.Plot, error) {
 	if drawn == 0 {
 		return nil, fmt.Errorf("plot %q: nothing to draw", o.Title)
 	}
+	// Headroom for the legend, so it does not sit on the lines that start
+	// high (learning curves fall from the top left).
+	if !o.LogY && p.Y.Max > p.Y.Min {
+		grow := 0.06 * float64(drawn) * (p.Y.Max - p.Y.Min)
+		if o.LegendBottom {
+			p.Y.Min -= grow
+		} else {
+			p.Y.Max += grow
+		}
+	}
 	return p, nil
 }
 

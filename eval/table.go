@@ -272,7 +272,7 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 		}
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
-	b.WriteString("\nMean ± sample standard deviation over seeds; best value per column in bold (lower is better except frames/s). FER in percent; frames counted with re-runs.\n")
+	b.WriteString("\nMean ± sample standard deviation over seeds; best value per column in bold (lowest; highest for frames/s; updates and best epoch not ranked). FER in percent; frames counted with re-runs.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
 }
