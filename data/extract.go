@@ -319,7 +319,7 @@ func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set Spl
 			if !opts.SkipBad {
 				return stop(r.err)
 			}
-			m.Skipped = append(m.Skipped, Skipped{Path: u.Audio, Reason: r.err.Error()})
+			m.Skipped = append(m.Skipped, Skipped{Path: u.Audio, Reason: strings.TrimPrefix(r.err.Error(), u.Audio+": ")})
 		} else {
 			if err := w.write(u, r); err != nil {
 				return stop(err)

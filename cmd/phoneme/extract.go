@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/urfave/cli/v3"
 
@@ -34,7 +36,7 @@ Features default to Kaldi's compute-mfcc-feats with dither 0 plus add-deltas
 			&cli.StringFlag{Name: "corpus", Usage: "corpus folder", Required: true},
 			&cli.StringFlag{Name: "out", Usage: "output folder (train/, dev/, test/ are created in it)", Required: true},
 			&cli.StringFlag{Name: "layout", Usage: "corpus layout: ldc, nltk, flat (default: detect)"},
-			&cli.IntFlag{Name: "jobs", Usage: "feature workers (default: number of CPUs)"},
+			&cli.IntFlag{Name: "jobs", Value: runtime.NumCPU(), Usage: "feature workers"},
 			&cli.StringFlag{Name: "test-set", Value: "core", Usage: "LDC test set: core (24 speakers) or full"},
 			&cli.StringSliceFlag{Name: "test-speakers", Usage: "test speakers, comma separated (e.g. fvmh0,mcpm0)"},
 			&cli.StringSliceFlag{Name: "dev-speakers", Usage: "dev speakers, comma separated"},
@@ -47,16 +49,16 @@ Features default to Kaldi's compute-mfcc-feats with dither 0 plus add-deltas
 			&cli.FloatFlag{Name: "frame-shift", Value: cfg.FrameShiftMs, Destination: &cfg.FrameShiftMs, Usage: "frame shift in ms"},
 			&cli.FloatFlag{Name: "dither", Value: cfg.Dither, Destination: &cfg.Dither, Usage: "dither (only 0: features are deterministic)"},
 			&cli.FloatFlag{Name: "preemph", Value: cfg.PreemphCoeff, Destination: &cfg.PreemphCoeff, Usage: "pre-emphasis coefficient"},
-			&cli.BoolFlag{Name: "remove-dc-offset", Value: cfg.RemoveDCOffset, Destination: &cfg.RemoveDCOffset, Usage: "subtract each frame's mean"},
+			&cli.BoolFlag{Name: "remove-dc-offset", Value: cfg.RemoveDCOffset, Destination: &cfg.RemoveDCOffset, Usage: boolUsage("subtract each frame's mean", "remove-dc-offset", cfg.RemoveDCOffset)},
 			&cli.StringFlag{Name: "window-type", Value: cfg.WindowType, Destination: &cfg.WindowType, Usage: "povey, hamming, hanning, rectangular, blackman or sine"},
-			&cli.BoolFlag{Name: "round-to-power-of-two", Value: cfg.RoundToPowerOfTwo, Destination: &cfg.RoundToPowerOfTwo, Usage: "round the FFT size up to a power of two"},
-			&cli.BoolFlag{Name: "snip-edges", Value: cfg.SnipEdges, Destination: &cfg.SnipEdges, Usage: "only frames that fit in the signal"},
+			&cli.BoolFlag{Name: "round-to-power-of-two", Value: cfg.RoundToPowerOfTwo, Destination: &cfg.RoundToPowerOfTwo, Usage: boolUsage("round the FFT size up to a power of two", "round-to-power-of-two", cfg.RoundToPowerOfTwo)},
+			&cli.BoolFlag{Name: "snip-edges", Value: cfg.SnipEdges, Destination: &cfg.SnipEdges, Usage: boolUsage("only frames that fit in the signal", "snip-edges", cfg.SnipEdges)},
 			&cli.IntFlag{Name: "num-mel-bins", Value: cfg.NumMelBins, Destination: &cfg.NumMelBins, Usage: "mel filters"},
 			&cli.FloatFlag{Name: "low-freq", Value: cfg.LowFreq, Destination: &cfg.LowFreq, Usage: "low edge of the mel filters, Hz"},
 			&cli.FloatFlag{Name: "high-freq", Value: cfg.HighFreq, Destination: &cfg.HighFreq, Usage: "high edge of the mel filters, Hz (≤ 0: offset from Nyquist)"},
 			&cli.IntFlag{Name: "num-ceps", Value: cfg.NumCeps, Destination: &cfg.NumCeps, Usage: "cepstra, C0 included"},
-			&cli.BoolFlag{Name: "use-energy", Value: cfg.UseEnergy, Destination: &cfg.UseEnergy, Usage: "replace C0 by the log energy"},
-			&cli.BoolFlag{Name: "raw-energy", Value: cfg.RawEnergy, Destination: &cfg.RawEnergy, Usage: "energy before pre-emphasis and windowing"},
+			&cli.BoolFlag{Name: "use-energy", Value: cfg.UseEnergy, Destination: &cfg.UseEnergy, Usage: boolUsage("replace C0 by the log energy", "use-energy", cfg.UseEnergy)},
+			&cli.BoolFlag{Name: "raw-energy", Value: cfg.RawEnergy, Destination: &cfg.RawEnergy, Usage: boolUsage("energy before pre-emphasis and windowing", "raw-energy", cfg.RawEnergy)},
 			&cli.FloatFlag{Name: "energy-floor", Value: cfg.EnergyFloor, Destination: &cfg.EnergyFloor, Usage: "floor on the energy (0: none)"},
 			&cli.FloatFlag{Name: "cepstral-lifter", Value: cfg.CepstralLifter, Destination: &cfg.CepstralLifter, Usage: "cepstral liftering coefficient (0: none)"},
 			&cli.IntFlag{Name: "deltas", Value: cfg.Deltas, Destination: &cfg.Deltas, Usage: "delta order: 0, 1 or 2"},
@@ -115,4 +117,10 @@ Features default to Kaldi's compute-mfcc-feats with dither 0 plus add-deltas
 			return sum.WriteTable(cmd.Root().Writer)
 		},
 	}
+}
+
+// boolUsage documents a boolean feature flag with its default, since a flag
+// that defaults to true is turned off as --name=false.
+func boolUsage(what, name string, def bool) string {
+	return fmt.Sprintf("%s (default: %v; --%s=%v to change)", what, def, name, !def)
 }
