@@ -198,7 +198,10 @@ func (s *SGD) UnmarshalBinary(data []byte) error {
 	if err != nil {
 		return err
 	}
-	if hp[1] != 0 && len(v) != len(s.v) {
+	switch {
+	case hp[1] == 0 && len(v) != 0:
+		return errors.New("sgd state: velocity without momentum")
+	case hp[1] != 0 && s.v != nil && len(v) != len(s.v):
 		return fmt.Errorf("sgd state: %d values, optimizer has %d", len(v), len(s.v))
 	}
 	if r.Len() != 0 {

@@ -672,16 +672,7 @@ func (r *run) result() *Result {
 
 // scoreDev returns the frame error rates of m on the (normalised) dev split.
 func scoreDev(m *lstm.Model, dev *data.Split, delay int) (fer61, fer39 float64, err error) {
-	c := eval.NewConfusion61()
-	var hyp []int32
-	for _, s := range dev.Sentences {
-		lp := m.LogProbs(s.Feats)
-		hyp = eval.Decode(hyp, lp.Data, lp.Cols)
-		if _, err := c.AddSentence(hyp, s.Labels, delay); err != nil {
-			return 0, 0, fmt.Errorf("utterance %s: %w", s.ID, err)
-		}
-	}
-	rep, err := eval.NewReport(c, len(dev.Sentences))
+	rep, err := eval.Evaluate(m, dev, delay)
 	if err != nil {
 		return 0, 0, err
 	}

@@ -454,3 +454,55 @@ func TestLogFiles(t *testing.T) {
 		t.Errorf("without dev data the model is still written: %v", err)
 	}
 }
+
+// TestInitFromCheckpoint starts from a trained checkpoint (with a learning
+// rate too small to change anything measurable) and checks the
+// normalisation used: the checkpoint's CMVN when it has one, else the
+// data's.
+func TestInitFromCheckpoint(t *testing.T) {
+	train, dev := synthSplit(14, 30, false), synthSplit(15, 10, false)
+	dir := t.TempDir()
+	c := smallConfig()
+	c.Epochs = 4
+	trained := filepath.Join(dir, "trained.safetensors")
+	first, err := Train(context.Background(), c, train, dev, trained, Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, md, err := lstm.Load(trained)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noCMVN := filepath.Join(dir, "nocmvn.safetensors")
+	md2 := *md
+	md2.CMVNMean, md2.CMVNStd = nil, nil
+	if err := lstm.Save(noCMVN, m, &md2); err != nil {
+		t.Fatal(err)
+	}
+	badCMVN := filepath.Join(dir, "badcmvn.safetensors")
+	md3 := *md
+	md3.CMVNMean = []float32{40, -20, 40, 0}
+	if err := lstm.Save(badCMVN, m, &md3); err != nil {
+		t.Fatal(err)
+	}
+	// lr 1e-12 moves no weight by more than ~1e-12 (Adam steps are ≤ lr):
+	// the dev error is the trained model's up to ties, so 0.02 is generous.
+	for _, tc := range []struct {
+		init string
+		same bool
+	}{{trained, true}, {noCMVN, true}, {badCMVN, false}} {
+		ci := DefaultTrainConfig()
+		ci.Init, ci.Epochs, ci.LR = tc.init, 1, 1e-12
+		res, err := Train(context.Background(), ci, train, dev, filepath.Join(dir, "again.safetensors"), Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Model.Hidden != 8 || res.Config.Hidden != 8 {
+			t.Errorf("%s: network shape %+v not taken from the checkpoint", tc.init, res.Model)
+		}
+		d := math.Abs(res.Epochs[0].DevFER61 - first.BestDevFER61)
+		if tc.same != (d < 0.02) {
+			t.Errorf("%s: dev FER %.3f after init, trained model %.3f", filepath.Base(tc.init), res.Epochs[0].DevFER61, first.BestDevFER61)
+		}
+	}
+}
