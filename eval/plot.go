@@ -8,6 +8,7 @@ import (
 	"math"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -54,11 +55,11 @@ func LinePlot(series []Series, o LineOptions) (*plot.Plot, error) {
 	p.Y.Label.Text = o.YLabel
 	if o.LogX {
 		p.X.Scale = plot.LogScale{}
-		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.X.Tick.Marker = plot.TickerFunc(logTicks)
 	}
 	if o.LogY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = plot.TickerFunc(logTicks)
 	}
 	p.Add(plotter.NewGrid())
 	p.Legend.Top = !o.LegendBottom
@@ -133,6 +134,36 @@ func LinePlot(series []Series, o LineOptions) (*plot.Plot, error) {
 		}
 	}
 	return p, nil
+}
+
+// logTicks marks every decade between min and max, labelled as 1e-05 …
+// 1 … 1000 (plot.LogTicks prints 9.99…e-05 for some decades), with unlabelled
+// minor ticks at 2…9 times each decade. Below 1.5 decades 2 and 5 times
+// the decade are labelled too; over many decades, every other decade.
+func logTicks(lo, hi float64) []plot.Tick {
+	if !(lo > 0) || !(hi >= lo) {
+		return nil
+	}
+	k0, k1 := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
+	step := 1 + (k1-k0)/8
+	few := math.Log10(hi/lo) < 1.5
+	label := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+	var ticks []plot.Tick
+	for k := k0; k <= k1; k++ {
+		d := math.Pow10(k)
+		for m := 1; m <= 9; m++ {
+			v := float64(m) * d
+			if v < lo*(1-1e-9) || v > hi*(1+1e-9) {
+				continue
+			}
+			t := plot.Tick{Value: v}
+			if (m == 1 && (k-k0)%step == 0) || (few && (m == 2 || m == 5)) {
+				t.Label = label(v)
+			}
+			ticks = append(ticks, t)
+		}
+	}
+	return ticks
 }
 
 func reversed(xy plotter.XYs) plotter.XYs {

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"gonum.org/v1/plot"
@@ -199,5 +200,35 @@ func TestSavePlot(t *testing.T) {
 	}
 	if err := SavePlot(p, filepath.Join(dir, "a.gif"), PlotWidth, PlotHeight); err == nil {
 		t.Error("accepted .gif")
+	}
+}
+
+func TestLogTicks(t *testing.T) {
+	labelled := func(ticks []plot.Tick) []string {
+		var out []string
+		for _, tk := range ticks {
+			if tk.Label != "" {
+				out = append(out, tk.Label)
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{1e-5, 1, []string{"1e-05", "0.0001", "0.001", "0.01", "0.1", "1"}},
+		{1, 100, []string{"1", "10", "100"}},
+		{2, 30, []string{"2", "5", "10", "20"}},                               // about a decade: 2 and 5 too
+		{1e-9, 10, []string{"1e-09", "1e-07", "1e-05", "0.001", "0.1", "10"}}, // many decades: every other
+	}
+	for _, tt := range tests {
+		got := labelled(logTicks(tt.lo, tt.hi))
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("logTicks(%g, %g) labels %v, want %v", tt.lo, tt.hi, got, tt.want)
+		}
+	}
+	if logTicks(0, 1) != nil {
+		t.Error("ticks for a range including 0")
 	}
 }
