@@ -143,7 +143,16 @@ type ArkReader struct {
 	r    *bufio.Reader
 	left int64 // bytes not yet consumed
 	key  string
+	at   int64 // offset of the entry for ReadMatrixAt, else -1
 	buf  []byte
+}
+
+// where names the current entry in errors.
+func (a *ArkReader) where() string {
+	if a.at >= 0 {
+		return fmt.Sprintf("entry at offset %d", a.at)
+	}
+	return fmt.Sprintf("entry %q", a.key)
 }
 
 // NewArkReader returns a reader of the size bytes of archive r.
@@ -152,7 +161,7 @@ func NewArkReader(r io.Reader, size int64) *ArkReader {
 }
 
 func newArkReader(r io.Reader, size int64, bufSize int) *ArkReader {
-	return &ArkReader{r: bufio.NewReaderSize(io.LimitReader(r, size), bufSize), left: size}
+	return &ArkReader{r: bufio.NewReaderSize(io.LimitReader(r, size), bufSize), left: size, at: -1}
 }
 
 // Next reads the key of the next entry. It returns io.EOF at the clean end
@@ -211,7 +220,7 @@ func isSpace(c byte) bool {
 // caller has already bounded against a.left.
 func (a *ArkReader) full(n int, what string) ([]byte, error) {
 	if int64(n) > a.left {
-		return nil, fmt.Errorf("entry %q: archive cut short in %s (%d bytes needed, %d left)", a.key, what, n, a.left)
+		return nil, fmt.Errorf("%s: archive cut short in %s (%d bytes needed, %d left)", a.where(), what, n, a.left)
 	}
 	if cap(a.buf) < n {
 		a.buf = make([]byte, n)
@@ -219,9 +228,9 @@ func (a *ArkReader) full(n int, what string) ([]byte, error) {
 	b := a.buf[:n]
 	if _, err := io.ReadFull(a.r, b); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("entry %q: archive cut short in %s", a.key, what)
+			return nil, fmt.Errorf("%s: archive cut short in %s", a.where(), what)
 		}
-		return nil, fmt.Errorf("entry %q: %w", a.key, err)
+		return nil, fmt.Errorf("%s: %w", a.where(), err)
 	}
 	a.left -= int64(n)
 	return b, nil
@@ -233,7 +242,7 @@ func (a *ArkReader) marker() error {
 		return err
 	}
 	if string(b) != binaryMarker {
-		return fmt.Errorf("entry %q is not in Kaldi binary format (text archives are not supported)", a.key)
+		return fmt.Errorf("%s is not in Kaldi binary format (text archives are not supported)", a.where())
 	}
 	return nil
 }
@@ -244,7 +253,7 @@ func (a *ArkReader) int32(what string) (int32, error) {
 		return 0, err
 	}
 	if b[0] != 4 {
-		return 0, fmt.Errorf("entry %q: %s has size byte %d, want 4 (int32)", a.key, what, int8(b[0]))
+		return 0, fmt.Errorf("%s: %s has size byte %d, want 4 (int32)", a.where(), what, int8(b[0]))
 	}
 	return int32(binary.LittleEndian.Uint32(b[1:])), nil
 }
@@ -261,7 +270,7 @@ func (a *ArkReader) token() (string, error) {
 			return string(t), nil
 		}
 		if len(t) >= 8 || b[0] < 0x20 || b[0] > 0x7e {
-			return "", fmt.Errorf("entry %q: bad type token %q (not a float matrix)", a.key, append(t, b[0]))
+			return "", fmt.Errorf("%s: bad type token %q (not a float matrix)", a.where(), append(t, b[0]))
 		}
 		t = append(t, b[0])
 	}
@@ -285,9 +294,9 @@ func (a *ArkReader) ReadMatrix() (*features.Matrix, error) {
 	case "DM":
 		width = 8
 	case "CM", "CM2", "CM3":
-		return nil, fmt.Errorf("entry %q is a compressed matrix (%s); convert it with Kaldi's copy-feats first", a.key, tok)
+		return nil, fmt.Errorf("%s is a compressed matrix (%s); convert it with Kaldi's copy-feats first", a.where(), tok)
 	default:
-		return nil, fmt.Errorf("entry %q: type %q is not a float matrix", a.key, tok)
+		return nil, fmt.Errorf("%s: type %q is not a float matrix", a.where(), tok)
 	}
 	rows, err := a.int32("row count")
 	if err != nil {
@@ -298,15 +307,15 @@ func (a *ArkReader) ReadMatrix() (*features.Matrix, error) {
 		return nil, err
 	}
 	if rows < 0 || cols < 0 {
-		return nil, fmt.Errorf("entry %q: negative matrix size %d×%d", a.key, rows, cols)
+		return nil, fmt.Errorf("%s: negative matrix size %d×%d", a.where(), rows, cols)
 	}
 	if (rows == 0) != (cols == 0) {
 		// Kaldi stores every empty matrix as 0×0.
-		return nil, fmt.Errorf("entry %q: bad matrix size %d×%d", a.key, rows, cols)
+		return nil, fmt.Errorf("%s: bad matrix size %d×%d", a.where(), rows, cols)
 	}
 	// Compare by division: rows·cols·width can overflow int64.
 	if cols > 0 && int64(rows) > a.left/(int64(cols)*width) {
-		return nil, fmt.Errorf("entry %q: %d×%d matrix needs %d bytes per row, only %d left (archive cut short?)", a.key, rows, cols, int64(cols)*width, a.left)
+		return nil, fmt.Errorf("%s: %d×%d matrix needs %d bytes per row, only %d left (archive cut short?)", a.where(), rows, cols, int64(cols)*width, a.left)
 	}
 	m := &features.Matrix{Rows: int(rows), Cols: int(cols), Data: make([]float32, int(rows)*int(cols))}
 	// Read a row at a time so the scratch buffer stays small.
@@ -339,10 +348,10 @@ func (a *ArkReader) ReadInt32Vector() ([]int32, error) {
 		return nil, err
 	}
 	if n < 0 {
-		return nil, fmt.Errorf("entry %q: negative vector length %d", a.key, n)
+		return nil, fmt.Errorf("%s: negative vector length %d", a.where(), n)
 	}
 	if int64(n)*5 > a.left {
-		return nil, fmt.Errorf("entry %q: vector of %d needs %d bytes, only %d left (archive cut short?)", a.key, n, int64(n)*5, a.left)
+		return nil, fmt.Errorf("%s: vector of %d needs %d bytes, only %d left (archive cut short?)", a.where(), n, int64(n)*5, a.left)
 	}
 	v := make([]int32, n)
 	b, err := a.full(int(n)*5, "vector data")
@@ -352,7 +361,7 @@ func (a *ArkReader) ReadInt32Vector() ([]int32, error) {
 	for i := range v {
 		e := b[5*i:]
 		if e[0] != 4 {
-			return nil, fmt.Errorf("entry %q: element %d has size byte %d, want 4 (int32)", a.key, i, int8(e[0]))
+			return nil, fmt.Errorf("%s: element %d has size byte %d, want 4 (int32)", a.where(), i, int8(e[0]))
 		}
 		v[i] = int32(binary.LittleEndian.Uint32(e[1:]))
 	}
@@ -367,7 +376,7 @@ func ReadMatrixAt(r io.ReaderAt, size, off int64) (*features.Matrix, error) {
 	}
 	// A small buffer: one reader is made per entry.
 	a := newArkReader(io.NewSectionReader(r, off, size-off), size-off, 4096)
-	a.key = "at offset " + strconv.FormatInt(off, 10)
+	a.at = off
 	return a.ReadMatrix()
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 
 	"github.com/urfave/cli/v3"
@@ -94,7 +95,7 @@ Features default to Kaldi's compute-mfcc-feats with dither 0 plus add-deltas
 				Jobs:      cmd.Int("jobs"),
 				SkipBad:   cmd.Bool("skip-bad"),
 				Overwrite: cmd.Bool("force"),
-				Corpus:    corpus,
+				Corpus:    absPath(corpus),
 			}
 			var bar *progress.Bar
 			report := func(p data.Progress) {
@@ -123,4 +124,13 @@ Features default to Kaldi's compute-mfcc-feats with dither 0 plus add-deltas
 // that defaults to true is turned off as --name=false.
 func boolUsage(what, name string, def bool) string {
 	return fmt.Sprintf("%s (default: %v; --%s=%v to change)", what, def, name, !def)
+}
+
+// absPath makes a path absolute for the record, leaving it as given if that
+// fails.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
