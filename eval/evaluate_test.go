@@ -17,7 +17,7 @@ import (
 // testSplit returns a split of raw random features (offset and scaled so
 // that normalisation matters) with random labels, some excluded, and a
 // matching checkpoint metadata and model.
-func testSplit(t *testing.T) (*lstm.Model, *lstm.Metadata, *data.Split) {
+func testSplit(t testing.TB) (*lstm.Model, *lstm.Metadata, *data.Split) {
 	t.Helper()
 	rng := rand.New(rand.NewPCG(5, 6))
 	fc := features.DefaultConfig()
@@ -157,4 +157,19 @@ func TestCheckCompatible(t *testing.T) {
 			}
 		})
 	}
+}
+
+func BenchmarkEvaluateModel(b *testing.B) {
+	m, md, s := testSplit(b)
+	var frames int64
+	for _, sent := range s.Sentences {
+		frames += int64(sent.Feats.Rows)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EvaluateModel(m, md, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(frames*int64(b.N))/b.Elapsed().Seconds(), "frames/s")
 }
