@@ -317,3 +317,29 @@ func BenchmarkExtract(b *testing.B) {
 		b.ReportMetric(seconds/cpu.Seconds(), "x-realtime-cpu")
 	}
 }
+
+// TestExtractLDC: the LDC layout with SPHERE audio, standard split lists.
+func TestExtractLDC(t *testing.T) {
+	fsys := synthLDC(3, map[string][]string{
+		"TRAIN": {"DR1/FCJF0", "DR2/MABC0"},
+		"TEST":  {"DR1/MDAB0", "DR4/FAKS0", "DR5/MZZZ0"}, // core, dev, neither
+	})
+	out, sum := extractTo(t, fsys, ExtractOptions{})
+	if sum.Layout != LayoutLDC {
+		t.Errorf("layout %q", sum.Layout)
+	}
+	want := map[string]string{Train: "fcjf0,mabc0", Dev: "faks0", Test: "mdab0"}
+	for _, sp := range sum.Splits {
+		s, err := LoadSplit(filepath.Join(out, sp.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		spk := strings.Join(speakersOf(uttsOf(s)), ",")
+		if spk != want[sp.Name] || len(s.Sentences) != 2*strings.Count(spk+",", ",") {
+			t.Errorf("%s: speakers %s, %d utterances", sp.Name, spk, len(s.Sentences))
+		}
+	}
+	if len(sum.Splits) != 3 {
+		t.Errorf("%d splits", len(sum.Splits))
+	}
+}

@@ -83,3 +83,38 @@ func synthCorpus(seed uint64, speakers, utts []string, seconds float64) fstest.M
 	}
 	return fsys
 }
+
+// ldcSphere encodes samples as a NIST SPHERE file as LDC TIMIT ships
+// them: a 1024-byte NIST_1A header, then 16-bit little-endian samples.
+func ldcSphere(samples []int16, rate int) []byte {
+	head := fmt.Sprintf("NIST_1A\n   1024\ndatabase_id -s5 TIMIT\nchannel_count -i 1\nsample_count -i %d\nsample_rate -i %d\n"+
+		"sample_n_bytes -i 2\nsample_byte_format -s2 01\nsample_sig_bits -i 16\nend_head\n", len(samples), rate)
+	b := make([]byte, 1024, 1024+2*len(samples))
+	copy(b, head)
+	for i := len(head); i < 1024; i++ {
+		b[i] = ' '
+	}
+	for _, s := range samples {
+		b = binary.LittleEndian.AppendUint16(b, uint16(s))
+	}
+	return b
+}
+
+// synthLDC builds an LDC-layout corpus (upper-case names, SPHERE audio):
+// group → "DRn/SPEAKER" folders, each with SA1, SI1, SX1.
+func synthLDC(seed uint64, groups map[string][]string) fstest.MapFS {
+	rng := rand.New(rand.NewPCG(seed, 2))
+	fsys := fstest.MapFS{}
+	for _, g := range []string{"TRAIN", "TEST"} {
+		for _, spk := range groups[g] {
+			for _, u := range []string{"SA1", "SI1", "SX1"} {
+				s, phn := synthUtterance(rng, 0.6, false)
+				p := g + "/" + spk + "/" + u
+				fsys[p+".WAV"] = &fstest.MapFile{Data: ldcSphere(s, 16000)}
+				fsys[p+".PHN"] = &fstest.MapFile{Data: []byte(phn)}
+				fsys[p+".TXT"] = &fstest.MapFile{Data: []byte("0 1 text\n")}
+			}
+		}
+	}
+	return fsys
+}
