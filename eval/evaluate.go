@@ -110,6 +110,9 @@ func evaluate(m *lstm.Model, s *data.Split, delay int, mean, std []float32) (*Re
 	if delay < 0 {
 		return nil, fmt.Errorf("negative target delay %d", delay)
 	}
+	if len(s.Sentences) == 0 {
+		return nil, fmt.Errorf("score %s: no sentences", s.Dir)
+	}
 	inputs := m.Config().Inputs
 	if o := m.Config().Outputs; o != labels.NumPhones {
 		return nil, fmt.Errorf("model has %d outputs, scoring needs the %d TIMIT phones", o, labels.NumPhones)
@@ -173,6 +176,10 @@ func evaluate(m *lstm.Model, s *data.Split, delay int, mean, std []float32) (*Re
 	}
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("score %s: %w", s.Dir, errs[0])
+	}
+	if total.Total() == 0 {
+		// An error rate of 0 over nothing would read as a perfect score.
+		return nil, fmt.Errorf("score %s: no frame could be scored (all excluded or shorter than the target delay %d)", s.Dir, delay)
 	}
 	return NewReport(total, len(s.Sentences))
 }

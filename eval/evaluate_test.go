@@ -116,6 +116,13 @@ func TestEvaluateRejects(t *testing.T) {
 	if _, err := Evaluate(m, s, -1); err == nil {
 		t.Error("accepted negative delay")
 	}
+	if _, err := Evaluate(m, s, 100); err == nil {
+		t.Error("accepted a delay longer than every sentence (nothing scored)")
+	}
+	empty := &data.Split{Dir: "empty", Manifest: s.Manifest}
+	if _, err := Evaluate(m, empty, 0); err == nil {
+		t.Error("accepted an empty split")
+	}
 	noCMVN := *md
 	noCMVN.CMVNMean, noCMVN.CMVNStd = nil, nil
 	if _, err := EvaluateModel(m, &noCMVN, s); err == nil {
