@@ -79,7 +79,10 @@ type SplitSummary struct {
 // interrupted run (ctx cancelled) leaves no split folder behind. A bad file
 // stops the run with an error naming it, unless opts.SkipBad. report, if not
 // nil, is called from the calling goroutine after each utterance.
-func Extract(ctx context.Context, fsys fs.FS, out string, opts ExtractOptions, report func(Progress)) (*Summary, error) {
+func Extract(ctx context.Context, fsys fs.FS, out string, opts ExtractOptions, report func(Progress)) (sum *Summary, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("extraction interrupted: %w", err)
+	}
 	cfg := opts.Features
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("feature configuration: %w", err)
@@ -95,6 +98,14 @@ func Extract(ctx context.Context, fsys fs.FS, out string, opts ExtractOptions, r
 	if err != nil {
 		return nil, err
 	}
+	if _, err := os.Stat(out); errors.Is(err, fs.ErrNotExist) {
+		// A failed run removes the output folder it made (if still empty).
+		defer func() {
+			if err != nil {
+				os.Remove(out)
+			}
+		}()
+	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}
@@ -107,7 +118,9 @@ func Extract(ctx context.Context, fsys fs.FS, out string, opts ExtractOptions, r
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(tmp) // after a success only the emptied folder is left
+	// A process killed outright leaves this folder behind, but never a
+	// split folder: those appear only by the renames in commit.
+	defer os.RemoveAll(tmp)
 	// Each split's files are synced to disk in the background while the
 	// next split is computed; every sync ends before the folder is
 	// committed or removed.
@@ -122,7 +135,7 @@ func Extract(ctx context.Context, fsys fs.FS, out string, opts ExtractOptions, r
 	}
 	defer waitSyncs()
 
-	sum := &Summary{Out: out, Layout: corpus.Layout, Skipped: append([]Skipped(nil), corpus.Skipped...)}
+	sum = &Summary{Out: out, Layout: corpus.Layout, Skipped: append([]Skipped(nil), corpus.Skipped...)}
 	var manifests []*Manifest
 	var mean, std []float32
 	var cmvnFrames int64
