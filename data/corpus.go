@@ -206,7 +206,8 @@ func (c *Corpus) pair(fsys fs.FS, dir string, skipBad bool) (map[string][2]strin
 		n := e.Name()
 		ext := strings.ToLower(path.Ext(n))
 		stem := strings.ToLower(strings.TrimSuffix(n, path.Ext(n)))
-		if ext != ".wav" && ext != ".phn" {
+		// Hidden files include macOS's "._SA1.WAV" metadata twins.
+		if (ext != ".wav" && ext != ".phn") || strings.HasPrefix(n, ".") {
 			continue
 		}
 		// Some TIMIT copies hold SA1.WAV (SPHERE) and a converted
