@@ -2,8 +2,11 @@ package tbptt
 
 import (
 	"fmt"
+	"runtime"
+	"sync"
 
 	"github.com/phoneme/phoneme/data"
+	"github.com/phoneme/phoneme/internal/f32"
 	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/lstm"
 )
@@ -38,9 +41,13 @@ type Engine struct {
 	s       Schedule
 	delay   int
 	streams []stream
-	g       *lstm.Grads
+	g       *lstm.Grads // the update's gradient, handed to step
+	pool    *pool       // goroutines advancing streams when batch > 1
 
-	rerunFrames int64 // frames re-run since group last collected them
+	// The update being computed: frames t0 ≤ t < t1 of the group, each
+	// stream's gradient scaled by scale.
+	t0, t1 int
+	scale  float32
 }
 
 // stream is one of the side-by-side sentence streams.
@@ -50,6 +57,8 @@ type stream struct {
 	tr      *lstm.Trace // the streaming run: every frame once, weights current at the time
 	rr      *lstm.Trace // scratch for windows re-run with the current weights
 	targets []int32     // per frame: label of frame t−delay, or −1 if unscored
+	g       *lstm.Grads // the stream's share of the update (batch > 1)
+	st      Stats       // work done since the last update
 }
 
 // NewEngine returns an engine that trains m under schedule s with the given
@@ -69,6 +78,9 @@ func NewEngine(m *lstm.Model, s Schedule, targetDelay, batch int) (*Engine, erro
 	for b := range e.streams {
 		e.streams[b].tr = m.NewTrace()
 		e.streams[b].rr = m.NewTrace()
+		if batch > 1 {
+			e.streams[b].g = m.NewGrads()
+		}
 	}
 	return e, nil
 }
@@ -118,6 +130,10 @@ func (e *Engine) Train(sents []*data.Sentence, step func(g *lstm.Grads) error) (
 		return st, err
 	}
 	B := len(e.streams)
+	if B > 1 {
+		e.pool = startPool(min(B, runtime.GOMAXPROCS(0)), e.advance)
+		defer e.pool.stop()
+	}
 	for i := 0; i < len(sents); i += B {
 		if err := e.group(sents[i:min(i+B, len(sents))], step, &st); err != nil {
 			return st, err
@@ -154,41 +170,30 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 		k1 = T
 	}
 	for t0 := 0; t0 < T; t0 += k1 {
-		t1 := min(t0+k1, T)
 		active := 0
 		for b := range sents {
-			str := &e.streams[b]
-			if str.n <= t0 {
-				continue
-			}
-			active++
-			end := min(t1, str.n)
-			e.m.Forward(str.tr, end-t0)
-			e.m.Outputs(str.tr, t0, end)
-			st.FramesForward += int64(end - t0)
-			for t := t0; t < end; t++ {
-				y := str.targets[t]
-				if y < 0 {
-					continue
-				}
-				lp := str.tr.LogProbs(t)
-				st.Scored++
-				st.Loss -= float64(lp[y])
-				if argmax(lp) != int(y) {
-					st.Errors++
-				}
+			if e.streams[b].n > t0 {
+				active++
 			}
 		}
-		e.g.Zero()
-		scale := 1 / float32(active)
+		e.t0, e.t1, e.scale = t0, min(t0+k1, T), 1/float32(active)
+		if len(e.streams) == 1 {
+			e.g.Zero()
+			e.advance(0)
+		} else {
+			e.pool.run(len(sents))
+			// Sum the streams' gradients in stream order, whichever
+			// goroutine computed them: results do not depend on the
+			// number of cores.
+			copy(e.g.Data, e.streams[0].g.Data)
+			for b := 1; b < len(sents); b++ {
+				f32.Axpy(e.g.Data, 1, e.streams[b].g.Data)
+			}
+		}
 		for b := range sents {
-			str := &e.streams[b]
-			if str.n > t0 {
-				st.FramesBackward += int64(e.contribute(str, t0-1, min(t1, str.n)-1, scale))
-			}
+			st.Add(e.streams[b].st)
+			e.streams[b].st = Stats{}
 		}
-		st.FramesForward += e.rerunFrames
-		e.rerunFrames = 0
 		st.Updates++
 		if err := step(e.g); err != nil {
 			return err
@@ -197,19 +202,51 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 	return nil
 }
 
-// contribute adds to e.g the gradient of scale·Σ L_τ over the scored frames
+// advance runs stream b's frames e.t0 ≤ t < e.t1 and computes its share of
+// the update after them (with e.scale) into its gradient.
+func (e *Engine) advance(b int) {
+	str := &e.streams[b]
+	g := e.g
+	if str.g != nil {
+		g = str.g
+		g.Zero()
+	}
+	if str.n <= e.t0 {
+		return
+	}
+	t0, end := e.t0, min(e.t1, str.n)
+	e.m.Forward(str.tr, end-t0)
+	e.m.Outputs(str.tr, t0, end)
+	st := &str.st
+	st.FramesForward += int64(end - t0)
+	for t := t0; t < end; t++ {
+		y := str.targets[t]
+		if y < 0 {
+			continue
+		}
+		lp := str.tr.LogProbs(t)
+		st.Scored++
+		st.Loss -= float64(lp[y])
+		if argmax(lp) != int(y) {
+			st.Errors++
+		}
+	}
+	st.FramesBackward += int64(e.contribute(str, g, t0-1, end-1, e.scale))
+}
+
+// contribute adds to g the gradient of scale·Σ L_τ over the scored frames
 // p < τ ≤ t of stream str for an update at its frame t whose previous
 // update was at frame p (−1: none in this sentence), and returns the number
 // of frames back-propagated.
-func (e *Engine) contribute(str *stream, p, t int, scale float32) int {
-	m, g, k2 := e.m, e.g, e.s.K2
+func (e *Engine) contribute(str *stream, g *lstm.Grads, p, t int, scale float32) int {
+	m, k2 := e.m, e.s.K2
 	if e.s.Truncation == PerError && k2 != All {
 		// Errors whose window reaches the sentence start share it (every
 		// one starts from the zero state); one pass serves them all.
 		back := 0
 		τ0 := min(t, k2-1)
 		if τ0 > p {
-			back += e.window(str, 0, p, τ0, scale)
+			back += e.window(str, g, 0, p, τ0, scale)
 		}
 		for τ := max(p, τ0) + 1; τ <= t; τ++ {
 			if str.targets[τ] < 0 {
@@ -242,21 +279,21 @@ func (e *Engine) contribute(str *stream, p, t int, scale float32) int {
 			back += m.Backward(g, str.tr, τ, τ+1, str.targets, τ, scale)
 		}
 	}
-	return back + e.window(str, w, p, t, scale)
+	return back + e.window(str, g, w, p, t, scale)
 }
 
-// window adds the gradient of scale·Σ L_τ over the scored frames
+// window adds to g the gradient of scale·Σ L_τ over the scored frames
 // max(p+1, w) ≤ τ ≤ t, all back-propagated to frame w, and returns the
 // number of frames back-propagated.
-func (e *Engine) window(str *stream, w, p, t int, scale float32) int {
+func (e *Engine) window(str *stream, g *lstm.Grads, w, p, t int, scale float32) int {
 	if w > p {
 		// The streaming activations of frames after p were computed with
 		// the current weights: nothing to re-run.
-		return e.m.Backward(e.g, str.tr, w, t+1, str.targets, w, scale)
+		return e.m.Backward(g, str.tr, w, t+1, str.targets, w, scale)
 	}
 	e.rerun(str, w, t)
 	e.m.Outputs(str.rr, p+1-w, t+1-w)
-	return e.m.Backward(e.g, str.rr, 0, t+1-w, str.targets[w:], p+1-w, scale)
+	return e.m.Backward(g, str.rr, 0, t+1-w, str.targets[w:], p+1-w, scale)
 }
 
 // rerun runs frames s…t of str with the current weights from the streaming
@@ -265,7 +302,7 @@ func (e *Engine) rerun(str *stream, s, t int) {
 	I := e.m.Config().Inputs
 	str.rr.Start(str.x[s*I:(t+1)*I], str.tr, s-1)
 	e.m.Forward(str.rr, t-s+1)
-	e.rerunFrames += int64(t - s + 1)
+	str.st.FramesForward += int64(t - s + 1)
 }
 
 func argmax(v []float32) int {
@@ -284,3 +321,33 @@ func growInt32(s []int32, n int) []int32 {
 	}
 	return make([]int32, n, n+n/4)
 }
+
+// pool runs a function over stream indices on a fixed set of goroutines.
+type pool struct {
+	jobs chan int
+	wg   sync.WaitGroup
+}
+
+func startPool(workers int, f func(int)) *pool {
+	p := &pool{jobs: make(chan int)}
+	for range workers {
+		go func() {
+			for b := range p.jobs {
+				f(b)
+				p.wg.Done()
+			}
+		}()
+	}
+	return p
+}
+
+// run calls f(b) for 0 ≤ b < n and waits for all of them.
+func (p *pool) run(n int) {
+	p.wg.Add(n)
+	for b := range n {
+		p.jobs <- b
+	}
+	p.wg.Wait()
+}
+
+func (p *pool) stop() { close(p.jobs) }

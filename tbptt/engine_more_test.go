@@ -3,6 +3,7 @@ package tbptt
 import (
 	"errors"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -146,7 +147,9 @@ func TestNoGradientAcrossSentences(t *testing.T) {
 }
 
 // TestZeroAllocs: once the engine has seen the longest sentence, training
-// allocates nothing, per frame or per update, in any mode.
+// allocates nothing per frame or per update, in any mode. With batch 1 a
+// Train call allocates nothing at all; with batch > 1 it starts its worker
+// goroutines (a few allocations per call, however many updates).
 func TestZeroAllocs(t *testing.T) {
 	for _, s := range []Schedule{
 		Sentence(),
@@ -155,23 +158,28 @@ func TestZeroAllocs(t *testing.T) {
 		{Name: "tbptt", K1: 3, K2: 5, Truncation: PerError},
 		{Name: "tbptt", K1: 3, K2: 5, Truncation: Chunk},
 	} {
-		m := testModel(t, twoPeep, 6)
-		sents := testSentences(rand.New(rand.NewPCG(6, 6)), twoPeep, 20, 13, 31)
-		e, err := NewEngine(m, s, 1, 2)
-		if err != nil {
-			t.Fatal(err)
-		}
-		step := sgd(m, 1e-3, nil)
-		if _, err := e.Train(sents, step); err != nil {
-			t.Fatal(err)
-		}
-		if n := testing.AllocsPerRun(5, func() { e.Train(sents, step) }); n != 0 {
-			t.Errorf("%v: %v allocations per Train call", s, n)
+		for _, batch := range []int{1, 2} {
+			m := testModel(t, twoPeep, 6)
+			short := testSentences(rand.New(rand.NewPCG(6, 6)), twoPeep, 20, 13, 31)
+			long := slices.Concat(short, short, short, short)
+			e, err := NewEngine(m, s, 1, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			step := sgd(m, 1e-3, nil)
+			if _, err := e.Train(short, step); err != nil {
+				t.Fatal(err)
+			}
+			a := testing.AllocsPerRun(5, func() { e.Train(short, step) })
+			b := testing.AllocsPerRun(5, func() { e.Train(long, step) })
+			if batch == 1 && (a != 0 || b != 0) || a > 8 || b > 8 { // the 12 sentences make over 20 updates
+				t.Errorf("%v batch %d: %v allocations per Train call over 3 sentences, %v over 12", s, batch, a, b)
+			}
 		}
 	}
 }
 
-// TestTrainErrors: bad sentences are rejected before any update, and an
+// TestEngineErrors: bad sentences are rejected before any update, and an
 // error from step stops training.
 func TestEngineErrors(t *testing.T) {
 	m := testModel(t, oneLayer, 7)
@@ -207,5 +215,27 @@ func TestEngineErrors(t *testing.T) {
 		if _, err := NewEngine(m, Sentence(), bad.delay, bad.batch); err == nil {
 			t.Errorf("NewEngine accepted delay %d batch %d", bad.delay, bad.batch)
 		}
+	}
+}
+
+// TestBatchCores: with batch > 1 the streams run on several goroutines, and
+// the gradients are bit for bit the same on one core or two.
+func TestBatchCores(t *testing.T) {
+	sents := testSentences(rand.New(rand.NewPCG(9, 9)), twoPeep, 9, 4, 12, 7, 3)
+	run := func(procs int) [][]float32 {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		m := testModel(t, twoPeep, 3)
+		e, err := NewEngine(m, Schedule{Name: "tbptt", K1: 3, K2: 4}, 1, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g [][]float32
+		if _, err := e.Train(sents, sgd(m, 0.05, &g)); err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	if !slices.EqualFunc(run(1), run(2), slices.Equal) {
+		t.Error("gradients depend on the number of cores")
 	}
 }
