@@ -150,7 +150,7 @@ type EpochLog struct {
 // from Train's goroutine.
 type Hooks struct {
 	// EpochStart is called before each epoch (1-based) with the number of
-	// training frames it streams.
+	// training frames it will stream (when resumed mid-epoch, the rest).
 	EpochStart func(epoch int, frames int64)
 	// Progress is called after each group of Batch sentences with the
 	// number of their frames.
@@ -469,7 +469,11 @@ func (r *run) loop(ctx context.Context) error {
 			r.st.Pos, r.st.Acc = 0, epochAcc{}
 		}
 		if r.hooks.EpochStart != nil {
-			r.hooks.EpochStart(r.st.Epoch+1, frames)
+			rest := frames
+			for _, i := range r.st.Order[:r.st.Pos] {
+				rest -= int64(r.train[i].Feats.Rows)
+			}
+			r.hooks.EpochStart(r.st.Epoch+1, rest)
 		}
 		stop, err := r.epoch(ctx)
 		if err != nil {
