@@ -2,6 +2,7 @@ package data
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/labels"
 )
 
 // copyDir copies the files of split folder src into a new folder.
@@ -53,9 +55,9 @@ func TestLoadSplitRejects(t *testing.T) {
 	good := filepath.Join(out, Dev)
 	first := "faem0_si1" // the first utterance of dev
 	tests := []struct {
-		name  string
+		name   string
 		break_ func(dir string)
-		want  []string
+		want   []string
 	}{
 		{"feats cut short", func(d string) {
 			editFile(t, filepath.Join(d, "feats.ark"), func(b []byte) []byte { return b[:len(b)-100] })
@@ -181,4 +183,38 @@ func ExampleLoadSplit() {
 	for _, x := range s.Sentences {
 		_ = x.Feats.Row(0) // frame 0 of x.ID, labelled x.Labels[0]
 	}
+}
+
+// FuzzParseManifest: manifest parsing and checking never panic, and an
+// accepted manifest is consistent (dimension, phones, CMVN lengths).
+func FuzzParseManifest(f *testing.F) {
+	cfg := features.DefaultConfig()
+	good := &Manifest{
+		Version: ManifestVersion, Split: Test, Features: cfg, Dim: cfg.Dim(),
+		Phones: labels.TIMIT61().Names(), ExcludedLabel: labels.Excluded,
+		CMVNMean: make([]float32, cfg.Dim()), CMVNStd: make([]float32, cfg.Dim()),
+		Counts:     Counts{Utterances: 1, Frames: 98},
+		Utterances: []UtteranceSource{{ID: "a_b", Speaker: "a", Frames: 98}},
+	}
+	for i := range good.CMVNStd {
+		good.CMVNStd[i] = 1
+	}
+	b, err := json.Marshal(good)
+	if err != nil {
+		f.Fatal(err)
+	}
+	if _, err := parseManifest(b); err != nil {
+		f.Fatalf("seed manifest rejected: %v", err)
+	}
+	f.Add(b)
+	f.Add([]byte(`{"version":1,"features":{"num_ceps":13,"deltas":2}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		m, err := parseManifest(b)
+		if err != nil {
+			return
+		}
+		if m.Dim != m.Features.Dim() || len(m.Phones) != 61 || len(m.CMVNMean) != m.Dim || len(m.CMVNStd) != m.Dim {
+			t.Fatalf("inconsistent manifest accepted: %+v", m)
+		}
+	})
 }
