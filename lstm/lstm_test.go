@@ -177,3 +177,69 @@ func compareGrad(t *testing.T, got []float32, want []float64, tol float64) {
 		t.Logf("max |diff| %.3g, scale %.3g", worst, scale)
 	}
 }
+
+// TestStateGrad checks the per-frame state gradients Backward leaves in the
+// trace (∂E/∂h_j and ∂E/∂c_j of every layer, all paths) against central
+// finite differences of the reference with respect to h_j or c_j, perturbed
+// where the frame computes them. Tolerance as in
+// TestBackwardFiniteDifferences.
+func TestStateGrad(t *testing.T) {
+	for _, c := range testConfigs {
+		t.Run(fmt.Sprint(c), func(t *testing.T) {
+			m := testModel(t, c, 12)
+			rng := rand.New(rand.NewPCG(13, 13))
+			n, lo := 8, 2
+			x := randInputs(rng, n, c.Inputs)
+			targets := make([]int32, n)
+			for j := range targets {
+				targets[j] = int32(rng.IntN(c.Outputs))
+			}
+			tr := m.NewTrace()
+			tr.Start(x, nil, -1)
+			m.Forward(tr, n)
+			m.Outputs(tr, 0, n)
+			m.Backward(m.NewGrads(), tr, lo, n, targets, 0, 1)
+
+			r := newRef64(c)
+			p := to64(m.params)
+			init := r.zero()
+			for l := range c.Layers {
+				h, cc := tr.State(l, lo-1)
+				init[l] = [2][]float64{to64(h), to64(cc)}
+			}
+			loss := func(j, l, k int, dh, dc float64) float64 {
+				s := init.clone()
+				var sum float64
+				for τ := lo; τ < n; τ++ {
+					r.pl, r.pk, r.dh, r.dc = -1, -1, 0, 0
+					if τ == j {
+						r.pl, r.pk, r.dh, r.dc = l, k, dh, dc
+					}
+					s = r.step(p, s, to64(x[τ*c.Inputs:(τ+1)*c.Inputs]))
+					sum += r.loss(p, s, int(targets[τ]))
+				}
+				r.pl = -1
+				return sum
+			}
+			const h = 1e-6
+			worst := 0.0
+			for j := lo; j < n; j++ {
+				for l := range c.Layers {
+					gh, gc := tr.StateGrad(l, j)
+					for k := range c.Hidden {
+						wh := (loss(j, l, k, h, 0) - loss(j, l, k, -h, 0)) / (2 * h)
+						wc := (loss(j, l, k, 0, h) - loss(j, l, k, 0, -h)) / (2 * h)
+						for _, d := range [][2]float64{{float64(gh[k]), wh}, {float64(gc[k]), wc}} {
+							diff := math.Abs(d[0]-d[1]) / max(1, math.Abs(d[1]))
+							worst = max(worst, diff)
+							if diff > 1e-5 {
+								t.Fatalf("frame %d layer %d unit %d: state gradient %g, finite differences %g", j, l, k, d[0], d[1])
+							}
+						}
+					}
+				}
+			}
+			t.Logf("worst relative difference %.2g", worst)
+		})
+	}
+}

@@ -10,10 +10,15 @@ import "math"
 type ref64 struct {
 	cfg Config
 	off map[string]int
+
+	// When set, the next step adds dc to c and then dh to h of unit pk of
+	// layer pl (for finite differences with respect to states).
+	pl, pk int
+	dh, dc float64
 }
 
 func newRef64(c Config) *ref64 {
-	r := &ref64{cfg: c, off: map[string]int{}}
+	r := &ref64{cfg: c, off: map[string]int{}, pl: -1}
 	for _, t := range c.Layout() {
 		r.off[t.Name] = t.Offset
 	}
@@ -78,8 +83,14 @@ func (r *ref64) step(p []float64, s refState, x []float64) refState {
 			f := sig64(af + pf*cp)
 			g := math.Tanh(ag)
 			cn[k] = f*cp + i*g
+			if l == r.pl && k == r.pk {
+				cn[k] += r.dc
+			}
 			o := sig64(ao + po*cn[k])
 			h[k] = o * math.Tanh(cn[k])
+			if l == r.pl && k == r.pk {
+				h[k] += r.dh
+			}
 		}
 		ns[l] = [2][]float64{h, cn}
 		in = h
