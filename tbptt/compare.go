@@ -1,0 +1,617 @@
+package tbptt
+
+// Schedule comparison: one training run per (schedule, seed), identical in
+// everything but the schedule, each scored on test, summarised in a table
+// and plots. The schedule list syntax is documented at ScheduleSpec.
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/phoneme/phoneme/data"
+	"github.com/phoneme/phoneme/eval"
+	"github.com/phoneme/phoneme/lstm"
+)
+
+// CompareConfig describes a schedule comparison.
+type CompareConfig struct {
+	// Train, Dev and Test are the splits as LoadSplit returns them (raw
+	// features). Dev picks each run's best epoch; that checkpoint is scored
+	// on Test.
+	Train, Dev, Test *data.Split
+	// Data is the folder the splits came from, recorded for the reader.
+	Data string
+
+	// Schedules are the runs' schedules and per-run options
+	// (ParseScheduleList).
+	Schedules []ScheduleSpec
+	// Seeds: every schedule is trained once per seed. A seed fixes the
+	// initial weights and the data order, the same for every schedule.
+	Seeds []uint64
+	// Base holds the options shared by every run; its schedule fields and
+	// seed are ignored. The budget is its stopping limits: Epochs (equal
+	// epochs), MaxFrames (equal frames forward-propagated, re-runs counted;
+	// set Epochs to 0) or MaxSeconds (equal wall-clock time, dev scoring
+	// included; set Epochs to 0). LR 0 means the optimizer's default
+	// (Adam 1e-3, SGD 1e-5), chosen per run.
+	Base TrainConfig
+
+	// Out is the output folder; runs live in Out/runs/<name>-<hash>.
+	Out string
+	// Jobs is the number of runs trained at once (≤ 0: runtime.NumCPU()).
+	// Each run trains on one goroutine.
+	Jobs int
+	// Command is the command line to record in command.txt (nil: none).
+	Command []string
+}
+
+// PlannedRun is one (schedule, seed) run of a comparison.
+type PlannedRun struct {
+	Spec   string // the schedule entry as given
+	Seed   uint64
+	Config TrainConfig // resolved
+	// ID is a hash of the resolved configuration and the data: a changed
+	// configuration gets a new folder.
+	ID  string
+	Dir string // Out/runs/<spec>-seed<seed>-<ID>
+	// State is "done" (finished by an earlier invocation: skipped),
+	// "resume" (interrupted: continued) or "new".
+	State string
+}
+
+// Run states.
+const (
+	RunNew    = "new"
+	RunResume = "resume"
+	RunDone   = "done"
+)
+
+// Files of a run folder.
+const (
+	RunConfigFile = "config.json"
+	RunResultFile = "result.json"
+	RunModelFile  = "model.safetensors" // best-dev checkpoint; see LastPath, ResumePath, LogPaths
+)
+
+// Model returns the path of the run's best-dev checkpoint.
+func (p PlannedRun) Model() string { return filepath.Join(p.Dir, RunModelFile) }
+
+// ComparePlan is what a comparison is about to do.
+type ComparePlan struct {
+	Runs []PlannedRun
+	// Total is the work of all runs in Unit: "frames" (training frames
+	// streamed) for an epoch budget, "frames fwd" (frames
+	// forward-propagated, re-runs counted) for a frame budget, "s" for a
+	// time budget, "updates" for an update budget. Done is the part that
+	// earlier invocations did.
+	Total, Done int64
+	Unit        string
+}
+
+// CompareHooks let a caller follow a comparison; every field may be nil.
+// Calls are serialised (never two at once), though they come from the
+// goroutines of several runs.
+type CompareHooks struct {
+	Start      func(ComparePlan)
+	Progress   func(n int64) // n more units of ComparePlan.Unit done
+	RunStart   func(PlannedRun)
+	EpochStart func(r PlannedRun, epoch int)
+	EpochEnd   func(PlannedRun, EpochLog)
+	RunEnd     func(RunResult)
+}
+
+// RunResult is the outcome of one run.
+type RunResult struct {
+	PlannedRun
+	Run     eval.Run // schedule, cost, dev and test FER, learning curve
+	Stopped string   // why training stopped (Stop*)
+	Err     error    // the run failed; Run is then incomplete
+}
+
+// CompareResult is the outcome of a comparison.
+type CompareResult struct {
+	Runs  []RunResult // in plan order: schedules as listed, seeds within
+	Table *eval.Table // over the runs without error
+	Files []string    // files written into Out, tables and plots first
+}
+
+// Compare trains every (schedule, seed) run of cfg — up to cfg.Jobs at a
+// time — scores each run's best-dev checkpoint on cfg.Test and writes into
+// cfg.Out:
+//
+//   - results.md, results.csv: mean ± sd over seeds per schedule (eval.Table);
+//   - dev_fer_epoch, dev_fer_time, loss_updates (.png and .svg): learning
+//     curves, one line per schedule with a band over seeds;
+//   - command.txt, environment.json (git revision, Go version, platform,
+//     CPUs, time) and compare.json (the comparison and its runs);
+//   - runs/<spec>-seed<seed>-<hash>/: config.json (the resolved
+//     configuration), model.safetensors (best dev), model.last.safetensors,
+//     model.resume, model.log.jsonl/.csv (epoch log) and result.json.
+//
+// Runs with the same seed start from the same weights and see the data in
+// the same order (Train draws both from the seed alone); network, optimizer
+// and budget are shared unless an entry overrides them, so the schedule is
+// the only difference. A run whose result.json exists is skipped; one with
+// a saved state is resumed, so re-running an interrupted comparison ends
+// with the numbers an uninterrupted one gives (except under a time budget).
+//
+// When ctx is cancelled every running run saves its state and Compare
+// returns an error wrapping ErrInterrupted. A run that fails (diverges,
+// say) does not stop the others: the table is written over the rest and
+// the error names the failed runs.
+func Compare(ctx context.Context, cfg CompareConfig, hooks CompareHooks) (*CompareResult, error) {
+	plan, dataID, err := cfg.plan()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(cfg.Out, "runs"), 0o755); err != nil {
+		return nil, err
+	}
+	c := &comparison{cfg: cfg, hooks: hooks, dataID: dataID, results: make([]RunResult, len(plan.Runs))}
+	if err := c.writeRecords(plan); err != nil {
+		return nil, err
+	}
+	c.call(func() {
+		if hooks.Start != nil {
+			hooks.Start(plan)
+		}
+	})
+
+	jobs := cfg.Jobs
+	if jobs <= 0 {
+		jobs = runtime.NumCPU()
+	}
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range min(jobs, len(plan.Runs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				c.results[i] = c.do(ctx, plan.Runs[i], c.budget(plan.Runs[i]))
+				c.call(func() {
+					if hooks.RunEnd != nil {
+						hooks.RunEnd(c.results[i])
+					}
+				})
+			}
+		}()
+	}
+	for i := range plan.Runs {
+		if ctx.Err() != nil {
+			c.results[i] = RunResult{PlannedRun: plan.Runs[i], Err: fmt.Errorf("%w before it started", ErrInterrupted)}
+			continue
+		}
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+
+	res := &CompareResult{Runs: c.results}
+	var runs []eval.Run
+	var failed []string
+	var firstErr error
+	for _, r := range c.results {
+		if r.Err != nil {
+			failed = append(failed, filepath.Base(r.Dir))
+			if firstErr == nil || errors.Is(firstErr, ErrInterrupted) && !errors.Is(r.Err, ErrInterrupted) {
+				firstErr = r.Err
+			}
+			continue
+		}
+		runs = append(runs, r.Run)
+	}
+	if ctx.Err() != nil {
+		return res, fmt.Errorf("comparison %w: %d of %d runs unfinished; run the same command again to continue", ErrInterrupted, len(failed), len(plan.Runs))
+	}
+	if len(runs) > 0 {
+		if err := c.writeSummary(res, runs); err != nil {
+			return res, err
+		}
+	}
+	if len(failed) > 0 {
+		return res, fmt.Errorf("%d of %d runs failed (%s): %w", len(failed), len(plan.Runs), strings.Join(failed, ", "), firstErr)
+	}
+	return res, nil
+}
+
+// Plan resolves the runs of cfg and finds which of them earlier
+// invocations finished or left resumable. It reads the data and the run
+// folders but writes nothing.
+func (cfg CompareConfig) Plan() (ComparePlan, error) {
+	plan, _, err := cfg.plan()
+	return plan, err
+}
+
+func (cfg CompareConfig) plan() (ComparePlan, dataIdentity, error) {
+	if err := cfg.check(); err != nil {
+		return ComparePlan{}, dataIdentity{}, err
+	}
+	dataID := dataIdentity{Train: fingerprint(cfg.Train), Dev: fingerprint(cfg.Dev), Test: fingerprint(cfg.Test)}
+	var plan ComparePlan
+	plan.Unit = budgetUnit(cfg.Base)
+	first := map[string]string{} // resolved configuration (seed 0) → entry
+	for _, spec := range cfg.Schedules {
+		base := cfg.Base
+		if base.LR == 0 && !spec.has("lr") {
+			base.LR = 1e-3
+			opt := base.Optimizer
+			for _, o := range spec.Options {
+				if o.Key == "optimizer" {
+					opt = o.Value
+				}
+			}
+			if opt == OptSGD {
+				base.LR = 1e-5
+			}
+		}
+		tc, err := spec.Apply(base)
+		if err != nil {
+			return ComparePlan{}, dataIdentity{}, err
+		}
+		tc.Seed, tc.Resume = 0, false
+		key, _ := json.Marshal(tc)
+		if prev, ok := first[string(key)]; ok {
+			return ComparePlan{}, dataIdentity{}, fmt.Errorf("schedules %q and %q are the same run", prev, spec.Text)
+		}
+		first[string(key)] = spec.Text
+		for _, seed := range cfg.Seeds {
+			tc.Seed = seed
+			if err := tc.Validate(); err != nil {
+				return ComparePlan{}, dataIdentity{}, fmt.Errorf("schedule %q: %w", spec.Text, err)
+			}
+			id := runID(tc, dataID)
+			r := PlannedRun{Spec: spec.Text, Seed: seed, Config: tc, ID: id,
+				Dir: filepath.Join(cfg.Out, "runs", fmt.Sprintf("%s-seed%d-%s", slug(spec.Text), seed, id))}
+			r.State = RunNew
+			if _, err := readRunResult(r); err == nil {
+				r.State = RunDone
+			} else if Resumable(r.Model()) {
+				r.State = RunResume
+			}
+			b := cfg.budgetOf(r)
+			plan.Total += b.total
+			plan.Done += b.done
+			plan.Runs = append(plan.Runs, r)
+		}
+	}
+	return plan, dataID, nil
+}
+
+func (cfg CompareConfig) check() error {
+	switch {
+	case cfg.Train == nil || len(cfg.Train.Sentences) == 0:
+		return errors.New("compare: no training data")
+	case cfg.Dev == nil || len(cfg.Dev.Sentences) == 0:
+		return errors.New("compare: no dev data (it chooses each run's best epoch)")
+	case cfg.Test == nil || len(cfg.Test.Sentences) == 0:
+		return errors.New("compare: no test data")
+	case len(cfg.Schedules) == 0:
+		return errors.New("compare: no schedules")
+	case len(cfg.Seeds) == 0:
+		return errors.New("compare: no seeds")
+	case cfg.Out == "":
+		return errors.New("compare: no output folder")
+	}
+	seen := map[uint64]bool{}
+	for _, s := range cfg.Seeds {
+		if seen[s] {
+			return fmt.Errorf("compare: seed %d given twice", s)
+		}
+		seen[s] = true
+	}
+	return nil
+}
+
+// dataIdentity identifies the data of a run by content, not by path.
+type dataIdentity struct {
+	Train, Dev, Test splitID
+}
+
+type splitID struct {
+	Sentences int    `json:"sentences"`
+	Frames    int64  `json:"frames"`
+	SHA256    string `json:"sha256"` // of IDs, features, labels, feature config and CMVN
+}
+
+// fingerprint hashes everything in s that training or scoring reads.
+func fingerprint(s *data.Split) splitID {
+	h := sha256.New()
+	id := splitID{Sentences: len(s.Sentences)}
+	if s.Manifest != nil {
+		b, _ := json.Marshal(struct {
+			F    any
+			P    []string
+			M, S []float32
+		}{s.Manifest.Features, s.Manifest.Phones, s.Manifest.CMVNMean, s.Manifest.CMVNStd})
+		h.Write(b)
+	}
+	var buf []byte
+	for _, x := range s.Sentences {
+		buf = buf[:0]
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(len(x.ID)))
+		buf = append(buf, x.ID...)
+		rows, cols := 0, 0
+		if x.Feats != nil {
+			rows, cols = x.Feats.Rows, x.Feats.Cols
+			id.Frames += int64(rows)
+		}
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(rows))
+		buf = binary.LittleEndian.AppendUint32(buf, uint32(cols))
+		if x.Feats != nil {
+			for _, v := range x.Feats.Data {
+				buf = binary.LittleEndian.AppendUint32(buf, math.Float32bits(v))
+			}
+		}
+		for _, l := range x.Labels {
+			buf = binary.LittleEndian.AppendUint32(buf, uint32(l))
+		}
+		h.Write(buf)
+	}
+	id.SHA256 = hex.EncodeToString(h.Sum(nil))
+	return id
+}
+
+// runKey is what a run's folder name hashes.
+type runKey struct {
+	Format int          `json:"format"`
+	Train  TrainConfig  `json:"train"`
+	Data   dataIdentity `json:"data"`
+}
+
+func runID(c TrainConfig, d dataIdentity) string {
+	b, _ := json.Marshal(runKey{Format: 1, Train: c, Data: d})
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:6])
+}
+
+// slug turns a schedule entry into a folder-name part.
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '.':
+			b.WriteRune(r)
+		case r == '=':
+			b.WriteByte('-')
+		default:
+			b.WriteByte('_')
+		}
+	}
+	out := b.String()
+	if len(out) > 60 {
+		out = out[:60]
+	}
+	return out
+}
+
+// budgetUnit names the unit of a comparison's progress.
+func budgetUnit(c TrainConfig) string {
+	switch {
+	case c.MaxSeconds > 0:
+		return "s"
+	case c.MaxFrames > 0:
+		return "frames fwd"
+	case c.Epochs > 0:
+		return "frames"
+	case c.MaxUpdates > 0:
+		return "updates"
+	}
+	return "frames"
+}
+
+// runBudget is the progress of one run in its comparison's unit.
+type runBudget struct {
+	unit        string
+	total, done int64
+	epochFrames int64
+}
+
+// budgetOf returns the work of r in the comparison's unit and the part of
+// it already done, read from the run's saved state.
+func (cfg CompareConfig) budgetOf(r PlannedRun) runBudget {
+	b := runBudget{unit: budgetUnit(cfg.Base), epochFrames: cfg.Train.Frames()}
+	c := r.Config
+	switch b.unit {
+	case "s":
+		b.total = int64(math.Ceil(c.MaxSeconds))
+	case "frames fwd":
+		b.total = c.MaxFrames
+	case "frames":
+		b.total = int64(c.Epochs) * b.epochFrames
+	case "updates":
+		b.total = c.MaxUpdates
+	}
+	switch r.State {
+	case RunDone:
+		b.done = b.total
+	case RunResume:
+		rs, err := readResume(ResumePath(r.Model()))
+		if err != nil {
+			break
+		}
+		p := rs.Progress
+		switch b.unit {
+		case "s":
+			b.done = int64(p.Wall)
+		case "frames fwd":
+			b.done = p.Forward
+		case "updates":
+			b.done = p.Updates
+		case "frames":
+			b.done = int64(p.Epoch) * b.epochFrames
+			for _, i := range p.Order[:min(p.Pos, len(p.Order))] {
+				if i >= 0 && i < len(cfg.Train.Sentences) {
+					b.done += int64(cfg.Train.Sentences[i].Feats.Rows)
+				}
+			}
+		}
+		if p.Done != "" {
+			b.done = b.total
+		}
+		b.done = min(b.done, b.total)
+	}
+	return b
+}
+
+// comparison is the state shared by the runs of one Compare call.
+type comparison struct {
+	cfg     CompareConfig
+	hooks   CompareHooks
+	dataID  dataIdentity
+	mu      sync.Mutex // serialises hook calls
+	results []RunResult
+}
+
+func (c *comparison) call(f func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	f()
+}
+
+func (c *comparison) budget(r PlannedRun) *runBudget {
+	b := c.cfg.budgetOf(r)
+	return &b
+}
+
+// do trains, scores and records one run.
+func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResult {
+	out := RunResult{PlannedRun: r}
+	if r.State != RunDone && ctx.Err() != nil {
+		out.Err = fmt.Errorf("run %s: %w before it started", filepath.Base(r.Dir), ErrInterrupted)
+		return out
+	}
+	if r.State == RunDone {
+		rf, err := readRunResult(r)
+		if err == nil {
+			out.Run, out.Stopped = rf.run(r.Spec), rf.Stopped
+			return out
+		}
+	}
+	if err := os.MkdirAll(r.Dir, 0o755); err != nil {
+		out.Err = err
+		return out
+	}
+	if err := writeJSON(filepath.Join(r.Dir, RunConfigFile), runConfigFile{
+		ID: r.ID, Spec: r.Spec, Seed: r.Seed, DataDir: c.cfg.Data,
+		Resolved: runKey{Format: 1, Train: r.Config, Data: c.dataID},
+	}); err != nil {
+		out.Err = err
+		return out
+	}
+	c.call(func() {
+		if c.hooks.RunStart != nil {
+			c.hooks.RunStart(r)
+		}
+	})
+	tc := r.Config
+	tc.Resume = Resumable(r.Model())
+	start := time.Now()
+	var wallBefore float64
+	if tc.Resume {
+		if rs, err := readResume(ResumePath(r.Model())); err == nil {
+			wallBefore = rs.Progress.Wall
+		}
+	}
+	report := func(done int64) {
+		done = min(done, b.total)
+		if d := done - b.done; d > 0 {
+			b.done = done
+			c.call(func() {
+				if c.hooks.Progress != nil {
+					c.hooks.Progress(d)
+				}
+			})
+		}
+	}
+	hooks := Hooks{
+		EpochStart: func(epoch int, _ int64) {
+			c.call(func() {
+				if c.hooks.EpochStart != nil {
+					c.hooks.EpochStart(r, epoch)
+				}
+			})
+		},
+		Progress: func(frames int64) {
+			switch b.unit {
+			case "frames":
+				report(b.done + frames)
+			case "s":
+				report(int64(wallBefore + time.Since(start).Seconds()))
+			}
+		},
+		Update: func(n int64) {
+			if b.unit == "updates" {
+				report(n)
+			}
+		},
+		EpochEnd: func(e EpochLog) {
+			if b.unit == "frames fwd" {
+				report(e.FramesForward)
+			}
+			c.call(func() {
+				if c.hooks.EpochEnd != nil {
+					c.hooks.EpochEnd(r, e)
+				}
+			})
+		},
+	}
+	res, err := Train(ctx, tc, c.cfg.Train, c.cfg.Dev, r.Model(), hooks)
+	if err != nil {
+		out.Err = fmt.Errorf("run %s: %w", filepath.Base(r.Dir), err)
+		return out
+	}
+	m, md, err := lstm.Load(res.Path)
+	if err != nil {
+		out.Err = fmt.Errorf("run %s: %w", filepath.Base(r.Dir), err)
+		return out
+	}
+	rep, err := eval.EvaluateModel(m, md, c.cfg.Test)
+	if err != nil {
+		out.Err = fmt.Errorf("run %s: score test: %w", filepath.Base(r.Dir), err)
+		return out
+	}
+	out.Run = evalRun(r, res, rep)
+	out.Stopped = res.Stopped
+	if err := writeJSON(filepath.Join(r.Dir, RunResultFile), newRunResultFile(r, out.Run, res.Stopped)); err != nil {
+		out.Err = err
+		return out
+	}
+	report(b.total)
+	return out
+}
+
+// evalRun summarises a finished run for the results table.
+func evalRun(r PlannedRun, res *Result, rep *eval.Report) eval.Run {
+	run := eval.Run{
+		Schedule: r.Spec, K1: res.Schedule.K1, K2: res.Schedule.K2,
+		Truncation: res.Schedule.Truncation.String(), Seed: r.Seed,
+		Updates: res.Updates, FramesForward: res.FramesForward, FramesBackward: res.FramesBackward,
+		WallSeconds: res.WallSeconds, BestEpoch: res.BestEpoch, DevFER: res.BestDevFER61,
+		TestFER61: rep.FER61, TestFER39: rep.FER39, FramesPerSecond: math.NaN(),
+	}
+	var seconds float64
+	for _, e := range res.Epochs {
+		seconds += e.Seconds
+		run.Curve = append(run.Curve, eval.CurvePoint{Epoch: e.Epoch, WallSeconds: e.WallSeconds,
+			Updates: e.Updates, TrainLoss: e.Loss, DevFER: e.DevFER61})
+	}
+	if seconds > 0 {
+		// As in the epoch log: frames forward (re-runs counted) per second
+		// of training, dev scoring excluded.
+		run.FramesPerSecond = float64(res.FramesForward) / seconds
+	}
+	return run
+}

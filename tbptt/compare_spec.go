@@ -1,0 +1,226 @@
+package tbptt
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// A ScheduleSpec is one entry of a comparison's schedule list: a schedule
+// and the training options that this run changes from the shared ones.
+//
+// The list syntax (ParseScheduleList) is
+//
+//	list    = entry { "," entry }
+//	entry   = name { ":" option }
+//	name    = "sentence" | "frame" | "tbptt"
+//	option  = key "=" value | flag
+//
+// The schedule keys are k1 (a number ≥ 1), k2 (a number ≥ 1 or "all") and
+// truncation (window, per-error or chunk), as ParseSchedule takes them;
+// the bare flags window, per-error and chunk set the truncation. Every
+// other option of phoneme train may be given too, overriding the shared
+// value for this entry only: hidden, layers, batch, epochs, patience,
+// target-delay, max-updates (integers), lr, momentum, clip (numbers),
+// optimizer (sgd or adam), init (a checkpoint path), peepholes and shuffle
+// (true or false; the bare flags peepholes, no-peepholes, shuffle and
+// no-shuffle too). seed and resume are not options of an entry: seeds are
+// given once for the whole comparison, and resuming is automatic.
+//
+// Examples:
+//
+//	sentence,frame:k2=1,frame:k2=20,tbptt:k1=20:k2=20,tbptt:k1=5:k2=20
+//	tbptt:k1=20:k2=5:per-error,tbptt:k1=20:k2=5:truncation=chunk
+//	sentence:lr=0.01,frame:k2=all:optimizer=sgd:lr=1e-5:momentum=0.9
+//
+// Spaces around entries are ignored; a key may appear once per entry.
+type ScheduleSpec struct {
+	Text     string // the entry as given, trimmed: the name of its table row
+	Schedule Schedule
+	Options  []SpecOption // the non-schedule options, in the order given
+}
+
+// SpecOption is one training option of a ScheduleSpec.
+type SpecOption struct {
+	Key, Value string
+}
+
+// specFlags are the bare words an entry accepts, with the option each
+// stands for.
+var specFlags = map[string]SpecOption{
+	"window":       {"truncation", "window"},
+	"per-error":    {"truncation", "per-error"},
+	"chunk":        {"truncation", "chunk"},
+	"peepholes":    {"peepholes", "true"},
+	"no-peepholes": {"peepholes", "false"},
+	"shuffle":      {"shuffle", "true"},
+	"no-shuffle":   {"shuffle", "false"},
+}
+
+// ParseScheduleList parses a comma-separated list of schedule entries (see
+// ScheduleSpec for the syntax). Errors name the entry and the option.
+func ParseScheduleList(list string) ([]ScheduleSpec, error) {
+	if strings.TrimSpace(list) == "" {
+		return nil, fmt.Errorf("empty schedule list")
+	}
+	var specs []ScheduleSpec
+	for i, text := range strings.Split(list, ",") {
+		text = strings.TrimSpace(text)
+		if text == "" {
+			return nil, fmt.Errorf("schedule list %q: entry %d is empty", list, i+1)
+		}
+		s, err := parseScheduleSpec(text)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, s)
+	}
+	return specs, nil
+}
+
+func parseScheduleSpec(text string) (ScheduleSpec, error) {
+	parts := strings.Split(text, ":")
+	spec := ScheduleSpec{Text: text}
+	var k1 int
+	var k2, trunc string
+	seen := map[string]bool{}
+	for _, p := range parts[1:] {
+		opt, ok := specFlags[p]
+		if !ok {
+			key, val, found := strings.Cut(p, "=")
+			if !found || key == "" || val == "" {
+				return ScheduleSpec{}, fmt.Errorf("schedule %q: bad option %q (want key=value or one of window, per-error, chunk, peepholes, shuffle, no-peepholes, no-shuffle)", text, p)
+			}
+			opt = SpecOption{key, val}
+		}
+		if seen[opt.Key] {
+			return ScheduleSpec{}, fmt.Errorf("schedule %q: %s given twice", text, opt.Key)
+		}
+		seen[opt.Key] = true
+		switch opt.Key {
+		case "k1":
+			n, err := strconv.Atoi(opt.Value)
+			if err != nil || n < 1 {
+				return ScheduleSpec{}, fmt.Errorf("schedule %q: k1 = %q: must be a number ≥ 1", text, opt.Value)
+			}
+			k1 = n
+		case "k2":
+			k2 = opt.Value
+		case "truncation":
+			trunc = opt.Value
+		default:
+			var probe TrainConfig
+			if err := setOption(&probe, opt); err != nil {
+				return ScheduleSpec{}, fmt.Errorf("schedule %q: %w", text, err)
+			}
+			spec.Options = append(spec.Options, opt)
+		}
+	}
+	s, err := ParseSchedule(parts[0], k1, k2, trunc)
+	if err != nil {
+		return ScheduleSpec{}, fmt.Errorf("schedule %q: %w", text, err)
+	}
+	spec.Schedule = s
+	return spec, nil
+}
+
+// Apply returns base with the schedule and options of s.
+func (s ScheduleSpec) Apply(base TrainConfig) (TrainConfig, error) {
+	c := base
+	c.SetSchedule(s.Schedule)
+	for _, o := range s.Options {
+		if err := setOption(&c, o); err != nil {
+			return TrainConfig{}, fmt.Errorf("schedule %q: %w", s.Text, err)
+		}
+	}
+	return c, nil
+}
+
+// has reports whether s sets the option key.
+func (s ScheduleSpec) has(key string) bool {
+	for _, o := range s.Options {
+		if o.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// setOption sets one training option of c from its command-line form.
+func setOption(c *TrainConfig, o SpecOption) error {
+	integer := func(dst *int, min int) error {
+		n, err := strconv.Atoi(o.Value)
+		if err != nil || n < min {
+			return fmt.Errorf("%s = %q: must be an integer ≥ %d", o.Key, o.Value, min)
+		}
+		*dst = n
+		return nil
+	}
+	number := func(dst *float64) error {
+		x, err := strconv.ParseFloat(o.Value, 64)
+		if err != nil || x < 0 || x != x || x > 1e300 {
+			return fmt.Errorf("%s = %q: must be a finite number ≥ 0", o.Key, o.Value)
+		}
+		*dst = x
+		return nil
+	}
+	boolean := func(dst *bool) error {
+		b, err := strconv.ParseBool(o.Value)
+		if err != nil {
+			return fmt.Errorf("%s = %q: must be true or false", o.Key, o.Value)
+		}
+		*dst = b
+		return nil
+	}
+	switch o.Key {
+	case "hidden":
+		return integer(&c.Hidden, 1)
+	case "layers":
+		return integer(&c.Layers, 1)
+	case "batch":
+		return integer(&c.Batch, 1)
+	case "epochs":
+		return integer(&c.Epochs, 0)
+	case "patience":
+		return integer(&c.Patience, 0)
+	case "target-delay":
+		return integer(&c.TargetDelay, 0)
+	case "max-updates":
+		n, err := strconv.ParseInt(o.Value, 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("%s = %q: must be an integer ≥ 0", o.Key, o.Value)
+		}
+		c.MaxUpdates = n
+		return nil
+	case "lr":
+		if err := number(&c.LR); err != nil {
+			return err
+		}
+		if c.LR == 0 {
+			return fmt.Errorf("lr = %q: must be positive", o.Value)
+		}
+		return nil
+	case "momentum":
+		return number(&c.Momentum)
+	case "clip":
+		return number(&c.Clip)
+	case "optimizer":
+		if o.Value != OptSGD && o.Value != OptAdam {
+			return fmt.Errorf("optimizer = %q: want sgd or adam", o.Value)
+		}
+		c.Optimizer = o.Value
+		return nil
+	case "init":
+		c.Init = o.Value
+		return nil
+	case "peepholes":
+		return boolean(&c.Peepholes)
+	case "shuffle":
+		return boolean(&c.Shuffle)
+	case "seed":
+		return fmt.Errorf("seed is not a per-schedule option: give the seeds of the whole comparison once (--seeds)")
+	case "resume":
+		return fmt.Errorf("resume is not an option: an interrupted comparison resumes when the same command is run again")
+	}
+	return fmt.Errorf("unknown option %q", o.Key)
+}
