@@ -376,12 +376,16 @@ ao16:
 	JMP  ao16
 
 aotail:
+	// Scalar tail: masked stores are slow on AMD Zen.
 	TESTQ AX, AX
 	JZ    aonext
-	VMOVUPS.Z (DI), K1, Z0
-	VFMADD231PS (BX), Z8, K1, Z0
-	VMOVUPS Z0, K1, (DI)
-	LEAQ (DI)(AX*4), DI
+	VMOVSS (DI), X0
+	VFMADD231SS (BX), X8, X0
+	VMOVSS X0, (DI)
+	ADDQ $4, DI
+	ADDQ $4, BX
+	DECQ AX
+	JMP  aotail
 
 aonext:
 	ADDQ $4, DX
@@ -391,3 +395,218 @@ aonext:
 aodone:
 	VZEROUPPER
 	RET
+
+// func gemmTNAvx512(c, a, b *float32, m, n, k int)
+// C (m×n) += Aᵀ·B with A (k×m), B (k×n): register tiles of 4 rows × 32
+// columns of C, accumulated over all k rows of A and B.
+TEXT ·gemmTNAvx512(SB), NOSPLIT, $0-48
+	MOVQ c+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ n+32(FP), R9
+	MOVQ R9, R11
+	SHLQ $2, R11             // row stride of B and C
+	LEAQ (R11)(R11*2), R14
+	MOVQ m+24(FP), R12
+	SHLQ $2, R12             // row stride of A
+	XORQ BX, BX             // j0
+
+colblk:
+	MOVQ R9, AX
+	SUBQ BX, AX
+	JLE  done
+	CMPQ AX, $32
+	JLT  maskcols
+	XORQ CX, CX             // i0
+
+fullrows4:
+	LEAQ 4(CX), AX
+	CMPQ AX, m+24(FP)
+	JGT  fullrows1
+	MOVQ CX, R13
+	IMULQ R9, R13
+	ADDQ BX, R13
+	LEAQ (DI)(R13*4), R13   // &C[i0][j0]
+	VMOVUPS (R13), Z0
+	VMOVUPS 64(R13), Z1
+	VMOVUPS (R13)(R11*1), Z2
+	VMOVUPS 64(R13)(R11*1), Z3
+	VMOVUPS (R13)(R11*2), Z4
+	VMOVUPS 64(R13)(R11*2), Z5
+	VMOVUPS (R13)(R14*1), Z6
+	VMOVUPS 64(R13)(R14*1), Z7
+	LEAQ (SI)(CX*4), R8     // &A[0][i0]
+	LEAQ (DX)(BX*4), R10    // &B[0][j0]
+	MOVQ k+40(FP), AX
+
+fullt4:
+	VMOVUPS 0(R10), Z8
+	VMOVUPS 64(R10), Z9
+	VBROADCASTSS 0(R8), Z10
+	VBROADCASTSS 4(R8), Z11
+	VBROADCASTSS 8(R8), Z12
+	VBROADCASTSS 12(R8), Z13
+	VFMADD231PS Z8, Z10, Z0
+	VFMADD231PS Z9, Z10, Z1
+	VFMADD231PS Z8, Z11, Z2
+	VFMADD231PS Z9, Z11, Z3
+	VFMADD231PS Z8, Z12, Z4
+	VFMADD231PS Z9, Z12, Z5
+	VFMADD231PS Z8, Z13, Z6
+	VFMADD231PS Z9, Z13, Z7
+	ADDQ R12, R8
+	ADDQ R11, R10
+	DECQ AX
+	JNZ  fullt4
+	VMOVUPS Z0, (R13)
+	VMOVUPS Z1, 64(R13)
+	VMOVUPS Z2, (R13)(R11*1)
+	VMOVUPS Z3, 64(R13)(R11*1)
+	VMOVUPS Z4, (R13)(R11*2)
+	VMOVUPS Z5, 64(R13)(R11*2)
+	VMOVUPS Z6, (R13)(R14*1)
+	VMOVUPS Z7, 64(R13)(R14*1)
+	ADDQ $4, CX
+	JMP  fullrows4
+
+fullrows1:
+	CMPQ CX, m+24(FP)
+	JGE  fullnext
+	MOVQ CX, R13
+	IMULQ R9, R13
+	ADDQ BX, R13
+	LEAQ (DI)(R13*4), R13
+	VMOVUPS (R13), Z0
+	VMOVUPS 64(R13), Z1
+	LEAQ (SI)(CX*4), R8
+	LEAQ (DX)(BX*4), R10
+	MOVQ k+40(FP), AX
+
+fullt1:
+	VMOVUPS 0(R10), Z8
+	VMOVUPS 64(R10), Z9
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS Z8, Z10, Z0
+	VFMADD231PS Z9, Z10, Z1
+	ADDQ R12, R8
+	ADDQ R11, R10
+	DECQ AX
+	JNZ  fullt1
+	VMOVUPS Z0, (R13)
+	VMOVUPS Z1, 64(R13)
+	INCQ CX
+	JMP  fullrows1
+
+fullnext:
+	ADDQ $32, BX
+	JMP  colblk
+
+maskcols:
+	// masks for the last AX < 32 columns: K2 the first vector, K3 the second
+	CMPQ AX, $16
+	JLT  mask1
+	KXNORW K2, K2, K2
+	LEAQ -16(AX), CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K3
+	JMP  maskdone
+
+mask1:
+	MOVQ AX, CX
+	MOVL $1, AX
+	SHLL CX, AX
+	DECL AX
+	KMOVW AX, K2
+	KXORW K3, K3, K3
+
+maskdone:
+	XORQ CX, CX             // i0
+
+maskrows4:
+	LEAQ 4(CX), AX
+	CMPQ AX, m+24(FP)
+	JGT  maskrows1
+	MOVQ CX, R13
+	IMULQ R9, R13
+	ADDQ BX, R13
+	LEAQ (DI)(R13*4), R13   // &C[i0][j0]
+	VMOVUPS.Z (R13), K2, Z0
+	VMOVUPS.Z 64(R13), K3, Z1
+	VMOVUPS.Z (R13)(R11*1), K2, Z2
+	VMOVUPS.Z 64(R13)(R11*1), K3, Z3
+	VMOVUPS.Z (R13)(R11*2), K2, Z4
+	VMOVUPS.Z 64(R13)(R11*2), K3, Z5
+	VMOVUPS.Z (R13)(R14*1), K2, Z6
+	VMOVUPS.Z 64(R13)(R14*1), K3, Z7
+	LEAQ (SI)(CX*4), R8     // &A[0][i0]
+	LEAQ (DX)(BX*4), R10    // &B[0][j0]
+	MOVQ k+40(FP), AX
+
+maskt4:
+	VMOVUPS.Z 0(R10), K2, Z8
+	VMOVUPS.Z 64(R10), K3, Z9
+	VBROADCASTSS 0(R8), Z10
+	VBROADCASTSS 4(R8), Z11
+	VBROADCASTSS 8(R8), Z12
+	VBROADCASTSS 12(R8), Z13
+	VFMADD231PS Z8, Z10, Z0
+	VFMADD231PS Z9, Z10, Z1
+	VFMADD231PS Z8, Z11, Z2
+	VFMADD231PS Z9, Z11, Z3
+	VFMADD231PS Z8, Z12, Z4
+	VFMADD231PS Z9, Z12, Z5
+	VFMADD231PS Z8, Z13, Z6
+	VFMADD231PS Z9, Z13, Z7
+	ADDQ R12, R8
+	ADDQ R11, R10
+	DECQ AX
+	JNZ  maskt4
+	VMOVUPS Z0, K2, (R13)
+	VMOVUPS Z1, K3, 64(R13)
+	VMOVUPS Z2, K2, (R13)(R11*1)
+	VMOVUPS Z3, K3, 64(R13)(R11*1)
+	VMOVUPS Z4, K2, (R13)(R11*2)
+	VMOVUPS Z5, K3, 64(R13)(R11*2)
+	VMOVUPS Z6, K2, (R13)(R14*1)
+	VMOVUPS Z7, K3, 64(R13)(R14*1)
+	ADDQ $4, CX
+	JMP  maskrows4
+
+maskrows1:
+	CMPQ CX, m+24(FP)
+	JGE  masknext
+	MOVQ CX, R13
+	IMULQ R9, R13
+	ADDQ BX, R13
+	LEAQ (DI)(R13*4), R13
+	VMOVUPS.Z (R13), K2, Z0
+	VMOVUPS.Z 64(R13), K3, Z1
+	LEAQ (SI)(CX*4), R8
+	LEAQ (DX)(BX*4), R10
+	MOVQ k+40(FP), AX
+
+maskt1:
+	VMOVUPS.Z 0(R10), K2, Z8
+	VMOVUPS.Z 64(R10), K3, Z9
+	VBROADCASTSS (R8), Z10
+	VFMADD231PS Z8, Z10, Z0
+	VFMADD231PS Z9, Z10, Z1
+	ADDQ R12, R8
+	ADDQ R11, R10
+	DECQ AX
+	JNZ  maskt1
+	VMOVUPS Z0, K2, (R13)
+	VMOVUPS Z1, K3, 64(R13)
+	INCQ CX
+	JMP  maskrows1
+
+masknext:
+	ADDQ $32, BX
+	JMP  colblk
+
+done:
+	VZEROUPPER
+	RET
+

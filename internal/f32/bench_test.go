@@ -94,3 +94,50 @@ func BenchmarkAxpy(b *testing.B) {
 		benchImpls(b, fmt.Sprint(n), 2*float64(n), func() { Axpy(y, 1e-3, x) })
 	}
 }
+
+// The element-wise kernels report GFLOP/s too, counting the flops of the
+// portable formulas (exp as one), so the figures compare implementations
+// rather than measure hardware peak; ns/op is the figure to read.
+
+func BenchmarkLSTMCell(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 8))
+	const hidden = 128
+	pre, cPrev := lstmInputs(rng, hidden)
+	gates := make([]float32, 4*hidden)
+	c, h := make([]float32, hidden), make([]float32, hidden)
+	benchImpls(b, "128", 30*hidden, func() {
+		copy(gates, pre)
+		LSTMCell(gates, cPrev, c, h, hidden)
+	})
+}
+
+func BenchmarkLSTMCellBackward(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 9))
+	const hidden = 128
+	gates, cPrev := lstmInputs(rng, hidden)
+	c, h := make([]float32, hidden), make([]float32, hidden)
+	LSTMCell(gates, cPrev, c, h, hidden)
+	dh, dc, dcPrev := randSlice(rng, hidden), randSlice(rng, hidden), make([]float32, hidden)
+	dgates := make([]float32, 4*hidden)
+	benchImpls(b, "128", 30*hidden, func() {
+		LSTMCellBackward(dgates, dcPrev, gates, cPrev, c, dh, dc, hidden)
+	})
+}
+
+// The optimisers at the reference model's size: 4·128·(39+128) + 2·512
+// + 61·129 ≈ 94 k parameters.
+func BenchmarkAdam(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 10))
+	const n = 94401
+	p, g := randSlice(rng, n), randSlice(rng, n)
+	m, v := make([]float32, n), make([]float32, n)
+	s := NewAdamStep(1e-3, 0.9, 0.999, 1e-8, 10)
+	benchImpls(b, "94k", 12*n, func() { Adam(p, g, m, v, s) })
+}
+
+func BenchmarkMomentum(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 11))
+	const n = 94401
+	p, g, v := randSlice(rng, n), randSlice(rng, n), make([]float32, n)
+	benchImpls(b, "94k", 4*n, func() { Momentum(p, g, v, 1e-3, 0.9) })
+}

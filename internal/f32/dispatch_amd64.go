@@ -35,6 +35,12 @@ func axpyRowsAvx2(y, b *float32, rows, cols int, x *float32, incx int)
 func addOuterAvx2(a *float32, rows, cols int, x, y *float32)
 
 //go:noescape
+func gemmTNAvx2(c, a, b *float32, m, n, k int)
+
+//go:noescape
+func gemmTNAvx512(c, a, b *float32, m, n, k int)
+
+//go:noescape
 func gemmNTAvx512(c, a, b *float32, m, n, k int)
 
 //go:noescape

@@ -91,15 +91,9 @@ func MatTMul(c, a, b []float32, m, n, k int) {
 	}
 	switch impl {
 	case implAVX512:
-		// Row i of C is Σ_t A[t][i]·B[t]: one pass over B per row of C
-		// with that row held in registers.
-		for i := range m {
-			axpyRowsAvx512(&c[i*n], &b[0], k, n, &a[i], m)
-		}
+		gemmTNAvx512(&c[0], &a[0], &b[0], m, n, k)
 	case implAVX2:
-		for i := range m {
-			axpyRowsAvx2(&c[i*n], &b[0], k, n, &a[i], m)
-		}
+		gemmTNAvx2(&c[0], &a[0], &b[0], m, n, k)
 	default:
 		matTMulGeneric(c, a, b, m, n, k)
 	}
