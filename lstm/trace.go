@@ -113,8 +113,6 @@ func (tr *Trace) LogProbs(j int) []float32 {
 	return tr.logp[j*O : (j+1)*O]
 }
 
-func sigmoid(x float32) float32 { return float32(1 / (1 + math.Exp(-float64(x)))) }
-func tanh(x float32) float32    { return float32(math.Tanh(float64(x))) }
 
 // Forward runs the next frames frames of tr with m's current weights, layer
 // by layer: each layer's input projection for all of them is one matrix
