@@ -37,15 +37,16 @@ end, errors back-propagated through at most k2 frames):
   tbptt --k1 K1 [--k2 K2] [--truncation window|per-error|chunk]
 
 Losses are summed over an update's frames (not averaged), so learning rates
-compare across schedules. Defaults: Adam, lr 1e-3. Graves & Schmidhuber (2005)
-used --optimizer sgd --lr 1e-5 --momentum 0.9 with summed losses; with SGD the
-default --lr is 1e-5.`,
+compare across schedules. Default: Adam with lr 1e-3 (on the 64-utterance TIMIT
+sample, dev FER61 ≈ 55% after 10 epochs per sentence). Graves & Schmidhuber
+(2005) used --optimizer sgd --lr 1e-5 --momentum 0.9 with summed losses on the
+full corpus, so that is the SGD default; on small data SGD needs about 1e-4.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "data", Usage: "folder with train/ and dev/ from phoneme extract", Required: true},
 			&cli.StringFlag{Name: "out", Usage: "model checkpoint to write (.safetensors)", Required: true},
 			&cli.StringFlag{Name: "schedule", Value: def.Schedule, Usage: "sentence, frame or tbptt"},
-			&cli.IntFlag{Name: "k1", Usage: "frames between updates (tbptt)"},
-			&cli.StringFlag{Name: "k2", Usage: `frames back-propagated: a number or "all" (default: tbptt k1, frame all)`},
+			&cli.IntFlag{Name: "k1", Usage: "frames between updates (tbptt)", DefaultText: "unset"},
+			&cli.StringFlag{Name: "k2", Usage: `frames back-propagated: a number or "all"`, DefaultText: "tbptt: k1, frame: all"},
 			&cli.StringFlag{Name: "truncation", Value: "window", Usage: "window, per-error or chunk"},
 			&cli.IntFlag{Name: "hidden", Value: def.Hidden, Usage: "LSTM cells per layer"},
 			&cli.IntFlag{Name: "layers", Value: def.Layers, Usage: "stacked LSTM layers"},
@@ -53,15 +54,15 @@ default --lr is 1e-5.`,
 			&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "sentences streamed side by side (gradient averaged over them)"},
 			&cli.IntFlag{Name: "epochs", Value: def.Epochs, Usage: "passes over the training data (0: until --max-updates)"},
 			&cli.StringFlag{Name: "optimizer", Value: def.Optimizer, Usage: "sgd or adam"},
-			&cli.FloatFlag{Name: "lr", Usage: "learning rate (default: adam 1e-3, sgd 1e-5)"},
+			&cli.FloatFlag{Name: "lr", Usage: "learning rate", DefaultText: "adam 1e-3, sgd 1e-5"},
 			&cli.FloatFlag{Name: "momentum", Value: def.Momentum, Usage: "SGD momentum"},
-			&cli.FloatFlag{Name: "clip", Usage: "clip the gradient's global norm to this (0: off)"},
+			&cli.FloatFlag{Name: "clip", Usage: "clip the gradient's global norm to this", DefaultText: "0 = off"},
 			&cli.IntFlag{Name: "target-delay", Usage: "score the output at frame t against the label of frame t-D"},
 			&cli.Uint64Flag{Name: "seed", Value: def.Seed, Usage: "seed of the initial weights and the shuffles"},
 			&cli.StringFlag{Name: "init", Usage: "start from this checkpoint instead of random weights"},
-			&cli.Int64Flag{Name: "max-updates", Usage: "stop after exactly this many weight updates (0: no limit)"},
-			&cli.BoolFlag{Name: "shuffle", Value: def.Shuffle, Usage: "shuffle the training utterances each epoch (false: feats.scp order)"},
-			&cli.IntFlag{Name: "patience", Usage: "stop after this many epochs without a better dev FER (0: off)"},
+			&cli.Int64Flag{Name: "max-updates", Usage: "stop after exactly this many weight updates", DefaultText: "0 = no limit"},
+			&cli.BoolFlag{Name: "shuffle", Value: def.Shuffle, Usage: "shuffle the training utterances each epoch (false: feats.scp order)", DefaultText: "true"},
+			&cli.IntFlag{Name: "patience", Usage: "stop after this many epochs without a better dev FER61", DefaultText: "0 = off"},
 			&cli.BoolFlag{Name: "resume", Usage: "continue the run saved beside --out"},
 		},
 		Action: runTrain,
