@@ -113,7 +113,6 @@ func (tr *Trace) LogProbs(j int) []float32 {
 	return tr.logp[j*O : (j+1)*O]
 }
 
-
 // Forward runs the next frames frames of tr with m's current weights, layer
 // by layer: each layer's input projection for all of them is one matrix
 // product, then the recurrence runs frame by frame.
