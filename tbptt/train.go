@@ -17,6 +17,23 @@ import (
 	"github.com/phoneme/phoneme/lstm"
 )
 
+// The training loop (Train) around the engine:
+//
+//   - The network comes from cfg.Seed (its own PCG stream), from cfg.Init,
+//     or from the saved state when resuming. Features are normalised, in
+//     copies, with the training CMVN (or the one stored in the checkpoint).
+//   - Each epoch orders the training sentences (shuffled with a second PCG
+//     stream unless cfg.Shuffle is false) and feeds them to Engine.Train in
+//     groups of cfg.Batch; the step callback clips (ClipGradNorm) and applies
+//     the Optimizer, and counts updates, stopping the engine after exactly
+//     cfg.MaxUpdates.
+//   - Group boundaries are the points where the run's state is exact: there
+//     Train checks for cancellation and the frame and time budgets. At every
+//     epoch end it scores dev (eval.Evaluate), appends to the logs, writes the
+//     best-dev and last checkpoints and saves the resumable state (resume.go:
+//     parameters, optimizer state, RNG, order, position, counters, log
+//     sizes), so a resumed run repeats the uninterrupted one bit for bit.
+
 // TrainConfig is everything that determines a training run. Two runs with
 // equal configurations on the same data reach bit-identical weights.
 type TrainConfig struct {
