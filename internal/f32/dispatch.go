@@ -1,5 +1,7 @@
 package f32
 
+import "fmt"
+
 // An implementation is one set of kernels. The best one the CPU supports is
 // chosen once at start-up; tests switch between them with useImpl.
 type implementation int
@@ -28,6 +30,29 @@ var impl = bestImpl()
 // Implementation names the kernel set in use: "portable", "avx2" or
 // "avx512". Benchmarks and `phoneme bench` print it.
 func Implementation() string { return impl.String() }
+
+// Implementations lists the kernel sets this CPU can run, portable first.
+func Implementations() []string {
+	var names []string
+	for _, i := range available() {
+		names = append(names, i.String())
+	}
+	return names
+}
+
+// Use switches every kernel to the named implementation ("portable",
+// "avx2" or "avx512") and returns a function restoring the previous one.
+// It exists so that tests and benchmarks in other packages can compare
+// implementations (for instance, training curves with portable and fast
+// kernels); it must not be called while kernels run on other goroutines.
+func Use(name string) (restore func(), err error) {
+	for _, i := range available() {
+		if i.String() == name {
+			return useImpl(i), nil
+		}
+	}
+	return nil, fmt.Errorf("f32: implementation %q not available on this CPU (have %v)", name, Implementations())
+}
 
 // available lists the implementations this CPU can run, portable first.
 func available() []implementation {

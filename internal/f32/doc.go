@@ -1,10 +1,57 @@
-// Package f32 holds the float32 linear-algebra kernels on the hot path of
-// LSTM training: matrix–vector and small matrix–matrix products on
-// row-major slices, and vector updates. Every kernel has a portable Go
-// version that defines its result; faster versions may be selected at run
-// time from the CPU's features and are tested against the portable ones.
+// Package f32 holds the float32 kernels on the hot path of LSTM training:
+// matrix–vector and small matrix–matrix products on row-major slices,
+// vector updates, the fused LSTM gate non-linearities and the optimiser
+// updates. Every kernel has a portable Go version that defines its result;
+// faster versions are selected at run time from the CPU's features and are
+// tested against the portable ones and against float64 references.
 //
-// Matrices are plain row-major []float32 with explicit dimensions; kernels
-// accumulate into their destination (y += …, C += …) so that callers can
-// sum contributions without temporaries. Kernels do not allocate.
+// Matrices are plain row-major []float32 with explicit dimensions; the
+// linear-algebra kernels accumulate into their destination (y += …,
+// C += …) so that callers can sum contributions without temporaries.
+// Kernels do not allocate, and they panic, like an index expression, when
+// a slice is shorter than its stated shape.
+//
+// # Dispatch
+//
+// At start-up the package picks one of three implementations, reported by
+// Implementation:
+//
+//   - "avx512" when the CPU and OS support AVX-512F (with AVX2 and FMA):
+//     16-lane Go assembly for the products, except that dot products
+//     shorter than 64 (MatVec and MatMulT with 39 inputs) use the AVX2
+//     kernel, which measured faster there on AMD Zen 5;
+//   - "avx2" when AVX2 and FMA are available: 8-lane Go assembly;
+//   - "portable" otherwise, on other architectures, and with the purego
+//     build tag.
+//
+// The element-wise kernels (LSTMCell, LSTMCellBackward, Sigmoid, Tanh,
+// Adam, Momentum) have one 8-lane AVX2 version used at both vector levels;
+// they are a small part of the work. Every assembly routine ends with
+// VZEROUPPER, so no dirty upper-register state slows the SSE code (the Go
+// runtime, gonum) that runs after it; no GOEXPERIMENT or environment
+// variable is involved. Use switches implementation for tests and
+// benchmarks that compare them.
+//
+// # Accuracy
+//
+// The products sum in a different order from the portable loops and use
+// fused multiply-adds, so results differ from the portable ones by float32
+// rounding: each output is within 2(n+1)·2⁻²⁴·Σ|terms| of the exact sum
+// for a sum of n products, which the tests check for every
+// implementation. Sigmoid and Tanh (and so LSTMCell) use a polynomial
+// exponential in the fast versions, with an absolute error against
+// float64 math below 1e-6 (measured at most 9e-8 for σ and 1.8e-7 for
+// tanh); the portable versions round float64 math once. Adam and Momentum
+// perform the same separately rounded operations in every implementation
+// and are bit-identical.
+//
+// # Speed
+//
+// Measured on a 2-core AMD Zen 5 (minimum of 25 interleaved runs), in
+// GFLOP/s, portable / avx2 / avx512: MatVec 512×128 3.6 / 58 / 58 (bound by
+// streaming the 256 KiB matrix from L2), MatVec 512×39 4.7 / 52 / 52,
+// MatTVec 512×128 2.0 / 49 / 57, MatTMul 512×128 over 20 frames
+// 5.3 / 91 / 114, MatMulT 20×39 by 512×39 3.4 / 55 / 55. LSTMCell for 128
+// cells takes about 0.43 µs (portable 11 µs), Adam over 94 k parameters
+// about 37 µs (portable 340 µs).
 package f32

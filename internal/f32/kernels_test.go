@@ -323,3 +323,23 @@ func TestShapePanics(t *testing.T) {
 		})
 	}
 }
+
+func TestUse(t *testing.T) {
+	before := Implementation()
+	for _, name := range Implementations() {
+		restore, err := Use(name)
+		if err != nil {
+			t.Fatalf("Use(%q): %v", name, err)
+		}
+		if got := Implementation(); got != name {
+			t.Errorf("after Use(%q), Implementation() = %q", name, got)
+		}
+		restore()
+	}
+	if got := Implementation(); got != before {
+		t.Errorf("restore left %q, want %q", got, before)
+	}
+	if _, err := Use("sse9"); err == nil {
+		t.Error("Use of an unknown implementation succeeded")
+	}
+}
