@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+
+	"github.com/phoneme/phoneme/data"
+	"github.com/phoneme/phoneme/eval"
+	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/labels"
+	"github.com/phoneme/phoneme/lstm"
+)
+
+func classifyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "classify",
+		Usage:     "label new audio with a trained model: phone segments in .PHN format",
+		ArgsUsage: "FILE.wav…",
+		Description: `Reads each audio file (RIFF WAV or NIST SPHERE, 16-bit mono at the model's
+sample rate), computes the model's features (configuration and CMVN stored in
+the checkpoint), runs the network and takes the most probable phone of every
+frame. With target delay D, output t describes frame t-D; the last D frames
+are not described. Runs of equal frames become segments written as .PHN lines
+"start_sample end_sample phone": frames a..b cover samples
+[a*shift, (b+1)*shift), shift being the frame shift in samples, clipped to
+the audio's length (the tail after the last frame's shift has no segment).
+
+Output: on stdout (a "# FILE" line before each file's segments when there are
+several), or with --out DIR into DIR/NAME.phn, or with --beside next to each
+input as NAME.phn (an existing .phn is only replaced with --force).
+--posteriors FILE.ark also writes the frame posteriors (probabilities, one row
+per described frame, one column per phone) as a Kaldi binary matrix archive
+keyed by NAME.`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "model", Usage: "checkpoint (.safetensors) from phoneme train or compare", Required: true},
+			&cli.StringFlag{Name: "out", Usage: "write NAME.phn files into this folder instead of stdout"},
+			&cli.BoolFlag{Name: "beside", Usage: "write NAME.phn next to each input instead of stdout"},
+			&cli.BoolFlag{Name: "force", Usage: "replace existing .phn files"},
+			&cli.StringFlag{Name: "posteriors", Usage: "also write the frame posteriors to this Kaldi archive (.ark)"},
+		},
+		Action: runClassify,
+	}
+}
+
+// hostFS opens host paths as given, so that errors name the file as the
+// user wrote it.
+type hostFS struct{}
+
+func (hostFS) Open(name string) (fs.File, error) { return os.Open(name) }
+
+// classifier holds a loaded model and what it needs to read audio.
+type classifier struct {
+	model *lstm.Model
+	md    *lstm.Metadata
+	fc    features.Config
+	ex    *features.Extractor
+	names []string
+}
+
+func newClassifier(path string) (*classifier, error) {
+	m, md, err := lstm.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	c := &classifier{model: m, md: md}
+	if len(md.Features) == 0 {
+		return nil, fmt.Errorf("%s: the checkpoint records no feature configuration", path)
+	}
+	if err := json.Unmarshal(md.Features, &c.fc); err != nil {
+		return nil, fmt.Errorf("%s: feature configuration: %w", path, err)
+	}
+	if err := c.fc.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: feature configuration: %w", path, err)
+	}
+	mc := m.Config()
+	if c.fc.Dim() != mc.Inputs {
+		return nil, fmt.Errorf("%s: the features are %d-dimensional but the network takes %d", path, c.fc.Dim(), mc.Inputs)
+	}
+	if len(md.CMVNMean) != mc.Inputs || len(md.CMVNStd) != mc.Inputs {
+		return nil, fmt.Errorf("%s: the checkpoint has no normalisation statistics for its %d inputs", path, mc.Inputs)
+	}
+	c.names = md.Phones
+	if len(c.names) == 0 && mc.Outputs == labels.NumPhones {
+		c.names = labels.TIMIT61().Names()
+	}
+	if len(c.names) != mc.Outputs {
+		return nil, fmt.Errorf("%s: %d phone names for %d outputs", path, len(c.names), mc.Outputs)
+	}
+	if md.TargetDelay < 0 {
+		return nil, fmt.Errorf("%s: negative target delay %d", path, md.TargetDelay)
+	}
+	c.ex, err = features.NewExtractor(c.fc)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, nil
+}
+
+// classify returns the segments of one audio file and its frame
+// posteriors (row f: frame f).
+func (c *classifier) classify(path string) ([]labels.Segment, *features.Matrix, error) {
+	// The checks extract makes: format, rate, length, finite features.
+	a, err := data.ReadAudio(hostFS{}, path, c.fc.SampleRate)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.fc.NumFrames(len(a.Samples)) == 0 {
+		return nil, nil, fmt.Errorf("%s: %d samples is too short for one frame", path, len(a.Samples))
+	}
+	x, err := c.ex.Compute(a.Samples)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	for i, v := range x.Data {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return nil, nil, fmt.Errorf("%s: non-finite feature value at frame %d", path, i/x.Cols)
+		}
+	}
+	features.Normalize(x, c.md.CMVNMean, c.md.CMVNStd)
+	lp := c.model.LogProbs(x)
+	d := c.md.TargetDelay
+	hyp := eval.Decode(nil, lp.Data, lp.Cols)
+	segs := eval.Segments(hyp, d, c.fc.FrameShift(), len(a.Samples))
+	post := features.NewMatrix(max(lp.Rows-d, 0), lp.Cols)
+	for f := range post.Rows {
+		for j, v := range lp.Row(f + d) {
+			post.Row(f)[j] = float32(math.Exp(float64(v)))
+		}
+	}
+	return segs, post, nil
+}
+
+func runClassify(ctx context.Context, cmd *cli.Command) error {
+	files := cmd.Args().Slice()
+	if len(files) == 0 {
+		return usagef("classify needs audio files (phoneme classify --model M FILE.wav…)")
+	}
+	outDir, beside := cmd.String("out"), cmd.Bool("beside")
+	if outDir != "" && beside {
+		return usagef("give --out or --beside, not both")
+	}
+	if outDir != "" {
+		if st, err := os.Stat(outDir); err != nil || !st.IsDir() {
+			return usagef("--out %s is not a folder", outDir)
+		}
+	}
+	// Utterance names key the archive and the .phn files: they must differ.
+	names := map[string]string{}
+	var targets []string
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
+		if prev, ok := names[name]; ok {
+			return usagef("%s and %s have the same name %q", prev, f, name)
+		}
+		names[name] = f
+		target := ""
+		switch {
+		case outDir != "":
+			target = filepath.Join(outDir, name+".phn")
+		case beside:
+			target = filepath.Join(filepath.Dir(f), name+".phn")
+		}
+		if target != "" && !cmd.Bool("force") {
+			if _, err := os.Stat(target); err == nil {
+				return usagef("%s exists (a reference transcription?); use --force to replace it", target)
+			}
+		}
+		targets = append(targets, target)
+	}
+	c, err := newClassifier(cmd.String("model"))
+	if err != nil {
+		return err
+	}
+	w := cmd.Root().Writer
+	each := func(ark *data.ArkWriter) error {
+		for i, f := range files {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			segs, post, err := c.classify(f)
+			if err != nil {
+				return err
+			}
+			if ark != nil {
+				if _, err := ark.WriteMatrix(strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)), post); err != nil {
+					return err
+				}
+			}
+			if targets[i] != "" {
+				if err := eval.WriteFile(targets[i], func(w io.Writer) error { return eval.WritePHN(w, segs, c.names) }); err != nil {
+					return err
+				}
+				continue
+			}
+			if len(files) > 1 {
+				fmt.Fprintf(w, "# %s\n", f)
+			}
+			if err := eval.WritePHN(w, segs, c.names); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	p := cmd.String("posteriors")
+	if p == "" {
+		return each(nil)
+	}
+	// Through a temporary file, renamed into place once complete; not
+	// eval.WriteFile, whose error prefix would blame the archive for a
+	// bad audio file.
+	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	bw := bufio.NewWriter(tmp)
+	ark := data.NewArkWriter(bw)
+	err = each(ark)
+	if err == nil {
+		err = ark.Flush()
+	}
+	if err == nil {
+		if err = bw.Flush(); err != nil {
+			err = fmt.Errorf("write %s: %w", p, err)
+		}
+	}
+	if cerr := tmp.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("write %s: %w", p, cerr)
+	}
+	if err == nil {
+		if err = os.Chmod(tmp.Name(), 0o644); err == nil {
+			err = os.Rename(tmp.Name(), p)
+		}
+		if err != nil {
+			err = fmt.Errorf("write %s: %w", p, err)
+		}
+	}
+	return err
+}

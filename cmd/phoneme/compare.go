@@ -1,0 +1,269 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/urfave/cli/v3"
+	"golang.org/x/term"
+
+	"github.com/phoneme/phoneme/data"
+	"github.com/phoneme/phoneme/internal/progress"
+	"github.com/phoneme/phoneme/tbptt"
+)
+
+func compareCommand() *cli.Command {
+	def := tbptt.DefaultTrainConfig()
+	return &cli.Command{
+		Name:      "compare",
+		Usage:     "train one network per update schedule and seed, and compare them on test",
+		ArgsUsage: " ",
+		Description: `Trains a run for every schedule of --schedules and every seed of --seeds on
+DIR/train (DIR as written by phoneme extract), keeps each run's best-dev
+checkpoint, scores it on DIR/test and writes into --out:
+
+  results.md, results.csv   per schedule, mean ± sd over seeds: k1, k2,
+                            truncation, updates, frames forward and backward
+                            (re-runs counted), wall time, frames/s, best
+                            epoch, dev FER, test FER-61 and FER-39; best marked
+  dev_fer_epoch, dev_fer_time, loss_updates (.png, .svg)   learning curves
+  command.txt, environment.json, compare.json   how to reproduce it
+  runs/<schedule>-seed<N>-<hash>/   config.json, model.safetensors (best dev),
+                            model.last.safetensors, model.resume, epoch log
+                            (model.log.jsonl, .csv) and result.json
+
+For a given seed every run starts from the same weights and sees the data in
+the same order; network and optimizer are shared, so the schedule is the only
+difference. The hash names the run's resolved configuration and data: a
+changed configuration gets a new folder. Running the same command again skips
+finished runs and resumes interrupted ones (Ctrl-C saves them).
+
+Schedule list: entries separated by commas, each a schedule followed by
+colon-separated options:
+  sentence                      one update per sentence, full BPTT
+  frame[:k2=K]                  an update every frame, K frames back (all)
+  tbptt:k1=K1[:k2=K2]           an update every K1 frames, K2 back (K1)
+  :per-error, :chunk, :window   truncation (or :truncation=per-error)
+Any shared option below may be overridden for one entry as key=value:
+hidden, layers, batch, epochs, patience, target-delay, max-updates, lr,
+momentum, clip, optimizer, init, peepholes, shuffle (bare peepholes,
+no-peepholes, shuffle, no-shuffle too). Example:
+  sentence,frame:k2=1,frame:k2=20,tbptt:k1=20:k2=20,tbptt:k1=5:k2=20,tbptt:k1=20:k2=5:per-error
+
+Budget, the same for every run: --epochs N (default), --frames-budget F
+(frames forward-propagated, re-runs counted, e.g. 5e6 or 5M) or
+--time-budget D (wall clock per run, e.g. 10m; not reproducible).`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "data", Usage: "folder with train/, dev/ and test/ from phoneme extract", Required: true},
+			&cli.StringFlag{Name: "schedules", Usage: "comma-separated schedule list (see above)", Required: true},
+			&cli.StringFlag{Name: "out", Usage: "output folder", Required: true},
+			&cli.StringFlag{Name: "seeds", Value: "1", Usage: "comma-separated seeds, e.g. 1,2,3"},
+			&cli.IntFlag{Name: "epochs", Value: def.Epochs, Usage: "budget: passes over the training data"},
+			&cli.StringFlag{Name: "frames-budget", Usage: "budget: frames forward-propagated per run (re-runs counted), e.g. 5e6 or 5M"},
+			&cli.DurationFlag{Name: "time-budget", Usage: "budget: wall-clock time per run, e.g. 10m"},
+			&cli.IntFlag{Name: "jobs", Usage: "runs trained at once (default: number of CPUs)"},
+
+			&cli.IntFlag{Name: "hidden", Value: def.Hidden, Usage: "LSTM cells per layer"},
+			&cli.IntFlag{Name: "layers", Value: def.Layers, Usage: "stacked LSTM layers"},
+			&cli.BoolFlag{Name: "peepholes", Usage: "peephole connections"},
+			&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "sentences streamed side by side"},
+			&cli.StringFlag{Name: "optimizer", Value: def.Optimizer, Usage: "sgd or adam"},
+			&cli.FloatFlag{Name: "lr", Usage: "learning rate (default: adam 1e-3, sgd 1e-5)"},
+			&cli.FloatFlag{Name: "momentum", Value: def.Momentum, Usage: "SGD momentum"},
+			&cli.FloatFlag{Name: "clip", Usage: "clip the gradient's global norm to this (0: off)"},
+			&cli.IntFlag{Name: "target-delay", Usage: "score the output at frame t against the label of frame t-D"},
+			&cli.StringFlag{Name: "init", Usage: "start every run from this checkpoint instead of random weights"},
+			&cli.Int64Flag{Name: "max-updates", Usage: "also stop after this many weight updates (0: no limit)"},
+			&cli.BoolFlag{Name: "shuffle", Value: def.Shuffle, Usage: "shuffle the training utterances each epoch"},
+			&cli.IntFlag{Name: "patience", Usage: "stop a run after this many epochs without a better dev FER (0: off)"},
+		},
+		Action: runCompare,
+	}
+}
+
+func runCompare(ctx context.Context, cmd *cli.Command) error {
+	if cmd.Args().Present() {
+		return usagef("compare takes no arguments, got %q", cmd.Args().First())
+	}
+	specs, err := tbptt.ParseScheduleList(cmd.String("schedules"))
+	if err != nil {
+		return usagef("--schedules: %v", err)
+	}
+	seeds, err := parseSeeds(cmd.String("seeds"))
+	if err != nil {
+		return usagef("--seeds: %v", err)
+	}
+	base := tbptt.DefaultTrainConfig()
+	base.Hidden = cmd.Int("hidden")
+	base.Layers = cmd.Int("layers")
+	base.Peepholes = cmd.Bool("peepholes")
+	base.Batch = cmd.Int("batch")
+	base.Optimizer = cmd.String("optimizer")
+	base.LR = 0 // each run's optimizer's default
+	if cmd.IsSet("lr") {
+		base.LR = cmd.Float("lr")
+		if !(base.LR > 0) {
+			return usagef("--lr %g: must be positive", base.LR)
+		}
+	}
+	base.Momentum = cmd.Float("momentum")
+	base.Clip = cmd.Float("clip")
+	base.TargetDelay = cmd.Int("target-delay")
+	base.Init = cmd.String("init")
+	base.MaxUpdates = cmd.Int64("max-updates")
+	base.Shuffle = cmd.Bool("shuffle")
+	base.Patience = cmd.Int("patience")
+	base.Epochs = cmd.Int("epochs")
+	budgets := 0
+	for _, f := range []string{"epochs", "frames-budget", "time-budget"} {
+		if cmd.IsSet(f) {
+			budgets++
+		}
+	}
+	if budgets > 1 {
+		return usagef("give one budget: --epochs, --frames-budget or --time-budget")
+	}
+	if cmd.IsSet("frames-budget") {
+		f, err := parseCount(cmd.String("frames-budget"))
+		if err != nil {
+			return usagef("--frames-budget: %v", err)
+		}
+		base.Epochs, base.MaxFrames = 0, f
+	}
+	if cmd.IsSet("time-budget") {
+		d := cmd.Duration("time-budget")
+		if d <= 0 {
+			return usagef("--time-budget %v: must be positive", d)
+		}
+		base.Epochs, base.MaxSeconds = 0, d.Seconds()
+	}
+	if base.Epochs < 0 {
+		return usagef("--epochs %d: must not be negative", base.Epochs)
+	}
+	if cmd.IsSet("max-updates") && !cmd.IsSet("epochs") && budgets == 0 {
+		base.Epochs = 0 // --max-updates alone is the budget
+	}
+	if base.Init != "" {
+		if _, err := os.Stat(base.Init); err != nil {
+			return usagef("--init %s: no such file", base.Init)
+		}
+	}
+	if cmd.Int("jobs") < 0 {
+		return usagef("--jobs %d: must not be negative", cmd.Int("jobs"))
+	}
+
+	dir := cmd.String("data")
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return usagef("--data %s is not a folder", dir)
+	}
+	splits := map[string]*data.Split{}
+	for _, s := range []string{data.Train, data.Dev, data.Test} {
+		p := filepath.Join(dir, s)
+		if st, err := os.Stat(p); err != nil || !st.IsDir() {
+			return usagef("--data %s has no %s/ folder (run phoneme extract first)", dir, s)
+		}
+		sp, err := data.LoadSplit(p)
+		if err != nil {
+			return err
+		}
+		if len(sp.Sentences) == 0 {
+			return fmt.Errorf("%s: the %s split is empty", sp.Dir, s)
+		}
+		splits[s] = sp
+	}
+
+	cfg := tbptt.CompareConfig{
+		Train: splits[data.Train], Dev: splits[data.Dev], Test: splits[data.Test], Data: dir,
+		Schedules: specs, Seeds: seeds, Base: base,
+		Out: cmd.String("out"), Jobs: cmd.Int("jobs"), Command: os.Args,
+	}
+	w := cmd.Root().Writer
+	errw := cmd.Root().ErrWriter
+	if errw == nil {
+		errw = os.Stderr
+	}
+	tty := false
+	if f, ok := errw.(*os.File); ok {
+		tty = term.IsTerminal(int(f.Fd()))
+	}
+	var bar *progress.Bar
+	hooks := tbptt.CompareHooks{
+		Start: func(p tbptt.ComparePlan) {
+			states := map[string]int{}
+			for _, r := range p.Runs {
+				states[r.State]++
+			}
+			fmt.Fprintf(w, "compare: %d schedules × %d seeds = %d runs (%d done, %d to resume, %d new) on %d utterances; output in %s\n",
+				len(specs), len(seeds), len(p.Runs), states[tbptt.RunDone], states[tbptt.RunResume], states[tbptt.RunNew],
+				len(cfg.Train.Sentences), cfg.Out)
+			bar = progress.New(errw, "compare", p.Total-p.Done, p.Unit)
+		},
+		Progress: func(n int64) { bar.Add(n) },
+		RunEnd: func(r tbptt.RunResult) {
+			if tty || r.Err != nil {
+				return // the bar owns the terminal; errors come at the end
+			}
+			fmt.Fprintf(w, "run %s seed %d: %d updates, best epoch %d, dev FER %s, test FER61 %s FER39 %s (%s)\n",
+				r.Spec, r.Seed, r.Run.Updates, r.Run.BestEpoch, pct(r.Run.DevFER), pct(r.Run.TestFER61), pct(r.Run.TestFER39), filepath.Base(r.Dir))
+		},
+	}
+	res, err := tbptt.Compare(ctx, cfg, hooks)
+	if bar != nil {
+		bar.Done()
+	}
+	if res != nil && res.Table != nil {
+		fmt.Fprintln(w)
+		if werr := res.Table.WriteText(w); werr != nil {
+			return werr
+		}
+		fmt.Fprintln(w)
+		for _, f := range res.Files {
+			fmt.Fprintln(w, "wrote", f)
+		}
+	}
+	return err
+}
+
+// parseSeeds parses a comma-separated list of distinct seeds.
+func parseSeeds(s string) ([]uint64, error) {
+	var seeds []uint64
+	seen := map[uint64]bool{}
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		n, err := strconv.ParseUint(f, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a seed (a non-negative integer)", f)
+		}
+		if seen[n] {
+			return nil, fmt.Errorf("seed %d given twice", n)
+		}
+		seen[n] = true
+		seeds = append(seeds, n)
+	}
+	return seeds, nil
+}
+
+// parseCount parses a positive count such as 5000000, 5e6 or 5M (k, M, G).
+func parseCount(s string) (int64, error) {
+	mult := 1.0
+	t := strings.TrimSpace(s)
+	switch {
+	case strings.HasSuffix(t, "k"):
+		mult, t = 1e3, strings.TrimSuffix(t, "k")
+	case strings.HasSuffix(t, "M"):
+		mult, t = 1e6, strings.TrimSuffix(t, "M")
+	case strings.HasSuffix(t, "G"):
+		mult, t = 1e9, strings.TrimSuffix(t, "G")
+	}
+	x, err := strconv.ParseFloat(t, 64)
+	x *= mult
+	if err != nil || !(x >= 1) || x > math.MaxInt64/2 || x != math.Trunc(x) {
+		return 0, fmt.Errorf("%q: want a positive whole number of frames, e.g. 5000000, 5e6 or 5M", s)
+	}
+	return int64(x), nil
+}
