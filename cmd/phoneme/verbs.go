@@ -8,6 +8,8 @@ func verbs() []*cli.Command {
 	return []*cli.Command{
 		extractCommand(),
 		trainCommand(),
+		compareCommand(),
+		classifyCommand(),
 		evalCommand(),
 		versionCommand(),
 	}
