@@ -8,7 +8,8 @@ import (
 
 // LogProbs returns the frames × Outputs log-posteriors of one sentence run
 // from zero state. Scorers apply the target delay: output t is scored
-// against label t − D.
+// against label t − D. It does not modify m, so several goroutines may
+// score with one model at once.
 func (m *Model) LogProbs(x *features.Matrix) *features.Matrix {
 	if x.Cols != m.cfg.Inputs {
 		panic(fmt.Sprintf("lstm: LogProbs input has %d columns, the network %d inputs", x.Cols, m.cfg.Inputs))
