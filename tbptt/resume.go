@@ -157,6 +157,12 @@ func (rs *resumeState) compatible(cfg TrainConfig, train *data.Split) error {
 		return fmt.Errorf("resume: the saved run trained on %d utterances (%d frames), %s has %d (%d frames)",
 			rs.TrainSentences, rs.TrainFrames, train.Dir, len(train.Sentences), frames)
 	}
+	if err := rs.Model.Validate(); err != nil || rs.Model.NumParams() != len(rs.Params) {
+		return errors.New("resume: the saved network is inconsistent")
+	}
+	if d := train.Sentences[0].Feats.Cols; rs.Model.Inputs != d {
+		return fmt.Errorf("resume: the saved network takes %d-dimensional features, %s has %d", rs.Model.Inputs, train.Dir, d)
+	}
 	if len(rs.Params) == 0 || rs.Progress.Pos < 0 || rs.Progress.Pos > len(rs.Progress.Order) {
 		return errors.New("resume: the saved state is inconsistent")
 	}
