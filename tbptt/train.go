@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -402,6 +403,9 @@ func (r *run) setup(train, dev *data.Split) error {
 		}
 		if mc.Outputs != labels.NumPhones {
 			return fmt.Errorf("init %s: the model has %d outputs, want %d phones", r.cfg.Init, mc.Outputs, labels.NumPhones)
+		}
+		if len(md.Phones) > 0 && !slices.Equal(md.Phones, labels.TIMIT61().Names()) {
+			return fmt.Errorf("init %s: the model's phone list is not TIMIT's 61 phones in order", r.cfg.Init)
 		}
 		if len(md.Features) > 0 {
 			var fc features.Config
