@@ -45,6 +45,7 @@ func BenchmarkTrain(b *testing.B) {
 				return nil
 			}
 			frames := 0
+			cpu0 := cpuTime()
 			b.ResetTimer()
 			for i := 0; b.Loop(); i++ {
 				j := i % 4 * bc.batch
@@ -55,6 +56,9 @@ func BenchmarkTrain(b *testing.B) {
 				frames += 300 * bc.batch
 			}
 			b.ReportMetric(float64(frames)/b.Elapsed().Seconds(), "frames/s")
+			if cpu := cpuTime() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(frames)/cpu.Seconds(), "frames/cpu-s")
+			}
 		})
 	}
 }

@@ -78,7 +78,7 @@ func ParseSchedule(name string, k1 int, k2, truncation string) (Schedule, error)
 	if k1 < 0 {
 		return Schedule{}, fmt.Errorf("k1 = %d: must be at least 1", k1)
 	}
-	k2v, k2set, err := parseK2(k2)
+	k2v, k2set, err := parseK2Flag(k2)
 	if err != nil {
 		return Schedule{}, err
 	}
@@ -111,8 +111,8 @@ func ParseSchedule(name string, k1 int, k2, truncation string) (Schedule, error)
 	return s, s.Validate()
 }
 
-// parseK2 parses a k2 value: a number ≥ 1 or "all"; "" is unset.
-func parseK2(s string) (k2 int, set bool, err error) {
+// parseK2Flag parses a k2 value: a number ≥ 1 or "all"; "" is unset.
+func parseK2Flag(s string) (k2 int, set bool, err error) {
 	switch s {
 	case "":
 		return All, false, nil
