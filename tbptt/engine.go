@@ -91,6 +91,17 @@ func (e *Engine) Model() *lstm.Model { return e.m }
 // Schedule returns the engine's schedule.
 func (e *Engine) Schedule() Schedule { return e.s }
 
+// SetSchedule makes later Train calls use s (a k2 curriculum changes it
+// between epochs); each call's updates follow the rules for the schedule in
+// force.
+func (e *Engine) SetSchedule(s Schedule) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	e.s = s
+	return nil
+}
+
 // Batch returns the number of side-by-side streams.
 func (e *Engine) Batch() int { return len(e.streams) }
 

@@ -239,3 +239,29 @@ func TestBatchCores(t *testing.T) {
 		t.Error("gradients depend on the number of cores")
 	}
 }
+
+// TestSetSchedule: an engine switched to another schedule computes what a
+// new engine for that schedule computes.
+func TestSetSchedule(t *testing.T) {
+	sents := testSentences(rand.New(rand.NewPCG(10, 10)), oneLayer, 9, 6)
+	s1 := Schedule{Name: "frame", K1: 1, K2: 1}
+	s2 := Schedule{Name: "tbptt", K1: 3, K2: 5, Truncation: PerError}
+	m1, m2 := testModel(t, oneLayer, 4), testModel(t, oneLayer, 4)
+	e1, _ := NewEngine(m1, s1, 0, 1)
+	var g1, g2 [][]float32
+	e1.Train(sents, sgd(m1, 0.05, &g1))
+	if err := e1.SetSchedule(s2); err != nil {
+		t.Fatal(err)
+	}
+	e1.Train(sents, sgd(m1, 0.05, &g1))
+	e2, _ := NewEngine(m2, s1, 0, 1)
+	e2.Train(sents, sgd(m2, 0.05, &g2))
+	e3, _ := NewEngine(m2, s2, 0, 1)
+	e3.Train(sents, sgd(m2, 0.05, &g2))
+	if !slices.EqualFunc(g1, g2, slices.Equal) {
+		t.Error("SetSchedule differs from a new engine")
+	}
+	if e1.SetSchedule(Schedule{Name: "x"}) == nil {
+		t.Error("SetSchedule accepted an invalid schedule")
+	}
+}
