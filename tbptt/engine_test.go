@@ -274,3 +274,54 @@ func TestEngineMatchesDefinition(t *testing.T) {
 		}
 	}
 }
+
+// TestEngineRandomSchedules repeats the definition check on random
+// combinations of k1, k2, truncation, target delay, batch, sentence
+// lengths and network shape (fixed seeds), with the same tolerances.
+func TestEngineRandomSchedules(t *testing.T) {
+	rng := rand.New(rand.NewPCG(21, 21))
+	for i := range 24 {
+		cfg := lstm.Config{Inputs: 1 + rng.IntN(2), Hidden: 1 + rng.IntN(3), Layers: 1 + rng.IntN(2), Outputs: 2 + rng.IntN(2), Peepholes: rng.IntN(2) == 0}
+		s := Schedule{Name: "tbptt", K1: 1 + rng.IntN(6), K2: rng.IntN(7), Truncation: Truncation(rng.IntN(3))}
+		delay, batch := rng.IntN(3), 1+rng.IntN(3)
+		var lengths []int
+		for range 1 + rng.IntN(4) {
+			lengths = append(lengths, rng.IntN(12)) // including empty sentences
+		}
+		t.Run(fmt.Sprintf("%d/%v/%+v/delay%d/batch%d/%v", i, s, cfg, delay, batch, lengths), func(t *testing.T) {
+			t.Parallel()
+			m := testModel(t, cfg, uint64(i))
+			sents := testSentences(rand.New(rand.NewPCG(uint64(i), 3)), cfg, lengths...)
+			p := to64(m.Params())
+			rt := &refTrainer{r: newRef64(cfg), s: s, delay: delay, batch: batch, lr: 0.05}
+			want := rt.train(p, sents)
+			e, err := NewEngine(m, s, delay, batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got [][]float32
+			if _, err := e.Train(sents, sgd(m, 0.05, &got)); err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d updates, reference %d", len(got), len(want))
+			}
+			for u := range want {
+				scale := 1.0
+				for _, x := range want[u] {
+					scale = max(scale, math.Abs(x))
+				}
+				for j := range want[u] {
+					if d := math.Abs(float64(got[u][j])-want[u][j]) / scale; d > 1e-5 {
+						t.Fatalf("update %d, parameter %d: gradient %g, reference %g", u, j, got[u][j], want[u][j])
+					}
+				}
+			}
+			for j, x := range m.Params() {
+				if d := math.Abs(float64(x) - p[j]); d > 1e-5 {
+					t.Fatalf("parameter %d after training: %g, reference %g", j, x, p[j])
+				}
+			}
+		})
+	}
+}
