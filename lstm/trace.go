@@ -157,28 +157,27 @@ func cellForward(a, cp, cn, tc, h, peep []float32, H int) {
 	ai, af, ag, ao := a[:H], a[H:2*H], a[2*H:3*H], a[3*H:4*H]
 	cp, cn, tc, h = cp[:H], cn[:H], tc[:H], h[:H]
 	if peep != nil {
-		pi, pf, po := peep[:H], peep[H:2*H], peep[2*H:3*H]
+		pi, pf := peep[:H], peep[H:2*H]
 		for k := range H {
-			i := sigmoid(ai[k] + pi[k]*cp[k])
-			f := sigmoid(af[k] + pf[k]*cp[k])
-			g := tanh(ag[k])
-			c := f*cp[k] + i*g
-			o := sigmoid(ao[k] + po[k]*c)
-			t := tanh(c)
-			ai[k], af[k], ag[k], ao[k] = i, f, g, o
-			cn[k], tc[k], h[k] = c, t, o*t
+			ai[k] += pi[k] * cp[k]
+			af[k] += pf[k] * cp[k]
 		}
-		return
 	}
+	sigmoids(a[:2*H])
+	tanhs(ag, ag)
 	for k := range H {
-		i := sigmoid(ai[k])
-		f := sigmoid(af[k])
-		g := tanh(ag[k])
-		c := f*cp[k] + i*g
-		o := sigmoid(ao[k])
-		t := tanh(c)
-		ai[k], af[k], ag[k], ao[k] = i, f, g, o
-		cn[k], tc[k], h[k] = c, t, o*t
+		cn[k] = af[k]*cp[k] + ai[k]*ag[k]
+	}
+	if peep != nil {
+		po := peep[2*H : 3*H]
+		for k := range H {
+			ao[k] += po[k] * cn[k]
+		}
+	}
+	sigmoids(ao)
+	tanhs(tc, cn)
+	for k := range H {
+		h[k] = ao[k] * tc[k]
 	}
 }
 
