@@ -97,18 +97,20 @@ sgdone:
 	VZEROUPPER
 	RET
 
-// func tanhAvx2(x *float32, n int)
-TEXT ·tanhAvx2(SB), NOSPLIT, $0-16
-	MOVQ x+0(FP), DI
-	MOVQ n+8(FP), CX
+// func tanhAvx2(dst, src *float32, n int)
+TEXT ·tanhAvx2(SB), NOSPLIT, $0-24
+	MOVQ dst+0(FP), DI
+	MOVQ src+8(FP), SI
+	MOVQ n+16(FP), CX
 
 thloop:
 	CMPQ CX, $8
 	JLT  thdone
-	VMOVUPS (DI), Y0
+	VMOVUPS (SI), Y0
 	TANH(Y0, Y1, Y2)
 	VMOVUPS Y0, (DI)
 	ADDQ $32, DI
+	ADDQ $32, SI
 	SUBQ $8, CX
 	JMP  thloop
 

@@ -58,7 +58,7 @@ func addOuterAvx512(a *float32, rows, cols int, x, y *float32)
 func sigmoidAvx2(x *float32, n int)
 
 //go:noescape
-func tanhAvx2(x *float32, n int)
+func tanhAvx2(dst, src *float32, n int)
 
 //go:noescape
 func lstmCellAvx2(gates, cPrev, c, h *float32, hidden, n int)

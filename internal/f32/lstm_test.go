@@ -38,7 +38,7 @@ func TestActivationAccuracy(t *testing.T) {
 			name  string
 			f     func([]float32)
 			exact func(float64) float64
-		}{{"Sigmoid", Sigmoid, sigmoid64}, {"Tanh", Tanh, math.Tanh}} {
+		}{{"Sigmoid", Sigmoid, sigmoid64}, {"Tanh", func(x []float32) { Tanh(x, x) }, math.Tanh}} {
 			got := slices.Clone(xs)
 			fn.f(got)
 			var maxErr float64
@@ -345,7 +345,7 @@ func TestElementwiseNoAllocs(t *testing.T) {
 			LSTMCell(gates, cPrev, c, h, 128)
 			LSTMCellBackward(dgates, dc, gates, cPrev, c, dh, dc, 128)
 			Sigmoid(h)
-			Tanh(h)
+			Tanh(h, c)
 			Adam(p, g, m, v, s)
 			Momentum(p, g, m, 1e-3, 0.9)
 		})
@@ -369,4 +369,27 @@ func ExampleLSTMCell() {
 	LSTMCell(gates, cPrev, c, h, hidden)
 	fmt.Printf("c = %.3f, h = %.3f\n", c, h)
 	// Output: c = [2.000 0.500], h = [0.964 0.231]
+}
+
+// TestTanhTo checks Tanh with distinct source and destination at odd
+// offsets: every element within the activation bound, the source and the
+// memory around the destination untouched.
+func TestTanhTo(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(35, 36))
+		for _, n := range []int{0, 1, 7, 8, 9, 31, 128, 129} {
+			src, dst := newBuf(rng, n), newBuf(rng, n)
+			Tanh(dst.s(), src.s())
+			src.checkGuards(t, "Tanh src")
+			dst.checkGuards(t, "Tanh dst")
+			for i, x := range src.s() {
+				if x != src.orig[src.off+i] {
+					t.Fatalf("n %d: Tanh changed src[%d]", n, i)
+				}
+				if d := math.Abs(float64(dst.s()[i]) - math.Tanh(float64(x))); d > activationBound {
+					t.Fatalf("n %d: Tanh(%g) = %g", n, x, dst.s()[i])
+				}
+			}
+		}
+	})
 }
