@@ -19,7 +19,7 @@ func axpyRowsAvx512(y, b *float32, rows, cols int, x *float32, incx int) {
 }
 func addOuterAvx512(a *float32, rows, cols int, x, y *float32) { panic("unreachable") }
 func sigmoidAvx2(x *float32, n int)                            { panic("unreachable") }
-func tanhAvx2(dst, src *float32, n int)                               { panic("unreachable") }
+func tanhAvx2(dst, src *float32, n int)                        { panic("unreachable") }
 func lstmCellAvx2(gates, cPrev, c, h *float32, hidden, n int)  { panic("unreachable") }
 func lstmCellBackwardAvx2(dgates, dcPrev, gates, cPrev, c, dh, dc *float32, hidden, n int) {
 	panic("unreachable")
