@@ -198,7 +198,7 @@ func (m *Model) Outputs(tr *Trace, lo, hi int) {
 	}
 }
 
-// logSoftmax replaces z by log softmax(z), computed in float64.
+// logSoftmax replaces z by log softmax(z) (the sum and log in float64).
 func logSoftmax(z []float32) {
 	mx := z[0]
 	for _, v := range z {
@@ -206,7 +206,7 @@ func logSoftmax(z []float32) {
 	}
 	var s float64
 	for _, v := range z {
-		s += math.Exp(float64(v - mx))
+		s += float64(exp32(v - mx))
 	}
 	lse := mx + float32(math.Log(s))
 	for i := range z {
@@ -246,7 +246,7 @@ func (m *Model) Backward(g *Grads, tr *Trace, lo, hi int, targets []int32, first
 		scored++
 		lp := tr.logp[τ*O : (τ+1)*O]
 		for k, v := range lp {
-			tr.dy[k] = scale * float32(math.Exp(float64(v)))
+			tr.dy[k] = scale * exp32(v)
 		}
 		tr.dy[y] -= scale
 		h := top.h[(τ+1)*H : (τ+2)*H]
