@@ -153,7 +153,7 @@ type Environment struct {
 	Revision       string `json:"git_revision,omitempty"`
 	RevisionTime   string `json:"git_revision_time,omitempty"`
 	Modified       *bool  `json:"git_modified,omitempty"`
-	RevisionSource string `json:"git_revision_source,omitempty"` // "build info" or "git"
+	RevisionSource string `json:"git_revision_source,omitempty"` // "build info" or "git -C DIR"
 }
 
 // CurrentEnvironment describes the running program and machine.
@@ -175,17 +175,32 @@ func CurrentEnvironment() Environment {
 		}
 	}
 	if e.Revision == "" {
+		// Not stamped (go run, -buildvcs=false): ask git, in the working
+		// folder and then in the source tree this file was compiled from.
+		dirs := []string{"."}
+		if _, file, _, ok := runtime.Caller(0); ok && filepath.IsAbs(file) {
+			dirs = append(dirs, filepath.Dir(file))
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if out, err := exec.CommandContext(ctx, "git", "rev-parse", "HEAD").Output(); err == nil {
-			e.Revision, e.RevisionSource = strings.TrimSpace(string(out)), "git"
-			if st, err := exec.CommandContext(ctx, "git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil {
-				m := len(strings.TrimSpace(string(st))) > 0
+		git := func(dir string, args ...string) (string, error) {
+			out, err := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...).Output()
+			return strings.TrimSpace(string(out)), err
+		}
+		for _, dir := range dirs {
+			rev, err := git(dir, "rev-parse", "HEAD")
+			if err != nil {
+				continue
+			}
+			e.Revision, e.RevisionSource = rev, "git -C "+dir
+			if st, err := git(dir, "status", "--porcelain", "--untracked-files=no"); err == nil {
+				m := st != ""
 				e.Modified = &m
 			}
-			if t, err := exec.CommandContext(ctx, "git", "log", "-1", "--format=%cI").Output(); err == nil {
-				e.RevisionTime = strings.TrimSpace(string(t))
+			if t, err := git(dir, "log", "-1", "--format=%cI"); err == nil {
+				e.RevisionTime = t
 			}
+			break
 		}
 	}
 	return e

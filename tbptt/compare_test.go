@@ -464,3 +464,15 @@ func TestQuoteArgs(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }
+
+// TestCurrentEnvironment: the test binary is not stamped with a revision,
+// so it comes from git, which this repository has.
+func TestCurrentEnvironment(t *testing.T) {
+	e := CurrentEnvironment()
+	if e.GoVersion == "" || e.GOOS == "" || e.CPUs < 1 || e.Time == "" {
+		t.Errorf("%+v", e)
+	}
+	if _, err := os.Stat("../.git"); err == nil && len(e.Revision) != 40 {
+		t.Errorf("git revision %q (source %q)", e.Revision, e.RevisionSource)
+	}
+}
