@@ -317,7 +317,9 @@ func (cfg CompareConfig) check() error {
 
 // dataIdentity identifies the data of a run by content, not by path.
 type dataIdentity struct {
-	Train, Dev, Test splitID
+	Train splitID `json:"train"`
+	Dev   splitID `json:"dev"`
+	Test  splitID `json:"test"`
 }
 
 type splitID struct {
