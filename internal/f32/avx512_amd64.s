@@ -750,4 +750,3 @@ masknext:
 done:
 	VZEROUPPER
 	RET
-
