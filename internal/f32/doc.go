@@ -29,8 +29,8 @@
 // they are a small part of the work. Every assembly routine ends with
 // VZEROUPPER, so no dirty upper-register state slows the SSE code (the Go
 // runtime, gonum) that runs after it; no GOEXPERIMENT or environment
-// variable is involved. Use switches implementation for tests and
-// benchmarks that compare them.
+// variable is involved. Implementations lists what the CPU can run and
+// Use switches implementation, for tests and benchmarks that compare them.
 //
 // # Accuracy
 //
@@ -47,11 +47,12 @@
 //
 // # Speed
 //
-// Measured on a 2-core AMD Zen 5 (minimum of 25 interleaved runs), in
-// GFLOP/s, portable / avx2 / avx512: MatVec 512×128 3.6 / 58 / 58 (bound by
-// streaming the 256 KiB matrix from L2), MatVec 512×39 4.7 / 52 / 52,
-// MatTVec 512×128 2.0 / 49 / 57, MatTMul 512×128 over 20 frames
-// 5.3 / 91 / 114, MatMulT 20×39 by 512×39 3.4 / 55 / 55. LSTMCell for 128
-// cells takes about 0.43 µs (portable 11 µs), Adam over 94 k parameters
-// about 37 µs (portable 340 µs).
+// Measured on a 2-core AMD Zen 5 (fastest of 25 interleaved runs, the
+// machine being shared), in GFLOP/s as portable / avx2 / avx512: MatVec
+// 512×128 3.5 / 58 / 58 (bound by streaming the 256 KiB matrix from L2),
+// MatVec 512×39 2.8 / 52 / 52, MatTVec 512×128 6.1 / 58 / 58, MatTMul
+// 512×128 over 20 frames 4.3 / 88 / 111, MatTMul 512×39 over 20 frames
+// 5.1 / 49 / 64, MatMulT 20×39 by 512×39 2.3 / 55 / 55. LSTMCell for 128
+// cells takes 0.44 µs (portable 8–11 µs), its backward 0.14 µs (2.7 µs),
+// Adam over 94 k parameters 38 µs (310 µs), Momentum 12 µs (53 µs).
 package f32

@@ -1,0 +1,39 @@
+package f32_test
+
+import (
+	"fmt"
+
+	"github.com/phoneme/phoneme/internal/f32"
+)
+
+func ExampleMatVec() {
+	// y += A·x for A = [[1 2 3] [4 5 6]].
+	a := []float32{1, 2, 3, 4, 5, 6}
+	x := []float32{1, 0, -1}
+	y := []float32{10, 20}
+	f32.MatVec(y, a, 2, 3, x)
+	fmt.Println(y)
+	// Output: [8 18]
+}
+
+func ExampleMatTMul() {
+	// A weight gradient over a window of two frames: C += Σ_t dg_t ⊗ x_t,
+	// with dg (2 frames × 2 gates) and x (2 frames × 3 inputs).
+	dg := []float32{1, 2, 3, 4}
+	x := []float32{1, 0, 1, 0, 1, 0}
+	c := make([]float32, 2*3)
+	f32.MatTMul(c, dg, x, 2, 3, 2)
+	fmt.Println(c)
+	// Output: [1 3 1 2 4 2]
+}
+
+func ExampleAdam() {
+	p := []float32{1, 1}
+	g := []float32{0.5, -2}
+	m, v := make([]float32, 2), make([]float32, 2)
+	// The first update moves every parameter by about lr against the sign
+	// of its gradient, whatever the gradient's size.
+	f32.Adam(p, g, m, v, f32.NewAdamStep(0.1, 0.9, 0.999, 1e-8, 1))
+	fmt.Printf("%.4f\n", p)
+	// Output: [0.9000 1.1000]
+}
