@@ -43,7 +43,10 @@
 // float64 math below 1e-6 (measured at most 9e-8 for σ and 1.8e-7 for
 // tanh); the portable versions round float64 math once. Adam and Momentum
 // perform the same separately rounded operations in every implementation
-// and are bit-identical.
+// and are bit-identical. Non-finite inputs propagate as IEEE arithmetic
+// dictates, with one difference: the portable MatTVec, AddOuter and
+// MatTMul skip terms whose x is zero, so there 0·Inf counts as 0, where
+// the vector versions give NaN.
 //
 // # Speed
 //
