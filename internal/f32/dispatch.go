@@ -23,8 +23,8 @@ func (i implementation) String() string {
 }
 
 // impl is the only package-level variable: it is written at
-// initialisation and, in tests, by useImpl; never concurrently with a
-// kernel call.
+// initialisation and by Use (tests and benchmarks), never concurrently
+// with a kernel call.
 var impl = bestImpl()
 
 // Implementation names the kernel set in use: "portable", "avx2" or
