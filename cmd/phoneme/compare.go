@@ -182,6 +182,12 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 		Schedules: specs, Seeds: seeds, Base: base,
 		Out: cmd.String("out"), Jobs: cmd.Int("jobs"), Command: os.Args,
 	}
+	return runComparison(ctx, cmd, cfg)
+}
+
+// runComparison runs cfg with a progress bar and prints the table and the
+// files written; demo shares it.
+func runComparison(ctx context.Context, cmd *cli.Command, cfg tbptt.CompareConfig) error {
 	w := cmd.Root().Writer
 	errw := cmd.Root().ErrWriter
 	if errw == nil {
@@ -199,7 +205,7 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 				states[r.State]++
 			}
 			fmt.Fprintf(w, "compare: %d schedules × %d seeds = %d runs (%d done, %d to resume, %d new) on %d utterances; output in %s\n",
-				len(specs), len(seeds), len(p.Runs), states[tbptt.RunDone], states[tbptt.RunResume], states[tbptt.RunNew],
+				len(cfg.Schedules), len(cfg.Seeds), len(p.Runs), states[tbptt.RunDone], states[tbptt.RunResume], states[tbptt.RunNew],
 				len(cfg.Train.Sentences), cfg.Out)
 			bar = progress.New(errw, "compare", p.Total-p.Done, p.Unit)
 		},

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -97,27 +98,34 @@ Features default to Kaldi's compute-mfcc-feats with dither 0 plus add-deltas
 				Overwrite: cmd.Bool("force"),
 				Corpus:    absPath(corpus),
 			}
-			var bar *progress.Bar
-			report := func(p data.Progress) {
-				if bar == nil {
-					bar = progress.New(os.Stderr, "extract "+p.Split, int64(p.Total), "utt")
-				}
-				bar.Add(1)
-				if p.Done == p.Total {
-					bar.Done()
-					bar = nil
-				}
-			}
-			sum, err := data.Extract(ctx, os.DirFS(corpus), cmd.String("out"), opts, report)
-			if bar != nil {
-				bar.Done()
-			}
+			sum, err := extractWithProgress(ctx, os.DirFS(corpus), cmd.String("out"), opts)
 			if err != nil {
 				return err
 			}
 			return sum.WriteTable(cmd.Root().Writer)
 		},
 	}
+}
+
+// extractWithProgress runs data.Extract with one progress bar per split on
+// stderr; demo shares it.
+func extractWithProgress(ctx context.Context, fsys fs.FS, out string, opts data.ExtractOptions) (*data.Summary, error) {
+	var bar *progress.Bar
+	report := func(p data.Progress) {
+		if bar == nil {
+			bar = progress.New(os.Stderr, "extract "+p.Split, int64(p.Total), "utt")
+		}
+		bar.Add(1)
+		if p.Done == p.Total {
+			bar.Done()
+			bar = nil
+		}
+	}
+	sum, err := data.Extract(ctx, fsys, out, opts, report)
+	if bar != nil {
+		bar.Done()
+	}
+	return sum, err
 }
 
 // boolUsage documents a boolean feature flag with its default, since a flag

@@ -11,6 +11,7 @@ func verbs() []*cli.Command {
 		compareCommand(),
 		classifyCommand(),
 		evalCommand(),
+		demoCommand(),
 		versionCommand(),
 	}
 }
