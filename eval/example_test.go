@@ -26,7 +26,7 @@ func ExampleTable() {
 	// tbptt:k1=20:k2=20: dev FER 0.360 ± 0.014 over 2 seeds, best true
 	// | schedule | k1 | k2 | truncation | seeds | updates | frames fwd | frames bwd | wall s | frames/s | best epoch | dev FER % | test FER-61 % | test FER-39 % |
 	// |---|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|
-	// | `sentence` | 0 | all | window | 2 | 100 ± 0 | **30.0k ± 0** | **30.0k ± 0** | 11.5 ± 2.1 | 2650 ± 495 | 4.5 ± 0.7 | 41.00 ± 1.41 | 43.00 ± 1.41 | 34.00 ± 1.41 |
+	// | `sentence` | n | all | window | 2 | 100 ± 0 | **30.0k ± 0** | **30.0k ± 0** | 11.5 ± 2.1 | 2650 ± 495 | 4.5 ± 0.7 | 41.00 ± 1.41 | 43.00 ± 1.41 | 34.00 ± 1.41 |
 	// | `tbptt:k1=20:k2=20` | 20 | 20 | window | 2 | 1500 ± 0 | **30.0k ± 0** | **30.0k ± 0** | **11.0 ± 0.0** | **2700 ± 0** | 3.5 ± 0.7 | **36.00 ± 1.41** | **38.00 ± 1.41** | **30.00 ± 1.41** |
 	//
 	// Mean ± sample standard deviation over seeds; best value per column in bold (lowest; highest for frames/s; updates and best epoch not ranked). FER in percent; frames counted with re-runs.

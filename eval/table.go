@@ -238,6 +238,15 @@ func K2String(k2 int) string {
 	return strconv.Itoa(k2)
 }
 
+// K1String renders k1 with 0 (an update at each sentence's end) as "n",
+// the sentence length in TBPTT(n, n).
+func K1String(k1 int) string {
+	if k1 == 0 {
+		return "n"
+	}
+	return strconv.Itoa(k1)
+}
+
 // cell renders a stat as "mean ± sd" ("mean" alone for one seed, "–" for
 // none).
 func cell(s Stat, format func(float64) string) string {
@@ -262,7 +271,7 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n")
 	b.WriteString("|" + strings.Repeat("---|", 5) + strings.Repeat("---:|", len(t.Columns)) + "\n")
 	for _, r := range t.Rows {
-		cells := []string{"`" + r.Schedule + "`", strconv.Itoa(r.K1), K2String(r.K2), r.Truncation, strconv.Itoa(len(r.Seeds))}
+		cells := []string{"`" + r.Schedule + "`", K1String(r.K1), K2String(r.K2), r.Truncation, strconv.Itoa(len(r.Seeds))}
 		for c, col := range t.Columns {
 			s := cell(r.Stats[c], col.Format)
 			if r.Stats[c].Best {
@@ -330,7 +339,7 @@ func (t *Table) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 	for _, r := range t.Rows {
-		cells := []string{r.Schedule, strconv.Itoa(r.K1), K2String(r.K2), r.Truncation, strconv.Itoa(len(r.Seeds))}
+		cells := []string{r.Schedule, K1String(r.K1), K2String(r.K2), r.Truncation, strconv.Itoa(len(r.Seeds))}
 		for c, col := range t.Columns {
 			s := cell(r.Stats[c], col.Format)
 			if r.Stats[c].Best {

@@ -76,7 +76,7 @@ func TestTable(t *testing.T) {
 	if err := tab.WriteMarkdown(&md); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| `sentence` | 0 | all | window | 3 |", "**32.00 ± 2.83**", "50.00 ± 10.00", "**4.0 ± 2.0**"} {
+	for _, want := range []string{"| `sentence` | n | all | window | 3 |", "**32.00 ± 2.83**", "50.00 ± 10.00", "**4.0 ± 2.0**"} {
 		if !strings.Contains(md.String(), want) {
 			t.Errorf("markdown lacks %q:\n%s", want, md.String())
 		}
