@@ -86,12 +86,15 @@ func LoadSplit(dir string) (*Split, error) {
 	sizes := map[string]int64{}
 	var frames int64
 	for _, e := range entries {
-		p := e.Path
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
+		// The split folder is authoritative: an archive of the scp's name
+		// inside it wins over the path the scp recorded, so a copied or
+		// moved folder never reads its original's archive.
+		p := filepath.Join(dir, filepath.Base(e.Path))
 		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
-			p = filepath.Join(dir, filepath.Base(e.Path))
+			p = e.Path
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(dir, p)
+			}
 		}
 		f, ok := arks[p]
 		if !ok {

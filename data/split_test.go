@@ -145,6 +145,22 @@ func TestLoadSplitMoved(t *testing.T) {
 	}
 }
 
+// TestLoadSplitCopied: a copy of a split folder reads its own archive, not
+// the original the scp names, so damage to the copy is seen.
+func TestLoadSplitCopied(t *testing.T) {
+	out, _ := extractTo(t, testCorpus(), ExtractOptions{})
+	orig := filepath.Join(out, Test)
+	cp := copyDir(t, orig)
+	editFile(t, filepath.Join(cp, "feats.ark"), func(b []byte) []byte { return b[:len(b)/2] })
+	if _, err := LoadSplit(orig); err != nil {
+		t.Fatalf("original: %v", err)
+	}
+	_, err := LoadSplit(cp)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(cp, "feats.ark")) {
+		t.Fatalf("cut-short copy: got %v, want an error naming %s", err, filepath.Join(cp, "feats.ark"))
+	}
+}
+
 // TestSplitNormalize: after normalising with the training statistics the
 // training features have mean 0 and standard deviation 1 in every
 // dimension, to float32 accumulation accuracy (1e-4 over a few thousand
