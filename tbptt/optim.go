@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/phoneme/phoneme/internal/f32"
 )
 
 // An Optimizer updates a flat parameter vector from a gradient of the same
@@ -80,15 +82,9 @@ func (s *SGD) Step(params, grads []float32) {
 		return
 	}
 	checkLen(len(params), len(s.v))
-	mu := float32(s.Momentum)
-	v := s.v[:len(params)]
-	for i, g := range grads {
-		// The conversions round each product as PyTorch's separate
-		// mul_/add_ kernels do, and forbid FMA fusion.
-		vi := float32(mu*v[i]) + g
-		v[i] = vi
-		params[i] -= float32(lr * vi)
-	}
+	// f32.Momentum rounds each product as PyTorch's separate mul_/add_
+	// kernels do (no FMA fusion), identically in every implementation.
+	f32.Momentum(params, grads, s.v[:len(params)], lr, float32(s.Momentum))
 }
 
 // Adam is the Adam optimizer with PyTorch's torch.optim.Adam semantics
@@ -120,31 +116,12 @@ func (a *Adam) Step(params, grads []float32) {
 	checkLen(len(params), len(grads))
 	checkLen(len(params), len(a.m))
 	a.step++
-	t := float64(a.step)
-	bc1 := 1 - math.Pow(a.Beta1, t)
-	bc2 := 1 - math.Pow(a.Beta2, t)
-	stepSize := float32(a.LR / bc1)
-	// PyTorch divides √v by √(1−β2ᵗ); multiplying by the reciprocal saves a
-	// division per parameter (this loop bounds the frame schedule's speed)
-	// at the cost of one rounding, far below float32 noise in the update.
-	invBC2 := float32(1 / math.Sqrt(bc2))
-	b1, b2 := float32(a.Beta1), float32(a.Beta2)
-	c1, c2 := float32(1-a.Beta1), float32(1-a.Beta2)
-	eps := float32(a.Eps)
-	n := len(params)
-	m, v, grads := a.m[:n], a.v[:n], grads[:n]
-	for i := range params {
-		g := grads[i]
-		mi := float32(b1*m[i]) + float32(c1*g)
-		vi := float32(b2*v[i]) + float32(c2*float32(g*g))
-		m[i], v[i] = mi, vi
-		denom := float32(sqrt32(vi)*invBC2) + eps
-		params[i] -= float32(stepSize * float32(mi/denom))
-	}
+	// f32.Adam performs PyTorch's separately rounded float32 operations
+	// (√v divided by √(1−β2ᵗ), no FMA), identically in every
+	// implementation, at about 8× the speed of a Go loop: with the frame
+	// schedule this step runs after every frame.
+	f32.Adam(params, grads, a.m, a.v, f32.NewAdamStep(a.LR, a.Beta1, a.Beta2, a.Eps, a.step))
 }
-
-// sqrt32 compiles to a single-precision square root instruction.
-func sqrt32(x float32) float32 { return float32(math.Sqrt(float64(x))) }
 
 func checkLen(n, m int) {
 	if n != m {
