@@ -9,7 +9,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+
+	"github.com/phoneme/phoneme/internal/atomicfile"
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/lstm"
@@ -72,30 +73,7 @@ func (r *run) saveResume() error {
 	if err := gob.NewEncoder(&b).Encode(&rs); err != nil {
 		return fmt.Errorf("encode resume state: %w", err)
 	}
-	return writeAtomic(ResumePath(r.out), b.Bytes())
-}
-
-// writeAtomic writes b to a temporary file beside path and renames it.
-func writeAtomic(path string, b []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(b)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return atomicfile.WriteBytes(ResumePath(r.out), b.Bytes())
 }
 
 func readResume(path string) (*resumeState, error) {

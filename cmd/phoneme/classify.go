@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/phoneme/phoneme/internal/atomicfile"
+
 	"github.com/urfave/cli/v3"
 
 	"github.com/phoneme/phoneme/data"
@@ -218,32 +220,21 @@ func runClassify(ctx context.Context, cmd *cli.Command) error {
 	// Through a temporary file, renamed into place once complete; not
 	// eval.WriteFile, whose error prefix would blame the archive for a
 	// bad audio file.
-	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp*")
+	tmp, err := atomicfile.Create(p)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
+		return err
 	}
-	defer os.Remove(tmp.Name()) // fails harmlessly after the rename
+	defer tmp.Close() // discards the archive unless committed
 	bw := bufio.NewWriter(tmp)
 	ark := data.NewArkWriter(bw)
-	err = each(ark)
-	if err == nil {
-		err = ark.Flush()
+	if err := each(ark); err != nil {
+		return err
 	}
-	if err == nil {
-		if err = bw.Flush(); err != nil {
-			err = fmt.Errorf("write %s: %w", p, err)
-		}
+	if err := ark.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
 	}
-	if cerr := tmp.Close(); err == nil && cerr != nil {
-		err = fmt.Errorf("write %s: %w", p, cerr)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
 	}
-	if err == nil {
-		if err = os.Chmod(tmp.Name(), 0o644); err == nil {
-			err = os.Rename(tmp.Name(), p)
-		}
-		if err != nil {
-			err = fmt.Errorf("write %s: %w", p, err)
-		}
-	}
-	return err
+	return tmp.Commit()
 }
