@@ -1,6 +1,7 @@
 package tbptt
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,6 +81,9 @@ type HorizonConfig struct {
 	// Workers is the number of sentences measured at once (≤ 0:
 	// GOMAXPROCS). Results do not depend on it.
 	Workers int
+	// Progress, if set, is called with the frames of each sentence once
+	// it is measured (from the calling goroutine).
+	Progress func(frames int64)
 }
 
 func (c HorizonConfig) withDefaults() (HorizonConfig, error) {
@@ -190,7 +194,10 @@ type HorizonReport struct {
 // TIMIT61 indices or labels.Excluded): the state-gradient norms at each
 // lag, and how much of the full-BPTT weight gradient each truncation keeps
 // (see the comment at the top of horizon.go for the method and its cost).
-func Horizon(m *lstm.Model, sents []*data.Sentence, cfg HorizonConfig) (*HorizonReport, error) {
+//
+// When ctx is cancelled Horizon returns ctx's error after the sentences
+// being measured.
+func Horizon(ctx context.Context, m *lstm.Model, sents []*data.Sentence, cfg HorizonConfig) (*HorizonReport, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -227,6 +234,9 @@ func Horizon(m *lstm.Model, sents []*data.Sentence, cfg HorizonConfig) (*Horizon
 	// Sentences go to the workers in groups and are merged in sentence
 	// order, so results do not depend on the number of workers.
 	for i := 0; i < len(sents); i += len(workers) {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("horizon: %w", err)
+		}
 		group := sents[i:min(i+len(workers), len(sents))]
 		var wg sync.WaitGroup
 		for j, s := range group {
@@ -254,6 +264,9 @@ func Horizon(m *lstm.Model, sents []*data.Sentence, cfg HorizonConfig) (*Horizon
 				}
 				sentCos[k] += cosine32(g, full)
 				backward[k] += w.backward[k]
+			}
+			if cfg.Progress != nil {
+				cfg.Progress(int64(group[j].Feats.Rows))
 			}
 		}
 	}
@@ -572,8 +585,40 @@ func (r *HorizonReport) LagPlot(title string) (*plot.Plot, error) {
 		title = "Gradient horizon"
 	}
 	title += fmt.Sprintf(" (layer %d of %d, %d sentences)", len(r.Layers), len(r.Layers), r.Sentences)
-	return eval.LinePlot([]eval.Series{sc, sh}, eval.LineOptions{Title: title,
+	p, err := eval.LinePlot([]eval.Series{sc, sh}, eval.LineOptions{Title: title,
 		XLabel: "lag d (frames)", YLabel: "gradient norm", LogY: true})
+	if err != nil {
+		return nil, err
+	}
+	p.Y.Tick.Marker = plot.TickerFunc(decadeTicks)
+	return p, nil
+}
+
+// decadeTicks labels powers of ten on a log axis, every one for up to 8
+// decades and a sparser selection (with unlabelled ticks between) for
+// wider ranges, where a gradient has vanished by many orders of magnitude.
+func decadeTicks(lo, hi float64) []plot.Tick {
+	if !(lo > 0 && hi > lo) {
+		return nil
+	}
+	a, b := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
+	step := max(1, (b-a+7)/8)
+	var ticks []plot.Tick
+	for e := a; e <= b; e++ {
+		v := math.Pow(10, float64(e))
+		if v < lo || v > hi {
+			continue
+		}
+		t := plot.Tick{Value: v}
+		if e%step == 0 {
+			t.Label = "1e" + strconv.Itoa(e)
+			if e >= -2 && e <= 2 {
+				t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+			}
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
 }
 
 // K2Plot draws the relative error and the cosine of the truncated gradient

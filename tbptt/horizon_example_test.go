@@ -1,6 +1,7 @@
 package tbptt_test
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -42,7 +43,7 @@ func ExampleHorizon() {
 	for t := range lab {
 		lab[t] = int32(t / 10 % 61)
 	}
-	rep, err := tbptt.Horizon(m, []*data.Sentence{{ID: "s1", Feats: x, Labels: lab}},
+	rep, err := tbptt.Horizon(context.Background(), m, []*data.Sentence{{ID: "s1", Feats: x, Labels: lab}},
 		tbptt.HorizonConfig{Lags: 50, K2: []int{1, 5, 20, tbptt.All}})
 	if err != nil {
 		fmt.Println(err)

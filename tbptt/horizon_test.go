@@ -2,6 +2,7 @@ package tbptt
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -121,7 +122,7 @@ func TestHorizonFiniteDifferences(t *testing.T) {
 			y := 3
 			lab[tc.τ-tc.delay] = int32(y)
 			s := &data.Sentence{ID: "s", Feats: x, Labels: lab}
-			rep, err := Horizon(m, []*data.Sentence{s}, HorizonConfig{Lags: tc.lags, K2: []int{1, 3}, TargetDelay: tc.delay, Workers: 1})
+			rep, err := Horizon(context.Background(), m, []*data.Sentence{s}, HorizonConfig{Lags: tc.lags, K2: []int{1, 3}, TargetDelay: tc.delay, Workers: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -335,7 +336,7 @@ func TestHorizonLagTask(t *testing.T) {
 		if tc.k2 != L+2 {
 			continue
 		}
-		rep, err := Horizon(m, test, HorizonConfig{Lags: 3 * L, K2: []int{L, L + 1, 2 * L}})
+		rep, err := Horizon(context.Background(), m, test, HorizonConfig{Lags: 3 * L, K2: []int{L, L + 1, 2 * L}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -390,7 +391,7 @@ func TestHorizonConfigErrors(t *testing.T) {
 		{"quantile order", sents, HorizonConfig{Quantiles: []float64{0.9, 0.1}}, "increasing"},
 		{"delay", sents, HorizonConfig{TargetDelay: -1}, "delay"},
 	} {
-		_, err := Horizon(m, tc.sents, tc.cfg)
+		_, err := Horizon(context.Background(), m, tc.sents, tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
 		}
@@ -405,12 +406,12 @@ func TestHorizonReportFiles(t *testing.T) {
 	m, _ := lstm.New(cfg, rng)
 	sents := randomSentences(rng, cfg, []int{30, 12, 25, 40, 7})
 	hc := HorizonConfig{Lags: 20, K2: []int{20, 1, 5, 5, 10}, MaxSentences: 4, Workers: 1}
-	rep, err := Horizon(m, sents, hc)
+	rep, err := Horizon(context.Background(), m, sents, hc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hc.Workers = 3
-	rep3, err := Horizon(m, sents, hc)
+	rep3, err := Horizon(context.Background(), m, sents, hc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -488,7 +489,7 @@ func BenchmarkHorizon(b *testing.B) {
 	sents := randomSentences(rng, cfg, []int{300})
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := Horizon(m, sents, HorizonConfig{Workers: 1}); err != nil {
+		if _, err := Horizon(context.Background(), m, sents, HorizonConfig{Workers: 1}); err != nil {
 			b.Fatal(err)
 		}
 	}

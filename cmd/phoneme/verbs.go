@@ -10,6 +10,7 @@ func verbs() []*cli.Command {
 		trainCommand(),
 		compareCommand(),
 		classifyCommand(),
+		horizonCommand(),
 		evalCommand(),
 		demoCommand(),
 		versionCommand(),
