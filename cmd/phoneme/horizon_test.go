@@ -1,0 +1,53 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/phoneme/phoneme/data"
+)
+
+func TestHorizonCommand(t *testing.T) {
+	dir := extracted(t)
+	dev := filepath.Join(dir, "dev")
+	split, err := data.LoadSplit(dev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	model := untrainedModel(t, tmp, split.Manifest.Features, split.Manifest)
+	for _, args := range [][]string{
+		{"--model", model},
+		{"--hidden", "6", "--seed", "3"}, // a fresh network
+	} {
+		out := filepath.Join(tmp, "h"+args[1])
+		stdout, stderr, code := run(append([]string{"horizon", "--data", dev, "--out", out, "--lags", "20", "--k2", "1,5,all", "--max-sentences", "2"}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, stderr)
+		}
+		if !strings.Contains(stdout, "recommended k2 = ") {
+			t.Errorf("%v: no recommendation in\n%s", args, stdout)
+		}
+		for _, f := range []string{"horizon.json", "horizon_lags.csv", "horizon_k2.csv", "horizon_lags.png", "horizon_k2.svg"} {
+			if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+				t.Errorf("%v: %s missing or empty", args, f)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--k2", "1,x"}, "--k2"},
+		{[]string{"--lags", "0"}, "--lags"},
+		{[]string{"--cosine", "1.5"}, "--cosine"},
+		{[]string{"--model", model, "--hidden", "4"}, "fresh network"},
+	} {
+		_, stderr, code := run(append([]string{"horizon", "--data", dev, "--out", tmp}, tc.args...)...)
+		if code != 2 || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q; want usage error naming %s", tc.args, code, stderr, tc.want)
+		}
+	}
+}
