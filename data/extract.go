@@ -451,16 +451,27 @@ func (w *splitWriter) write(u Utterance, r utterance) error {
 	if r.feats.Cols != w.dim || len(r.ali) != r.feats.Rows {
 		return fmt.Errorf("%s: internal error: %d×%d features, %d labels, want %d dims", u.Audio, r.feats.Rows, r.feats.Cols, len(r.ali), w.dim)
 	}
+	// Errors name the final paths: the temporary folder means nothing to
+	// the user and is removed on failure.
 	off, err := w.feats.WriteMatrix(u.ID, r.feats)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Join(w.dir, "feats.ark"), err)
+		return fmt.Errorf("write %s: utterance %s: %w", w.finalArk, u.ID, ioFault(err))
 	}
 	if _, err := w.ali.WriteInt32Vector(u.ID, r.ali); err != nil {
-		return fmt.Errorf("write %s: %w", filepath.Join(w.dir, "ali.ark"), err)
+		return fmt.Errorf("write %s: utterance %s: %w", filepath.Join(filepath.Dir(w.finalArk), "ali.ark"), u.ID, ioFault(err))
 	}
 	fmt.Fprintf(w.scp, "%s\n", ScpEntry{Key: u.ID, Path: w.finalArk, Offset: off})
 	fmt.Fprintf(w.u2s, "%s %s\n", u.ID, u.Speaker)
 	return nil
+}
+
+// ioFault strips the (temporary) path from a file-system error.
+func ioFault(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // finish flushes every file and writes phones.txt, then syncs and closes

@@ -184,5 +184,15 @@ func (l *epochLogger) Close() error {
 	if l == nil {
 		return nil
 	}
-	return errors.Join(l.jsonl.Close(), l.csv.Close())
+	err := errors.Join(l.jsonl.Close(), l.csv.Close())
+	// A run that ended before its first epoch leaves no empty logs behind.
+	for _, f := range []struct {
+		path string
+		size int64
+	}{{l.jsonl.Name(), l.jsonlSize}, {l.csv.Name(), l.csvSize}} {
+		if f.size == 0 {
+			os.Remove(f.path)
+		}
+	}
+	return err
 }

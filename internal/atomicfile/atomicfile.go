@@ -6,10 +6,12 @@ package atomicfile
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // File is a pending replacement of a file. Write to it, then Commit; Close
@@ -52,7 +54,7 @@ func (f *File) Commit() error {
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return fmt.Errorf("write %s: %w", f.path, err)
+		return fault(f.path, err)
 	}
 	return nil
 }
@@ -67,6 +69,16 @@ func (f *File) Close() error {
 	return os.Remove(f.Name())
 }
 
+// fault names the destination rather than the temporary file: the user
+// knows only the former.
+func fault(path string, err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) && strings.Contains(filepath.Base(pe.Path), ".tmp") {
+		err = pe.Err
+	}
+	return fmt.Errorf("write %s: %w", path, err)
+}
+
 // WriteFile writes path through write (buffered) and commits it. Errors
 // name the file.
 func WriteFile(path string, write func(w io.Writer) error) error {
@@ -77,10 +89,10 @@ func WriteFile(path string, write func(w io.Writer) error) error {
 	defer f.Close()
 	bw := bufio.NewWriter(f)
 	if err := write(bw); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fault(path, err)
 	}
 	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return fault(path, err)
 	}
 	return f.Commit()
 }
