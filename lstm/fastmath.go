@@ -2,10 +2,9 @@ package lstm
 
 import "math"
 
-// float32 exponential and the gate non-linearities, accurate to a few
-// float32 ulps (see TestExp32) and several times faster than converting to
-// float64 for math.Exp. The slice versions keep the whole computation in
-// one branch-free loop: no calls, nothing for the CPU to mispredict.
+// A float32 exponential for the soft-max, accurate to a few float32 ulps
+// (see TestExp32) and several times faster than converting to float64 for
+// math.Exp. The gate non-linearities are internal/f32's kernels.
 
 const (
 	log2e = 1.44269504088896341
@@ -26,32 +25,3 @@ func exp32(x float32) float32 {
 	p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
 	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
 }
-
-// sigmoids replaces every v[i] by σ(v[i]) = 1/(1+e^{−v[i]}).
-func sigmoids(v []float32) {
-	for i, x := range v {
-		x = min(max(-x, expLo), expHi)
-		n := (x*log2e + round) - round
-		r := x - n*ln2hi - n*ln2lo
-		p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
-		v[i] = 1 / (1 + p*math.Float32frombits(uint32(int32(n)+127)<<23))
-	}
-}
-
-// tanhs sets dst[i] = tanh(src[i]) = 2σ(2x) − 1: absolute error a few
-// 1e-8 (relative accuracy is lost only near 0, where it does not matter
-// next to the other terms of a cell).
-func tanhs(dst, src []float32) {
-	src = src[:len(dst)]
-	for i, x := range src {
-		x = min(max(-2*x, expLo), expHi)
-		n := (x*log2e + round) - round
-		r := x - n*ln2hi - n*ln2lo
-		p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
-		dst[i] = 2/(1+p*math.Float32frombits(uint32(int32(n)+127)<<23)) - 1
-	}
-}
-
-func sigmoid(x float32) float32 { return 1 / (1 + exp32(-x)) }
-
-func tanh(x float32) float32 { return 2/(1+exp32(-2*x)) - 1 }

@@ -30,7 +30,7 @@ type Trace struct {
 type traceLayer struct {
 	gates  []float32 // cap×4H: activated gates i, f, g, o
 	h, c   []float32 // (cap+1)×H: row 0 the initial state, row j+1 after frame j
-	tc     []float32 // cap×H: tanh(c)
+	tc     []float32 // cap×H: tanh(c), with peepholes only
 	dh, dc []float32 // cap×H: ∂(loss)/∂h_j and ∂(loss)/∂c_j from the last Backward
 }
 
@@ -68,7 +68,9 @@ func (tr *Trace) Start(x []float32, from *Trace, after int) {
 		L.gates = grow(L.gates, n*4*H)
 		L.h = grow(L.h, (n+1)*H)
 		L.c = grow(L.c, (n+1)*H)
-		L.tc = grow(L.tc, n*H)
+		if c.Peepholes {
+			L.tc = grow(L.tc, n*H) // LSTMCellBackward recomputes it otherwise
+		}
 		L.dh = grow(L.dh, n*H)
 		L.dc = grow(L.dc, n*H)
 		if from == nil {
@@ -133,10 +135,15 @@ func (m *Model) Forward(tr *Trace, frames int) {
 			in = tr.layers[l-1].h[(j0+1)*H : (j1+1)*H]
 		}
 		gates := L.gates[j0*G : j1*G]
-		for j := range frames {
-			row := gates[j*G : (j+1)*G]
-			copy(row, p.bih)
-			f32.Axpy(row, 1, p.bhh)
+		if frames > 0 {
+			// b_ih + b_hh once (the same rounding as adding b_hh to each
+			// copy of b_ih), then copies.
+			bias := gates[:G]
+			copy(bias, p.bih)
+			f32.Axpy(bias, 1, p.bhh)
+			for j := 1; j < frames; j++ {
+				copy(gates[j*G:(j+1)*G], bias)
+			}
 		}
 		f32.MatMulT(gates, in, p.wih, frames, G, p.in)
 		for j := j0; j < j1; j++ {
@@ -144,6 +151,10 @@ func (m *Model) Forward(tr *Trace, frames int) {
 			hp := L.h[j*H : (j+1)*H]
 			cp := L.c[j*H : (j+1)*H]
 			f32.MatVec(row, p.whh, G, H, hp)
+			if p.peep == nil {
+				f32.LSTMCell(row, cp, L.c[(j+1)*H:(j+2)*H], L.h[(j+1)*H:(j+2)*H], H)
+				continue
+			}
 			cellForward(row, cp, L.c[(j+1)*H:(j+2)*H], L.tc[j*H:(j+1)*H], L.h[(j+1)*H:(j+2)*H], p.peep, H)
 		}
 	}
@@ -163,8 +174,8 @@ func cellForward(a, cp, cn, tc, h, peep []float32, H int) {
 			af[k] += pf[k] * cp[k]
 		}
 	}
-	sigmoids(a[:2*H])
-	tanhs(ag, ag)
+	f32.Sigmoid(a[:2*H])
+	f32.Tanh(ag, ag)
 	for k := range H {
 		cn[k] = af[k]*cp[k] + ai[k]*ag[k]
 	}
@@ -174,8 +185,8 @@ func cellForward(a, cp, cn, tc, h, peep []float32, H int) {
 			ao[k] += po[k] * cn[k]
 		}
 	}
-	sigmoids(ao)
-	tanhs(tc, cn)
+	f32.Sigmoid(ao)
+	f32.Tanh(tc, cn)
 	for k := range H {
 		h[k] = ao[k] * tc[k]
 	}
@@ -267,6 +278,13 @@ func (m *Model) Backward(g *Grads, tr *Trace, lo, hi int, targets []int32, first
 			dh := L.dh[t*H : (t+1)*H]
 			if t+1 < hi {
 				f32.MatTVec(dh, p.whh, G, H, da[(t+1-lo)*G:(t+2-lo)*G])
+			}
+			if p.peep == nil {
+				// dcy is both the gradient arriving through c_{t+1} and,
+				// afterwards, the one leaving through c_{t−1}.
+				f32.LSTMCellBackwardDC(da[(t-lo)*G:(t+1-lo)*G], L.dc[t*H:(t+1)*H], tr.dcy,
+					L.gates[t*G:(t+1)*G], L.c[t*H:(t+1)*H], L.c[(t+1)*H:(t+2)*H], dh, tr.dcy, H)
+				continue
 			}
 			cellBackward(da[(t-lo)*G:(t+1-lo)*G], L.dc[t*H:(t+1)*H], tr.dcy, dh,
 				L.gates[t*G:(t+1)*G], L.c[t*H:(t+1)*H], L.c[(t+1)*H:(t+2)*H], L.tc[t*H:(t+1)*H], p.peep, gp.peep, H)

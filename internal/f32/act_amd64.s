@@ -161,8 +161,9 @@ cfdone:
 	VZEROUPPER
 	RET
 
-// func lstmCellBackwardAvx2(dgates, dcPrev, gates, cPrev, c, dh, dc *float32, hidden, n int)
-TEXT ·lstmCellBackwardAvx2(SB), NOSPLIT, $0-72
+// func lstmCellBackwardAvx2(dgates, dcPrev, gates, cPrev, c, dh, dc, dcT *float32, hidden, n int)
+// dcT may be nil; otherwise it receives the total gradient reaching c.
+TEXT ·lstmCellBackwardAvx2(SB), NOSPLIT, $0-80
 	MOVQ dgates+0(FP), DI
 	MOVQ dcPrev+8(FP), R12
 	MOVQ gates+16(FP), SI
@@ -170,8 +171,9 @@ TEXT ·lstmCellBackwardAvx2(SB), NOSPLIT, $0-72
 	MOVQ c+32(FP), DX
 	MOVQ dh+40(FP), R8
 	MOVQ dc+48(FP), BX
-	MOVQ hidden+56(FP), R9
-	MOVQ n+64(FP), R10
+	MOVQ dcT+56(FP), R14
+	MOVQ hidden+64(FP), R9
+	MOVQ n+72(FP), R10
 	SHLQ $2, R9
 	LEAQ (R9)(R9*2), R11
 
@@ -191,6 +193,12 @@ cbloop:
 	VMULPS Y3, Y5, Y7           // dh·o
 	VMOVUPS (BX), Y10
 	VFMADD231PS Y7, Y6, Y10     // dcT
+	TESTQ R14, R14
+	JZ   cbnodct
+	VMOVUPS Y10, (R14)
+	ADDQ $32, R14
+
+cbnodct:
 	// do = dh·tc·o·(1 − o)
 	VMULPS Y4, Y5, Y7           // dh·tc
 	VMOVAPS Y3, Y6

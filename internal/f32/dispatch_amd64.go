@@ -64,7 +64,7 @@ func tanhAvx2(dst, src *float32, n int)
 func lstmCellAvx2(gates, cPrev, c, h *float32, hidden, n int)
 
 //go:noescape
-func lstmCellBackwardAvx2(dgates, dcPrev, gates, cPrev, c, dh, dc *float32, hidden, n int)
+func lstmCellBackwardAvx2(dgates, dcPrev, gates, cPrev, c, dh, dc, dcT *float32, hidden, n int)
 
 //go:noescape
 func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep)

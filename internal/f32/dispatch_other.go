@@ -21,7 +21,7 @@ func addOuterAvx512(a *float32, rows, cols int, x, y *float32) { panic("unreacha
 func sigmoidAvx2(x *float32, n int)                            { panic("unreachable") }
 func tanhAvx2(dst, src *float32, n int)                        { panic("unreachable") }
 func lstmCellAvx2(gates, cPrev, c, h *float32, hidden, n int)  { panic("unreachable") }
-func lstmCellBackwardAvx2(dgates, dcPrev, gates, cPrev, c, dh, dc *float32, hidden, n int) {
+func lstmCellBackwardAvx2(dgates, dcPrev, gates, cPrev, c, dh, dc, dcT *float32, hidden, n int) {
 	panic("unreachable")
 }
 func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep)     { panic("unreachable") }

@@ -82,18 +82,35 @@ func LSTMCell(gates, cPrev, c, h []float32, hidden int) {
 //	dg = dc'⊙i⊙(1−g²)   do = dh⊙tanh(c)⊙o(1−o)
 //	dcPrev = dc'⊙f
 func LSTMCellBackward(dgates, dcPrev, gates, cPrev, c, dh, dc []float32, hidden int) {
-	checkLen("LSTMCellBackward", "dgates", dgates, 4*hidden)
-	checkLen("LSTMCellBackward", "dcPrev", dcPrev, hidden)
-	checkLen("LSTMCellBackward", "gates", gates, 4*hidden)
-	checkLen("LSTMCellBackward", "cPrev", cPrev, hidden)
-	checkLen("LSTMCellBackward", "c", c, hidden)
-	checkLen("LSTMCellBackward", "dh", dh, hidden)
-	checkLen("LSTMCellBackward", "dc", dc, hidden)
+	lstmCellBackward("LSTMCellBackward", dgates, nil, dcPrev, gates, cPrev, c, dh, dc, hidden)
+}
+
+// LSTMCellBackwardDC is LSTMCellBackward that also writes dc', the total
+// gradient with respect to c (through h and through later steps), into
+// dcTotal: training code keeps it for diagnostics. dcTotal must not
+// overlap the other arguments.
+func LSTMCellBackwardDC(dgates, dcTotal, dcPrev, gates, cPrev, c, dh, dc []float32, hidden int) {
+	checkLen("LSTMCellBackwardDC", "dcTotal", dcTotal, hidden)
+	lstmCellBackward("LSTMCellBackwardDC", dgates, dcTotal, dcPrev, gates, cPrev, c, dh, dc, hidden)
+}
+
+func lstmCellBackward(fn string, dgates, dcTotal, dcPrev, gates, cPrev, c, dh, dc []float32, hidden int) {
+	checkLen(fn, "dgates", dgates, 4*hidden)
+	checkLen(fn, "dcPrev", dcPrev, hidden)
+	checkLen(fn, "gates", gates, 4*hidden)
+	checkLen(fn, "cPrev", cPrev, hidden)
+	checkLen(fn, "c", c, hidden)
+	checkLen(fn, "dh", dh, hidden)
+	checkLen(fn, "dc", dc, hidden)
 	n := 0
 	if impl != implPortable {
 		n = hidden &^ 7
 		if n > 0 {
-			lstmCellBackwardAvx2(&dgates[0], &dcPrev[0], &gates[0], &cPrev[0], &c[0], &dh[0], &dc[0], hidden, n)
+			var dct *float32
+			if dcTotal != nil {
+				dct = &dcTotal[0]
+			}
+			lstmCellBackwardAvx2(&dgates[0], &dcPrev[0], &gates[0], &cPrev[0], &c[0], &dh[0], &dc[0], dct, hidden, n)
 		}
 	}
 	for j := n; j < hidden; j++ {
@@ -103,6 +120,9 @@ func LSTMCellBackward(dgates, dcPrev, gates, cPrev, c, dh, dc []float32, hidden 
 		// cancellation when x is near 1 (the assembly uses a fused
 		// multiply-subtract, which is accurate too).
 		dcj := dc[j] + dh[j]*o*((1-tc)*(1+tc))
+		if dcTotal != nil {
+			dcTotal[j] = dcj
+		}
 		dgates[3*hidden+j] = dh[j] * tc * (o * (1 - o))
 		dgates[j] = dcj * g * (i * (1 - i))
 		dgates[2*hidden+j] = dcj * i * ((1 - g) * (1 + g))

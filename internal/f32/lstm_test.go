@@ -393,3 +393,35 @@ func TestTanhTo(t *testing.T) {
 		}
 	})
 }
+
+// TestLSTMCellBackwardDC checks that LSTMCellBackwardDC writes exactly what
+// LSTMCellBackward writes (same code path, so bit for bit) and that its
+// dcTotal is dc', within the bound TestLSTMCellBackward derives for dc'.
+func TestLSTMCellBackwardDC(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(25, 26))
+		for _, hidden := range hiddenSizes {
+			gates, cPrev := lstmInputs(rng, hidden)
+			c, h := make([]float32, hidden), make([]float32, hidden)
+			LSTMCell(gates, cPrev, c, h, hidden)
+			dh, dc := randSlice(rng, hidden), randSlice(rng, hidden)
+			dg1, dg2 := make([]float32, 4*hidden), make([]float32, 4*hidden)
+			dp1, dp2 := make([]float32, hidden), make([]float32, hidden)
+			dct := make([]float32, hidden)
+			LSTMCellBackward(dg1, dp1, gates, cPrev, c, dh, dc, hidden)
+			LSTMCellBackwardDC(dg2, dct, dp2, gates, cPrev, c, dh, dc, hidden)
+			if !slices.Equal(dg1, dg2) || !slices.Equal(dp1, dp2) {
+				t.Fatalf("hidden %d: LSTMCellBackwardDC differs from LSTMCellBackward", hidden)
+			}
+			for j := range hidden {
+				o, dhj, dcj := float64(gates[3*hidden+j]), float64(dh[j]), float64(dc[j])
+				tc := math.Tanh(float64(c[j]))
+				want := dcj + dhj*o*(1-tc*tc)
+				bound := 3*math.Abs(dhj*o)*activationBound + 4*unitRoundoff*(math.Abs(dcj)+math.Abs(dhj*o))
+				if diff := math.Abs(float64(dct[j]) - want); diff > 2*bound+1e-30 {
+					t.Fatalf("hidden %d: dcTotal[%d] = %g, want %g (|diff| %g > %g)", hidden, j, dct[j], want, diff, 2*bound)
+				}
+			}
+		}
+	})
+}
