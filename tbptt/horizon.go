@@ -591,6 +591,10 @@ func (r *HorizonReport) LagPlot(title string) (*plot.Plot, error) {
 		return nil, err
 	}
 	p.Y.Tick.Marker = plot.TickerFunc(decadeTicks)
+	// Headroom above the data for the legend: a fifth of the decades shown.
+	if p.Y.Min > 0 && p.Y.Max > p.Y.Min {
+		p.Y.Max *= math.Pow(p.Y.Max/p.Y.Min, 0.25)
+	}
 	return p, nil
 }
 
@@ -645,8 +649,15 @@ func (r *HorizonReport) K2Plot(title string) (*plot.Plot, error) {
 		rec = strconv.Itoa(r.Recommended)
 	}
 	title += fmt.Sprintf(" (per-error truncation; recommended k2 = %s)", rec)
-	return eval.LinePlot([]eval.Series{rel, cos, thr}, eval.LineOptions{Title: title,
-		XLabel: "k2 (frames back-propagated)", YLabel: "relative error, cosine", LogX: true, LegendBottom: false})
+	p, err := eval.LinePlot([]eval.Series{rel, cos, thr}, eval.LineOptions{Title: title,
+		XLabel: "k2 (frames back-propagated)", YLabel: "relative error, cosine", LogX: true})
+	if err != nil {
+		return nil, err
+	}
+	// Cosines crowd just below 1, where the legend would sit: room above.
+	p.Y.Min = min(0, p.Y.Min)
+	p.Y.Max = max(1.3, p.Y.Max*1.3)
+	return p, nil
 }
 
 // WriteFiles writes into dir: horizon.json (the report), horizon_lags.csv,
