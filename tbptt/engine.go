@@ -37,12 +37,14 @@ func (s *Stats) Add(o Stats) {
 // the longest sentence seen and are then reused: training allocates nothing
 // in steady state. An Engine is not safe for concurrent use.
 type Engine struct {
-	m       *lstm.Model
-	s       Schedule
-	delay   int
-	streams []stream
-	g       *lstm.Grads // the update's gradient, handed to step
-	pool    *pool       // goroutines advancing streams when batch > 1
+	m        *lstm.Model
+	s        Schedule
+	delay    int
+	streams  []stream
+	g        *lstm.Grads // the update's gradient, handed to step
+	pool     *pool       // goroutines advancing streams when batch > 1
+	subs     []subBatch  // lockstep sub-batches for one update per group
+	lockstep bool        // this group runs as subs, not stream by stream
 
 	// The update being computed: frames t0 ≤ t < t1 of the group, each
 	// stream's gradient scaled by scale.
@@ -60,6 +62,25 @@ type stream struct {
 	g       *lstm.Grads // the stream's share of the update (batch > 1)
 	st      Stats       // work done since the last update
 }
+
+// subBatch is a run of consecutive streams trained in lockstep through one
+// lstm.Batch: with one update per group and no re-runs, every stream's
+// share of the update is its whole sentence, so the streams' recurrent
+// products become matrix–matrix products.
+type subBatch struct {
+	lo, hi  int // streams lo ≤ b < hi
+	bt      *lstm.Batch
+	g       *lstm.Grads
+	xs      [][]float32
+	targets [][]int32
+}
+
+// maxSub is the most streams per lockstep sub-batch. The split depends on
+// the group size only, never on the number of cores, so the gradient (the
+// sub-batches' shares summed in order) is the same on any machine; two
+// sub-batches keep both cores of the reference machine busy, and 16
+// streams already reuse each weight matrix 16 times per load.
+const maxSub = 16
 
 // NewEngine returns an engine that trains m under schedule s with the given
 // target delay (output t is scored against label t−targetDelay) and number
@@ -142,7 +163,7 @@ func (e *Engine) Train(sents []*data.Sentence, step func(g *lstm.Grads) error) (
 	}
 	B := len(e.streams)
 	if B > 1 {
-		e.pool = startPool(min(B, runtime.GOMAXPROCS(0)), e.advance)
+		e.pool = startPool(min(B, runtime.GOMAXPROCS(0)), e.work)
 		defer e.pool.stop()
 	}
 	for i := 0; i < len(sents); i += B {
@@ -180,6 +201,10 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 	if k1 == All {
 		k1 = T
 	}
+	if e.canLockstep(len(sents), T) {
+		return e.lockstepGroup(sents, step, st)
+	}
+	e.lockstep = false
 	for t0 := 0; t0 < T; t0 += k1 {
 		active := 0
 		for b := range sents {
@@ -211,6 +236,96 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 		}
 	}
 	return nil
+}
+
+// canLockstep reports whether a group of n sentences, the longest T frames,
+// can run as lockstep sub-batches: several streams, one update per group
+// whose windows reach every sentence's start (so nothing is re-run and
+// every truncation mode agrees), and no peepholes (lstm.Batch has none).
+func (e *Engine) canLockstep(n, T int) bool {
+	return n > 1 && e.s.K1 == All && (e.s.K2 == All || e.s.K2 >= T) && !e.m.Config().Peepholes
+}
+
+// lockstepGroup is group for one update per group through lstm.Batch: the
+// streams are split into sub-batches by canLockstep's rule, run on the
+// pool, and their gradients summed in sub-batch order.
+func (e *Engine) lockstepGroup(sents []*data.Sentence, step func(*lstm.Grads) error, st *Stats) error {
+	n := len(sents)
+	nsub := max(2, (n+maxSub-1)/maxSub)
+	for len(e.subs) < nsub {
+		e.subs = append(e.subs, subBatch{bt: e.m.NewBatch(), g: e.m.NewGrads()})
+	}
+	active := 0
+	for b := range n {
+		if e.streams[b].n > 0 {
+			active++
+		}
+	}
+	e.scale = 1 / float32(max(active, 1))
+	for j := range nsub {
+		sb := &e.subs[j]
+		sb.lo, sb.hi = j*n/nsub, (j+1)*n/nsub
+		sb.xs, sb.targets = sb.xs[:0], sb.targets[:0]
+		for b := sb.lo; b < sb.hi; b++ {
+			sb.xs = append(sb.xs, e.streams[b].x)
+			sb.targets = append(sb.targets, e.streams[b].targets)
+		}
+	}
+	e.lockstep = true
+	e.pool.run(nsub)
+	copy(e.g.Data, e.subs[0].g.Data)
+	for j := 1; j < nsub; j++ {
+		f32.Axpy(e.g.Data, 1, e.subs[j].g.Data)
+	}
+	for b := range sents {
+		st.Add(e.streams[b].st)
+		e.streams[b].st = Stats{}
+	}
+	st.Updates++
+	return step(e.g)
+}
+
+// work is the pool's job: sub-batch j in lockstep mode, else stream j.
+func (e *Engine) work(j int) {
+	if e.lockstep {
+		e.runSub(j)
+		return
+	}
+	e.advance(j)
+}
+
+// runSub trains sub-batch j's streams through their whole sentences and
+// leaves its share of the update in its gradient and each stream's stats.
+func (e *Engine) runSub(j int) {
+	sb := &e.subs[j]
+	sb.g.Zero()
+	if sb.hi == sb.lo {
+		return
+	}
+	e.m.ForwardBatch(sb.bt, sb.xs)
+	e.m.BackwardBatch(sb.g, sb.bt, sb.targets, e.scale)
+	for k, b := 0, sb.lo; b < sb.hi; k, b = k+1, b+1 {
+		str := &e.streams[b]
+		st := &str.st
+		st.FramesForward += int64(str.n)
+		scored := false
+		for t := range str.n {
+			y := str.targets[t]
+			if y < 0 {
+				continue
+			}
+			scored = true
+			lp := sb.bt.LogProbs(k, t)
+			st.Scored++
+			st.Loss -= float64(lp[y])
+			if argmax(lp) != int(y) {
+				st.Errors++
+			}
+		}
+		if scored {
+			st.FramesBackward += int64(str.n)
+		}
+	}
 }
 
 // advance runs stream b's frames e.t0 ≤ t < e.t1 and computes its share of

@@ -62,7 +62,7 @@ func BenchmarkAddOuter(b *testing.B) {
 // and the recurrent product of a batch of 32 streams.
 func BenchmarkMatMulT(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 4))
-	for _, sh := range [][3]int{{20, 512, 39}, {300, 512, 39}, {32, 512, 128}} {
+	for _, sh := range [][3]int{{20, 512, 39}, {300, 512, 39}, {32, 512, 128}, {16, 512, 128}, {16, 128, 512}, {4800, 512, 39}} {
 		m, n, k := sh[0], sh[1], sh[2]
 		a, w, c := randSlice(rng, m*k), randSlice(rng, n*k), randSlice(rng, m*n)
 		benchImpls(b, fmt.Sprintf("m%d_n%d_k%d", m, n, k), 2*float64(m*n*k), func() { MatMulT(c, a, w, m, n, k) })
@@ -73,7 +73,7 @@ func BenchmarkMatMulT(b *testing.B) {
 // and dGᵀ · X (T×39).
 func BenchmarkMatTMul(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 5))
-	for _, sh := range [][3]int{{512, 128, 20}, {512, 39, 20}, {512, 128, 300}, {512, 39, 300}} {
+	for _, sh := range [][3]int{{512, 128, 20}, {512, 39, 20}, {512, 128, 300}, {512, 39, 300}, {512, 128, 4800}} {
 		m, n, k := sh[0], sh[1], sh[2]
 		a, w, c := randSlice(rng, k*m), randSlice(rng, k*n), randSlice(rng, m*n)
 		benchImpls(b, fmt.Sprintf("m%d_n%d_k%d", m, n, k), 2*float64(m*n*k), func() { MatTMul(c, a, w, m, n, k) })
@@ -179,6 +179,22 @@ func BenchmarkScalarAfterKernel(b *testing.B) {
 				scalar += time.Since(st)
 			}
 			b.ReportMetric(float64(scalar.Nanoseconds())/float64(b.N), "scalar-ns")
+		})
+	}
+}
+
+// BenchmarkMatTMulBlocked: a long MatTMul (the weight gradient of a
+// lockstep batch, 16 streams × 300 frames) called in blocks of k rows.
+func BenchmarkMatTMulBlocked(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 5))
+	m, n, k := 512, 128, 4800
+	a, w, c := randSlice(rng, k*m), randSlice(rng, k*n), randSlice(rng, m*n)
+	for _, blk := range []int{16, 32, 64, 128, 256} {
+		benchImpls(b, fmt.Sprintf("block%d", blk), 2*float64(m*n*k), func() {
+			for r := 0; r < k; r += blk {
+				kk := min(blk, k-r)
+				MatTMul(c, a[r*m:(r+kk)*m], w[r*n:(r+kk)*n], m, n, kk)
+			}
 		})
 	}
 }

@@ -80,17 +80,17 @@ func MatMulT(c, a, b []float32, m, n, k int) {
 	if m == 0 || n == 0 || k == 0 {
 		return
 	}
-	switch impl {
-	case implAVX512:
-		if k >= ntMinK512 {
-			gemmNTAvx512(&c[0], &a[0], &b[0], m, n, k)
-		} else {
-			gemmNTAvx2(&c[0], &a[0], &b[0], m, n, k)
-		}
-	case implAVX2:
-		gemmNTAvx2(&c[0], &a[0], &b[0], m, n, k)
-	default:
+	if impl == implPortable {
 		matMulTGeneric(c, a, b, m, n, k)
+		return
+	}
+	for r := 0; r < m; r += ntBlock {
+		mm := min(ntBlock, m-r)
+		if impl == implAVX512 && k >= ntMinK512 {
+			gemmNTAvx512(&c[r*n], &a[r*k], &b[0], mm, n, k)
+		} else {
+			gemmNTAvx2(&c[r*n], &a[r*k], &b[0], mm, n, k)
+		}
 	}
 }
 
@@ -104,15 +104,31 @@ func MatTMul(c, a, b []float32, m, n, k int) {
 	if m == 0 || n == 0 || k == 0 {
 		return
 	}
-	switch impl {
-	case implAVX512:
-		gemmTNAvx512(&c[0], &a[0], &b[0], m, n, k)
-	case implAVX2:
-		gemmTNAvx2(&c[0], &a[0], &b[0], m, n, k)
-	default:
+	if impl == implPortable {
 		matTMulGeneric(c, a, b, m, n, k)
+		return
+	}
+	// The kernels sweep all k rows of A and B for each tile of C; over a
+	// long k (a lockstep batch's weight gradient: thousands of rows) the
+	// panels fall out of cache. Blocks of tnBlock rows keep them in L1/L2:
+	// 4.5× faster for 512×128 over 4800 rows on Zen 5 (BenchmarkMatTMulBlocked).
+	for r := 0; r < k; r += tnBlock {
+		kk := min(tnBlock, k-r)
+		if impl == implAVX512 {
+			gemmTNAvx512(&c[0], &a[r*m], &b[r*n], m, n, kk)
+		} else {
+			gemmTNAvx2(&c[0], &a[r*m], &b[r*n], m, n, kk)
+		}
 	}
 }
+
+// tnBlock is MatTMul's block of rows (measured best at 32–64).
+const tnBlock = 48
+
+// ntBlock is MatMulT's block of rows of A and C: a block of C (128×512)
+// stays in L2 while B is reused; 4800 rows at once ran at less than half
+// the speed (32–128 measured alike on the shared machine).
+const ntBlock = 128
 
 // Dot returns x·y. len(y) must be at least len(x).
 func Dot(x, y []float32) float32 {

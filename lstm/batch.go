@@ -1,0 +1,280 @@
+package lstm
+
+import (
+	"fmt"
+
+	"github.com/phoneme/phoneme/internal/f32"
+)
+
+// Batch runs whole sentences of several streams side by side, from zero
+// state, for one update per group of sentences (the sentence schedule with
+// batch > 1). Each frame's recurrent product is then one matrix–matrix
+// product over the streams, which reuses W_hh from cache B times instead of
+// streaming it B times, and so are the backward pass's products.
+//
+// Rows are packed frame-major: frame t holds one row per stream still
+// running at t, longest sentence first, so the streams running at t are
+// always a prefix of those running at t−1 and no row is wasted on a
+// finished sentence. The result is the gradient of the per-stream traces
+// up to float32 rounding (the sums run in another order), and it does not
+// depend on the number of cores.
+//
+// Peepholes are not supported (NewBatch panics); a Batch belongs to one
+// Model shape and one goroutine and reuses its buffers.
+type Batch struct {
+	cfg    Config
+	nb     int       // streams in the current run
+	order  []int     // order[r]: the stream of row rank r (longest first)
+	rank   []int     // rank[k]: the row rank of stream k
+	lens   []int     // frames per stream
+	act    []int     // act[t]: streams with more than t frames
+	off    []int     // off[t]: first row of frame t; off[T] = rows
+	x      []float32 // rows×I layer-0 inputs
+	layers []batchLayer
+	logp   []float32 // rows×O
+	dy     []float32 // rows×O
+	dh, db []float32 // rows×H: ∂/∂h of the current layer and of the one below
+	da     []float32 // rows×4H
+	dcy    []float32 // streams×H
+	wt     []float32 // a transposed weight matrix
+	gview  *Model
+}
+
+type batchLayer struct {
+	gates []float32 // rows×4H activated gates
+	h, hp []float32 // rows×H: h_t and h_{t−1} of each row
+	c, cp []float32 // rows×H: c_t and c_{t−1}
+}
+
+// NewBatch returns an empty Batch for m's shape, which must have no
+// peepholes.
+func (m *Model) NewBatch() *Batch {
+	if m.cfg.Peepholes {
+		panic("lstm: Batch does not support peepholes")
+	}
+	return &Batch{cfg: m.cfg, layers: make([]batchLayer, m.cfg.Layers)}
+}
+
+func growInts(s []int, n int) []int {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]int, n, n+n/4)
+}
+
+// Frames returns the number of frames of stream k in the last run.
+func (bt *Batch) Frames(k int) int { return bt.lens[k] }
+
+// LogProbs returns the log-posteriors of stream k's frame t from the last
+// ForwardBatch.
+func (bt *Batch) LogProbs(k, t int) []float32 {
+	if t < 0 || t >= bt.lens[k] {
+		panic(fmt.Sprintf("lstm: frame %d of a sentence of %d", t, bt.lens[k]))
+	}
+	O := bt.cfg.Outputs
+	r := bt.off[t] + bt.rank[k]
+	return bt.logp[r*O : (r+1)*O]
+}
+
+// ForwardBatch runs the sentences whose layer-0 inputs are xs[k] (each a
+// multiple of Inputs long, used without copying only during the call) side
+// by side from zero state with m's current weights, and computes every
+// frame's log-posteriors.
+func (m *Model) ForwardBatch(bt *Batch, xs [][]float32) {
+	c := m.cfg
+	I, H, O, G := c.Inputs, c.Hidden, c.Outputs, 4*c.Hidden
+	B := len(xs)
+	bt.nb = B
+	bt.order, bt.rank, bt.lens = growInts(bt.order, B), growInts(bt.rank, B), growInts(bt.lens, B)
+	T := 0
+	for k, x := range xs {
+		if len(x)%I != 0 {
+			panic(fmt.Sprintf("lstm: input of length %d is not a multiple of %d", len(x), I))
+		}
+		bt.lens[k] = len(x) / I
+		T = max(T, bt.lens[k])
+		// Insertion sort, longest first, ties in stream order: the row
+		// layout, and so the summation order, depends on the lengths only.
+		r := k
+		for r > 0 && bt.lens[bt.order[r-1]] < bt.lens[k] {
+			bt.order[r] = bt.order[r-1]
+			r--
+		}
+		bt.order[r] = k
+	}
+	for r, k := range bt.order {
+		bt.rank[k] = r
+	}
+	bt.act, bt.off = growInts(bt.act, T), growInts(bt.off, T+1)
+	rows := 0
+	for t := range T {
+		a := 0
+		for a < B && bt.lens[bt.order[a]] > t {
+			a++
+		}
+		bt.act[t], bt.off[t] = a, rows
+		rows += a
+	}
+	bt.off[T] = rows
+	bt.x = grow(bt.x, rows*I)
+	for t := range T {
+		for r := range bt.act[t] {
+			row := bt.off[t] + r
+			copy(bt.x[row*I:(row+1)*I], xs[bt.order[r]][t*I:(t+1)*I])
+		}
+	}
+	bt.logp = grow(bt.logp, rows*O)
+	for l := range m.layers {
+		p, L := &m.layers[l], &bt.layers[l]
+		L.gates = grow(L.gates, rows*G)
+		L.h, L.hp = grow(L.h, rows*H), grow(L.hp, rows*H)
+		L.c, L.cp = grow(L.c, rows*H), grow(L.cp, rows*H)
+		if rows == 0 {
+			continue
+		}
+		in := bt.x
+		if l > 0 {
+			in = bt.layers[l-1].h
+		}
+		bias := L.gates[:G]
+		copy(bias, p.bih)
+		f32.Axpy(bias, 1, p.bhh)
+		for r := 1; r < rows; r++ {
+			copy(L.gates[r*G:(r+1)*G], bias)
+		}
+		f32.MatMulT(L.gates, in, p.wih, rows, G, p.in)
+		clear(L.hp[:bt.act[0]*H])
+		clear(L.cp[:bt.act[0]*H])
+		for t := range T {
+			a, o := bt.act[t], bt.off[t]
+			if t > 0 {
+				f32.MatMulT(L.gates[o*G:(o+a)*G], L.hp[o*H:(o+a)*H], p.whh, a, G, H)
+			}
+			for r := o; r < o+a; r++ {
+				f32.LSTMCell(L.gates[r*G:(r+1)*G], L.cp[r*H:(r+1)*H], L.c[r*H:(r+1)*H], L.h[r*H:(r+1)*H], H)
+			}
+			if t+1 < T {
+				a1, o1 := bt.act[t+1], bt.off[t+1]
+				copy(L.hp[o1*H:(o1+a1)*H], L.h[o*H:(o+a1)*H])
+				copy(L.cp[o1*H:(o1+a1)*H], L.c[o*H:(o+a1)*H])
+			}
+		}
+	}
+	if rows == 0 {
+		return
+	}
+	for r := range rows {
+		copy(bt.logp[r*O:(r+1)*O], m.outB)
+	}
+	f32.MatMulT(bt.logp, bt.layers[c.Layers-1].h, m.outW, rows, O, H)
+	for r := range rows {
+		logSoftmax(bt.logp[r*O : (r+1)*O])
+	}
+}
+
+// transpose returns the cols×rows transpose of the row-major rows×cols
+// matrix a in bt's scratch buffer.
+func (bt *Batch) transpose(a []float32, rows, cols int) []float32 {
+	bt.wt = grow(bt.wt, rows*cols)
+	for i := range rows {
+		for j, v := range a[i*cols : (i+1)*cols] {
+			bt.wt[j*rows+i] = v
+		}
+	}
+	return bt.wt
+}
+
+// BackwardBatch accumulates into g the gradient of scale·Σ_k Σ_τ L_kτ over
+// the frames τ of the last ForwardBatch's streams k with targets[k][τ] ≥ 0,
+// back-propagated to each sentence's start: for each stream, what Backward
+// over its whole trace computes. It returns the number of frames
+// back-propagated, summed over the streams with a scored frame.
+func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale float32) int {
+	if len(targets) != bt.nb {
+		panic(fmt.Sprintf("lstm: %d target lists for %d streams", len(targets), bt.nb))
+	}
+	gv := bt.gview
+	if gv == nil || len(g.Data) == 0 || &gv.params[0] != &g.Data[0] {
+		gv = m.gradViews(g)
+		bt.gview = gv
+	}
+	c := m.cfg
+	H, O, G := c.Hidden, c.Outputs, 4*c.Hidden
+	T := len(bt.act)
+	rows := bt.off[T]
+	bt.dy = grow(bt.dy, rows*O)
+	back := 0
+	for r := range bt.nb {
+		k := bt.order[r]
+		scored := false
+		for t := range bt.lens[k] {
+			row := bt.off[t] + r
+			dy := bt.dy[row*O : (row+1)*O]
+			y := targets[k][t]
+			if y < 0 {
+				clear(dy)
+				continue
+			}
+			if int(y) >= O {
+				panic(fmt.Sprintf("lstm: target %d of frame %d ≥ %d outputs", y, t, O))
+			}
+			scored = true
+			for j, v := range bt.logp[row*O : (row+1)*O] {
+				dy[j] = scale * exp32(v)
+			}
+			dy[y] -= scale
+		}
+		if scored {
+			back += bt.lens[k]
+		}
+	}
+	if back == 0 {
+		return 0
+	}
+	top := bt.layers[c.Layers-1].h
+	f32.MatTMul(gv.outW, bt.dy, top, O, H, rows)
+	for r := range rows {
+		f32.Axpy(gv.outB, 1, bt.dy[r*O:(r+1)*O])
+	}
+	bt.dh, bt.db = grow(bt.dh, rows*H), grow(bt.db, rows*H)
+	bt.da = grow(bt.da, rows*G)
+	bt.dcy = grow(bt.dcy, bt.nb*H)
+	clear(bt.dh)
+	f32.MatMulT(bt.dh, bt.dy, bt.transpose(m.outW, O, H), rows, H, O)
+	for l := c.Layers - 1; l >= 0; l-- {
+		p, gp, L := &m.layers[l], &gv.layers[l], &bt.layers[l]
+		whhT := bt.transpose(p.whh, G, H)
+		clear(bt.dcy)
+		for t := T - 1; t >= 0; t-- {
+			a, o := bt.act[t], bt.off[t]
+			if t+1 < T {
+				a1, o1 := bt.act[t+1], bt.off[t+1]
+				f32.MatMulT(bt.dh[o*H:(o+a1)*H], bt.da[o1*G:(o1+a1)*G], whhT, a1, H, G)
+			}
+			for r := range a {
+				row := o + r
+				// A stream's dcy is zero until its last frame: no gradient
+				// comes from beyond its sentence.
+				f32.LSTMCellBackward(bt.da[row*G:(row+1)*G], bt.dcy[r*H:(r+1)*H],
+					L.gates[row*G:(row+1)*G], L.cp[row*H:(row+1)*H], L.c[row*H:(row+1)*H],
+					bt.dh[row*H:(row+1)*H], bt.dcy[r*H:(r+1)*H], H)
+			}
+		}
+		in := bt.x
+		if l > 0 {
+			in = bt.layers[l-1].h
+		}
+		f32.MatTMul(gp.wih, bt.da, in, G, p.in, rows)
+		f32.MatTMul(gp.whh, bt.da, L.hp, G, H, rows)
+		for r := range rows {
+			f32.Axpy(gp.bih, 1, bt.da[r*G:(r+1)*G])
+			f32.Axpy(gp.bhh, 1, bt.da[r*G:(r+1)*G])
+		}
+		if l > 0 {
+			clear(bt.db)
+			f32.MatMulT(bt.db, bt.da, bt.transpose(p.wih, G, H), rows, H, G)
+			bt.dh, bt.db = bt.db, bt.dh
+		}
+	}
+	return back
+}

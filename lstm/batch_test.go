@@ -1,0 +1,123 @@
+package lstm
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+// batchCase is a group of sentences of mixed lengths (one empty, one
+// unscored) with random targets.
+func batchCase(rng *rand.Rand, c Config, lengths []int) (xs [][]float32, targets [][]int32) {
+	for k, n := range lengths {
+		xs = append(xs, randInputs(rng, n, c.Inputs))
+		ts := make([]int32, n)
+		for j := range ts {
+			ts[j] = int32(rng.IntN(c.Outputs))
+			if k == 3 || j%5 == 4 {
+				ts[j] = -1 // stream 3 is never scored; others skip some frames
+			}
+		}
+		targets = append(targets, ts)
+	}
+	return xs, targets
+}
+
+var batchLengths = []int{5, 9, 0, 7, 9, 1}
+
+// TestBatchFiniteDifferences checks BackwardBatch against central finite
+// differences of the float64 reference summed over the streams, with the
+// tolerance of TestBackwardFiniteDifferences.
+func TestBatchFiniteDifferences(t *testing.T) {
+	for _, c := range testConfigs {
+		if c.Peepholes {
+			continue
+		}
+		t.Run(fmt.Sprint(c), func(t *testing.T) {
+			m := testModel(t, c, 30)
+			xs, targets := batchCase(rand.New(rand.NewPCG(31, 31)), c, batchLengths)
+			bt := m.NewBatch()
+			m.ForwardBatch(bt, xs)
+			g := m.NewGrads()
+			const scale = 0.5
+			back := m.BackwardBatch(g, bt, targets, scale)
+			if want := 5 + 9 + 9 + 1; back != want { // stream 3 has no scored frame
+				t.Errorf("back-propagated %d frames, want %d", back, want)
+			}
+			r := newRef64(c)
+			f := func(p []float64) float64 {
+				var sum float64
+				for k, x := range xs {
+					s := r.zero()
+					for τ := range len(targets[k]) {
+						s = r.step(p, s, to64(x[τ*c.Inputs:(τ+1)*c.Inputs]))
+						if targets[k][τ] >= 0 {
+							sum += r.loss(p, s, int(targets[k][τ]))
+						}
+					}
+				}
+				return scale * sum
+			}
+			compareGrad(t, g.Data, fdGrad(to64(m.params), f), 1e-5)
+		})
+	}
+}
+
+// TestBatchMatchesTraces: the batch's log-posteriors and gradient are those
+// of one Trace per stream, to float32 rounding: the products sum in
+// another order (and, for the recurrence, through other kernels), so each
+// value may differ by a few ulps of the terms it sums; 1e-5 relative to the
+// largest gradient element is ~100 ulps, far below any real difference.
+func TestBatchMatchesTraces(t *testing.T) {
+	c := Config{Inputs: 39, Hidden: 32, Layers: 2, Outputs: 61}
+	m, err := New(c, rand.New(rand.NewPCG(32, 32)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs, targets := batchCase(rand.New(rand.NewPCG(33, 33)), c, []int{40, 17, 0, 33, 40, 1, 25})
+	bt := m.NewBatch()
+	m.ForwardBatch(bt, xs)
+	gb := m.NewGrads()
+	m.BackwardBatch(gb, bt, targets, 0.25)
+	gt := m.NewGrads()
+	tr := m.NewTrace()
+	worstP := 0.0
+	for k, x := range xs {
+		n := len(targets[k])
+		if n == 0 {
+			continue
+		}
+		tr.Start(x, nil, -1)
+		m.Forward(tr, n)
+		m.Outputs(tr, 0, n)
+		m.Backward(gt, tr, 0, n, targets[k], 0, 0.25)
+		for j := range n {
+			for o, v := range tr.LogProbs(j) {
+				worstP = max(worstP, math.Abs(float64(v-bt.LogProbs(k, j)[o])))
+			}
+		}
+	}
+	if worstP > 1e-5 {
+		t.Errorf("log-posteriors differ by %g", worstP)
+	}
+	want := to64(gt.Data)
+	compareGrad(t, gb.Data, want, 1e-5)
+}
+
+// TestBatchAllocs: a batch that has seen its longest group allocates
+// nothing.
+func TestBatchAllocs(t *testing.T) {
+	c := Config{Inputs: 3, Hidden: 8, Layers: 2, Outputs: 5}
+	m := testModel(t, c, 34)
+	xs, targets := batchCase(rand.New(rand.NewPCG(35, 35)), c, batchLengths)
+	bt, g := m.NewBatch(), m.NewGrads()
+	run := func() {
+		m.ForwardBatch(bt, xs)
+		m.BackwardBatch(g, bt, targets, 1)
+	}
+	run()
+	if a := testing.AllocsPerRun(10, run); a != 0 {
+		t.Errorf("%v allocations per run", a)
+	}
+}

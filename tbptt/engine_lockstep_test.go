@@ -1,0 +1,113 @@
+package tbptt
+
+import (
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"testing"
+
+	"github.com/phoneme/phoneme/lstm"
+)
+
+// TestLockstepMatchesDefinition checks the lockstep path (one update per
+// group, batch > 1, no peepholes: lstm.Batch) against the float64
+// definition, with TestEngineMatchesDefinition's tolerances, for groups
+// with empty sentences, unequal lengths, target delay, one and two
+// layers, and more streams than one sub-batch holds.
+func TestLockstepMatchesDefinition(t *testing.T) {
+	twoLayer := lstm.Config{Inputs: 2, Hidden: 3, Layers: 2, Outputs: 4}
+	var long []int
+	for i := range 37 {
+		long = append(long, i%9)
+	}
+	for _, v := range []struct {
+		name         string
+		cfg          lstm.Config
+		s            Schedule
+		delay, batch int
+		lengths      []int
+	}{
+		{"sentence/batch2", oneLayer, Sentence(), 0, 2, []int{11, 2, 7, 4, 0, 3}},
+		{"sentence/2layers/delay1/batch3", twoLayer, Sentence(), 1, 3, []int{5, 0, 9, 3, 3, 8}},
+		{"k1=all,k2=12/chunk/batch4", oneLayer, Schedule{Name: "tbptt", K1: All, K2: 12, Truncation: Chunk}, 0, 4, []int{11, 2, 7, 4, 6, 1, 3, 5}},
+		{"sentence/batch37", twoLayer, Sentence(), 2, 37, long},
+	} {
+		t.Run(v.name, func(t *testing.T) {
+			m := testModel(t, v.cfg, 41)
+			sents := testSentences(rand.New(rand.NewPCG(42, 42)), v.cfg, v.lengths...)
+			p := to64(m.Params())
+			const lr = 0.05
+			rt := &refTrainer{r: newRef64(v.cfg), s: v.s, delay: v.delay, batch: v.batch, lr: lr}
+			want := rt.train(p, sents)
+			e, err := NewEngine(m, v.s, v.delay, v.batch)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got [][]float32
+			if _, err := e.Train(sents, sgd(m, lr, &got)); err != nil {
+				t.Fatal(err)
+			}
+			// The last group is full, so the flag tells how it ran.
+			if !e.lockstep {
+				t.Fatal("the lockstep path was not taken")
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d updates, reference %d", len(got), len(want))
+			}
+			for u := range want {
+				scale := 1.0
+				for _, x := range want[u] {
+					scale = max(scale, math.Abs(x))
+				}
+				for i := range want[u] {
+					if d := math.Abs(float64(got[u][i])-want[u][i]) / scale; d > 1e-5 {
+						t.Fatalf("update %d, parameter %d: gradient %g, reference %g", u, i, got[u][i], want[u][i])
+					}
+				}
+			}
+			for i, x := range m.Params() {
+				if d := math.Abs(float64(x) - p[i]); d > 1e-5 {
+					t.Fatalf("parameter %d after training: %g, reference %g", i, x, p[i])
+				}
+			}
+		})
+	}
+}
+
+// TestLockstepCoresAndStats: the lockstep path gives bit for bit the same
+// gradients on one core or two, and the same statistics as the stream by
+// stream path (which it replaces only for speed).
+func TestLockstepCoresAndStats(t *testing.T) {
+	c := lstm.Config{Inputs: 5, Hidden: 9, Layers: 1, Outputs: 6}
+	sents := testSentences(rand.New(rand.NewPCG(43, 43)), c, 9, 4, 12, 7, 3, 0, 12, 5, 6)
+	run := func(procs int, s Schedule) ([][]float32, Stats) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		m := testModel(t, c, 44)
+		e, err := NewEngine(m, s, 1, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g [][]float32
+		st, err := e.Train(sents, sgd(m, 0.05, &g))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g, st
+	}
+	g1, st1 := run(1, Sentence())
+	g2, st2 := run(2, Sentence())
+	if !slices.EqualFunc(g1, g2, slices.Equal) {
+		t.Error("gradients depend on the number of cores")
+	}
+	// K2 = 11 < 12 frames: the stream by stream path, same definition.
+	_, st3 := run(2, Schedule{Name: "tbptt", K1: All, K2: 11, Truncation: Chunk})
+	if st1 != st2 {
+		t.Errorf("stats %+v on one core, %+v on two", st1, st2)
+	}
+	st1.Loss, st1.Errors, st3.Loss, st3.Errors = 0, 0, 0, 0 // weights differ after the first update
+	st1.FramesBackward, st3.FramesBackward = 0, 0           // k2 = 11 truncates
+	if st1 != st3 {
+		t.Errorf("lockstep stats %+v, stream by stream %+v", st1, st3)
+	}
+}
