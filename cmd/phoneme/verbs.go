@@ -13,6 +13,7 @@ func verbs() []*cli.Command {
 		horizonCommand(),
 		evalCommand(),
 		demoCommand(),
+		benchCommand(),
 		versionCommand(),
 	}
 }
