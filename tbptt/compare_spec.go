@@ -24,7 +24,9 @@ import (
 // target-delay, max-updates (integers), lr, momentum, clip (numbers),
 // optimizer (sgd or adam), init (a checkpoint path), peepholes and shuffle
 // (true or false; the bare flags peepholes, no-peepholes, shuffle and
-// no-shuffle too). seed and resume are not options of an entry: seeds are
+// no-shuffle too), and k2-schedule (a K2Schedule, its steps separated by
+// "/" since "," separates entries: frame:k2-schedule=1@0/5@2/20@4, or a
+// ramp: tbptt:k1=20:k2-schedule=1-20@0-8). seed and resume are not options of an entry: seeds are
 // given once for the whole comparison, and resuming is automatic.
 //
 // Examples:
@@ -217,6 +219,12 @@ func setOption(c *TrainConfig, o SpecOption) error {
 		return boolean(&c.Peepholes)
 	case "shuffle":
 		return boolean(&c.Shuffle)
+	case "k2-schedule":
+		if _, err := ParseK2Schedule(o.Value); err != nil {
+			return err
+		}
+		c.K2Schedule = o.Value
+		return nil
 	case "seed":
 		return fmt.Errorf("seed is not a per-schedule option: give the seeds of the whole comparison once (--seeds)")
 	case "resume":

@@ -163,3 +163,41 @@ func (k K2Schedule) String() string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// validateK2Schedule checks the k2 curriculum of c (TrainConfig.Validate).
+func (c TrainConfig) validateK2Schedule() error {
+	if c.K2Schedule == "" {
+		return nil
+	}
+	if _, err := ParseK2Schedule(c.K2Schedule); err != nil {
+		return err
+	}
+	if c.Schedule == "sentence" {
+		return fmt.Errorf("k2 schedule %q: needs the frame or tbptt schedule (sentence always back-propagates to the sentence start)", c.K2Schedule)
+	}
+	return nil
+}
+
+// applyK2Schedule puts the k2 that the curriculum gives the current epoch
+// in force, replacing the engine when it changes. The engine keeps no
+// state between sentence groups, so this does not disturb an exact resume.
+func (r *run) applyK2Schedule() error {
+	if r.cfg.K2Schedule == "" {
+		return nil
+	}
+	ks, err := ParseK2Schedule(r.cfg.K2Schedule)
+	if err != nil {
+		return err
+	}
+	s := r.eng.Schedule()
+	s.K2 = ks.K2At(r.st.Epoch)
+	if s == r.eng.Schedule() {
+		return nil
+	}
+	e, err := NewEngine(r.model, s, r.cfg.TargetDelay, r.cfg.Batch)
+	if err != nil {
+		return fmt.Errorf("k2 schedule %q in epoch %d: %w", r.cfg.K2Schedule, r.st.Epoch+1, err)
+	}
+	r.eng = e
+	return nil
+}

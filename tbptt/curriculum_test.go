@@ -1,7 +1,11 @@
 package tbptt
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -112,4 +116,114 @@ func FuzzParseK2Schedule(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestTrainK2Schedule trains under a k2 curriculum: each epoch runs with
+// the k2 in force (its backward work equals that of a run with that k2
+// throughout, which depends only on the sentences), the log records it,
+// a constant curriculum is the plain k2 bit for bit, and an interrupted
+// curriculum run resumes to the same weights.
+func TestTrainK2Schedule(t *testing.T) {
+	train, dev := synthSplit(11, 12, false), synthSplit(12, 4, false)
+	dir := t.TempDir()
+	base := smallConfig()
+	base.Schedule, base.Epochs = "frame", 3
+	curr := base
+	curr.K2Schedule = "1@0,3@1,all@2"
+	res, err := Train(context.Background(), curr, train, dev, filepath.Join(dir, "curr.safetensors"), Hooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range res.Epochs {
+		got = append(got, e.K2)
+	}
+	if fmt.Sprint(got) != "[1 3 all]" {
+		t.Errorf("k2 by epoch %v, want [1 3 all]", got)
+	}
+	// Backward frames of one epoch with each k2 held fixed.
+	prevBack := int64(0)
+	for i, k2 := range []string{"1", "3", "all"} {
+		c := base
+		c.K2, c.Epochs = k2, 1
+		r, err := Train(context.Background(), c, train, nil, filepath.Join(dir, "k"+k2+".safetensors"), Hooks{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := res.Epochs[i].FramesBackward - prevBack; d != r.FramesBackward {
+			t.Errorf("epoch %d (k2 %s): %d frames back-propagated, a k2 = %s epoch takes %d", i+1, k2, d, k2, r.FramesBackward)
+		}
+		prevBack = res.Epochs[i].FramesBackward
+	}
+	_, csvPath := LogPaths(filepath.Join(dir, "curr.safetensors"))
+	csv, _ := os.ReadFile(csvPath)
+	if lines := strings.Split(string(csv), "\n"); len(lines) < 4 || !strings.Contains(lines[0], ",k2,") || !strings.Contains(lines[3], ",all,") {
+		t.Errorf("csv log does not record k2:\n%s", csv)
+	}
+
+	// A constant curriculum is the plain k2.
+	one, plain := base, base
+	one.K2Schedule, plain.K2 = "3@0", "3"
+	a, b := filepath.Join(dir, "one.safetensors"), filepath.Join(dir, "plain.safetensors")
+	if _, err := Train(context.Background(), one, train, dev, a, Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(context.Background(), plain, train, dev, b, Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	if i := sameBits(loadParams(t, LastPath(a)), loadParams(t, LastPath(b))); i != -1 {
+		t.Errorf("k2 schedule 3@0 and k2 3 differ at parameter %d", i)
+	}
+
+	// Interrupted in epoch 2 (k2 = 3), resumed: the same weights.
+	out := filepath.Join(dir, "resumed.safetensors")
+	ctx, cancel := context.WithCancel(context.Background())
+	perEpoch := res.Epochs[0].Updates
+	_, err = Train(ctx, curr, train, dev, out, Hooks{Update: func(n int64) {
+		if n == perEpoch+5 {
+			cancel()
+		}
+	}})
+	cancel()
+	if !errors.Is(err, ErrInterrupted) {
+		t.Fatalf("interrupt: %v", err)
+	}
+	curr.Resume = true
+	if _, err := Train(context.Background(), curr, train, dev, out, Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	if i := sameBits(loadParams(t, LastPath(filepath.Join(dir, "curr.safetensors"))), loadParams(t, LastPath(out))); i != -1 {
+		t.Errorf("resumed curriculum run differs at parameter %d", i)
+	}
+}
+
+func TestTrainK2ScheduleErrors(t *testing.T) {
+	for _, tc := range []struct {
+		schedule, k2s string
+		want          string
+	}{
+		{"sentence", "1@0", "needs the frame or tbptt"},
+		{"frame", "1@1", "epoch 0"},
+		{"tbptt", "ramp:1-x@0-2", "ramp"},
+	} {
+		c := smallConfig()
+		c.Schedule, c.K2Schedule = tc.schedule, tc.k2s
+		if tc.schedule == "tbptt" {
+			c.K1 = 5
+		}
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s with %q: error %v, want one containing %q", tc.schedule, tc.k2s, err, tc.want)
+		}
+	}
+	specs, err := ParseScheduleList("frame:k2-schedule=1@0/5@2,tbptt:k1=4:k2-schedule=1-8@0-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := specs[1].Apply(smallConfig())
+	if err != nil || c.K2Schedule != "1-8@0-3" || c.K1 != 4 {
+		t.Errorf("applied %+v, %v", c, err)
+	}
+	if _, err := ParseScheduleList("frame:k2-schedule=1@3"); err == nil || !strings.Contains(err.Error(), "epoch 0") {
+		t.Errorf("bad k2-schedule in a list: %v", err)
+	}
 }

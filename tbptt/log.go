@@ -30,6 +30,7 @@ type epochLogJSON struct {
 	WallSeconds     float64  `json:"wall_seconds"`
 	FramesPerSecond float64  `json:"frames_per_second"`
 	LR              float64  `json:"lr"`
+	K2              string   `json:"k2,omitempty"`
 	Best            bool     `json:"best"`
 	Partial         bool     `json:"partial,omitempty"`
 }
@@ -52,7 +53,7 @@ func val(p *float64) float64 {
 func (e EpochLog) MarshalJSON() ([]byte, error) {
 	return json.Marshal(epochLogJSON{e.Epoch, e.Updates, e.FramesForward, e.FramesBackward,
 		ptr(e.Loss), ptr(e.TrainFER), ptr(e.DevFER61), ptr(e.DevFER39),
-		e.Seconds, e.WallSeconds, e.FramesPerSecond, e.LR, e.Best, e.Partial})
+		e.Seconds, e.WallSeconds, e.FramesPerSecond, e.LR, e.K2, e.Best, e.Partial})
 }
 
 // UnmarshalJSON reads null rates as NaN.
@@ -63,12 +64,12 @@ func (e *EpochLog) UnmarshalJSON(b []byte) error {
 	}
 	*e = EpochLog{j.Epoch, j.Updates, j.FramesForward, j.FramesBackward,
 		val(j.Loss), val(j.TrainFER), val(j.DevFER61), val(j.DevFER39),
-		j.Seconds, j.WallSeconds, j.FramesPerSecond, j.LR, j.Best, j.Partial}
+		j.Seconds, j.WallSeconds, j.FramesPerSecond, j.LR, j.K2, j.Best, j.Partial}
 	return nil
 }
 
 // csvHeader names the CSV columns, in EpochLog order.
-const csvHeader = "epoch,updates,frames_forward,frames_backward,loss,train_fer,dev_fer61,dev_fer39,seconds,wall_seconds,frames_per_second,lr,best,partial\n"
+const csvHeader = "epoch,updates,frames_forward,frames_backward,loss,train_fer,dev_fer61,dev_fer39,seconds,wall_seconds,frames_per_second,lr,k2,best,partial\n"
 
 func (e EpochLog) csvLine() string {
 	f := func(x float64) string {
@@ -81,7 +82,7 @@ func (e EpochLog) csvLine() string {
 		strconv.Itoa(e.Epoch), strconv.FormatInt(e.Updates, 10),
 		strconv.FormatInt(e.FramesForward, 10), strconv.FormatInt(e.FramesBackward, 10),
 		f(e.Loss), f(e.TrainFER), f(e.DevFER61), f(e.DevFER39),
-		f(e.Seconds), f(e.WallSeconds), f(e.FramesPerSecond), f(e.LR),
+		f(e.Seconds), f(e.WallSeconds), f(e.FramesPerSecond), f(e.LR), e.K2,
 		strconv.FormatBool(e.Best), strconv.FormatBool(e.Partial),
 	}, ",") + "\n"
 }

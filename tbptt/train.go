@@ -46,6 +46,10 @@ type TrainConfig struct {
 	K1         int    `json:"k1,omitempty"`
 	K2         string `json:"k2,omitempty"`
 	Truncation string `json:"truncation,omitempty"`
+	// K2Schedule, if set, changes k2 with the epoch (ParseK2Schedule:
+	// "1@0,5@2,20@4,all@8" or the ramp "1-20@0-8"); it overrides K2 and
+	// needs the frame or tbptt schedule. The log records the k2 in force.
+	K2Schedule string `json:"k2_schedule,omitempty"`
 
 	// Network (ignored when Init names a checkpoint, whose shape wins).
 	Hidden    int  `json:"hidden"`
@@ -75,6 +79,11 @@ type TrainConfig struct {
 	MaxFrames  int64   `json:"max_frames,omitempty"`
 	MaxSeconds float64 `json:"max_seconds,omitempty"`
 	Patience   int     `json:"patience,omitempty"`
+
+	// LogHorizon > 0 measures the gradient horizon (Horizon, on the first
+	// dev sentences) every that many updates and appends its summary to
+	// HorizonLogPath(out). It does not change the weights.
+	LogHorizon int64 `json:"log_horizon,omitempty"`
 
 	// Resume continues from the state saved beside the output by an
 	// interrupted (or finished) run instead of starting afresh.
@@ -122,6 +131,9 @@ func (c TrainConfig) Validate() error {
 	if _, err := c.schedule(); err != nil {
 		return err
 	}
+	if err := c.validateK2Schedule(); err != nil {
+		return err
+	}
 	switch {
 	case c.Batch < 1:
 		return fmt.Errorf("batch must be at least 1, not %d", c.Batch)
@@ -133,7 +145,7 @@ func (c TrainConfig) Validate() error {
 		return fmt.Errorf("target delay must not be negative, not %d", c.TargetDelay)
 	case c.Clip < 0 || math.IsNaN(c.Clip) || math.IsInf(c.Clip, 0):
 		return fmt.Errorf("clip must be 0 (off) or a positive number, not %v", c.Clip)
-	case c.Epochs < 0, c.MaxUpdates < 0, c.MaxFrames < 0, c.MaxSeconds < 0, c.Patience < 0:
+	case c.Epochs < 0, c.MaxUpdates < 0, c.MaxFrames < 0, c.MaxSeconds < 0, c.Patience < 0, c.LogHorizon < 0:
 		return errors.New("epochs, max updates, max frames, max seconds and patience must not be negative")
 	case c.Epochs == 0 && c.MaxUpdates == 0 && c.MaxFrames == 0 && c.MaxSeconds == 0:
 		return errors.New("epochs is 0 and no other limit is set: training would never stop")
@@ -160,8 +172,9 @@ type EpochLog struct {
 	WallSeconds     float64 `json:"wall_seconds"` // since the run began, dev scoring included
 	FramesPerSecond float64 `json:"frames_per_second"`
 	LR              float64 `json:"lr"`
-	Best            bool    `json:"best"`    // the best-dev checkpoint was updated
-	Partial         bool    `json:"partial"` // stopped before the epoch's end
+	K2              string  `json:"k2,omitempty"` // k2 in force, with TrainConfig.K2Schedule
+	Best            bool    `json:"best"`         // the best-dev checkpoint was updated
+	Partial         bool    `json:"partial"`      // stopped before the epoch's end
 }
 
 // Hooks let a caller follow a run; every field may be nil. They are called
@@ -255,6 +268,7 @@ type run struct {
 	st    progressState
 	start time.Time // of this process's part of the run
 	logs  *epochLogger
+	hz    *horizonLogger // TrainConfig.LogHorizon
 }
 
 // progressState is the position of a run: everything needed, beside
@@ -496,6 +510,9 @@ func (r *run) loop(ctx context.Context) error {
 			}
 			r.hooks.EpochStart(r.st.Epoch+1, rest)
 		}
+		if err := r.applyK2Schedule(); err != nil {
+			return err
+		}
 		stop, err := r.epoch(ctx)
 		if err != nil {
 			return err
@@ -555,6 +572,11 @@ func (r *run) epoch(ctx context.Context) (string, error) {
 		r.st.Acc.Updates++
 		if r.hooks.Update != nil {
 			r.hooks.Update(r.st.Updates)
+		}
+		if c.LogHorizon > 0 && r.st.Updates%c.LogHorizon == 0 {
+			if err := r.logHorizon(); err != nil {
+				return err
+			}
 		}
 		if c.MaxUpdates > 0 && r.st.Updates >= c.MaxUpdates {
 			return errStop
@@ -625,6 +647,9 @@ func (r *run) endEpoch(partial bool) error {
 		Loss: ratio(a.Loss, a.Scored), TrainFER: ratio(float64(a.Errors), a.Scored),
 		DevFER61: math.NaN(), DevFER39: math.NaN(),
 		Seconds: a.Seconds, LR: r.opt.LearningRate(), Partial: partial,
+	}
+	if r.cfg.K2Schedule != "" {
+		e.K2 = kString(r.eng.Schedule().K2)
 	}
 	if a.Seconds > 0 {
 		e.FramesPerSecond = float64(a.Forward) / a.Seconds

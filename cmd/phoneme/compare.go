@@ -52,7 +52,9 @@ colon-separated options:
 Any shared option below may be overridden for one entry as key=value:
 hidden, layers, batch, epochs, patience, target-delay, max-updates, lr,
 momentum, clip, optimizer, init, peepholes, shuffle (bare peepholes,
-no-peepholes, shuffle, no-shuffle too). Example:
+no-peepholes, shuffle, no-shuffle too), and k2-schedule, a k2 that changes
+with the epoch (0-based): steps joined by "/" (frame:k2-schedule=1@0/5@2/20@4)
+or a linear ramp (tbptt:k1=20:k2-schedule=1-20@0-8). Example:
   sentence,frame:k2=1,frame:k2=20,tbptt:k1=20:k2=20,tbptt:k1=5:k2=20,tbptt:k1=20:k2=5:per-error
 
 Budget, the same for every run: --epochs N (default), --frames-budget F

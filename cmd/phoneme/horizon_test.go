@@ -51,3 +51,28 @@ func TestHorizonCommand(t *testing.T) {
 		}
 	}
 }
+
+// TestTrainCurriculumAndHorizonLog: train --k2-schedule runs each epoch
+// with its k2 and says so; --log-horizon writes the horizon log.
+func TestTrainCurriculumAndHorizonLog(t *testing.T) {
+	dir := extracted(t)
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	stdout, stderr, code := run("train", "--data", dir, "--out", out, "--schedule", "tbptt", "--k1", "10",
+		"--k2-schedule", "1@0,all@1", "--epochs", "2", "--hidden", "4", "--log-horizon", "5")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"k2-schedule=1@0,all@1", "k2 1", "k2 all"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	b, err := os.ReadFile(strings.TrimSuffix(out, ".safetensors") + ".horizon.jsonl")
+	if err != nil || !strings.Contains(string(b), `"recommended_k2"`) {
+		t.Errorf("horizon log: %v\n%s", err, b)
+	}
+	_, stderr, code = run("train", "--data", dir, "--out", out, "--k2-schedule", "1@0")
+	if code != 2 || !strings.Contains(stderr, "frame or tbptt") {
+		t.Errorf("sentence with --k2-schedule: exit %d, %s", code, stderr)
+	}
+}

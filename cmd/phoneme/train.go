@@ -48,6 +48,7 @@ full corpus, so that is the SGD default; on small data SGD needs about 1e-4.`,
 			&cli.IntFlag{Name: "k1", Usage: "frames between updates (tbptt)", DefaultText: "unset"},
 			&cli.StringFlag{Name: "k2", Usage: `frames back-propagated: a number or "all"`, DefaultText: "tbptt: k1, frame: all"},
 			&cli.StringFlag{Name: "truncation", Value: "window", Usage: "window, per-error or chunk"},
+			&cli.StringFlag{Name: "k2-schedule", Usage: "k2 by epoch (0-based), overriding --k2: steps 1@0,5@2,20@4,all@8 or a linear ramp 1-20@0-8"},
 			&cli.IntFlag{Name: "hidden", Value: def.Hidden, Usage: "LSTM cells per layer"},
 			&cli.IntFlag{Name: "layers", Value: def.Layers, Usage: "stacked LSTM layers"},
 			&cli.BoolFlag{Name: "peepholes", Usage: "peephole connections (Graves & Schmidhuber 2005)"},
@@ -64,6 +65,7 @@ full corpus, so that is the SGD default; on small data SGD needs about 1e-4.`,
 			&cli.BoolFlag{Name: "shuffle", Value: def.Shuffle, Usage: "shuffle the training utterances each epoch (false: feats.scp order)", DefaultText: "true"},
 			&cli.IntFlag{Name: "patience", Usage: "stop after this many epochs without a better dev FER61", DefaultText: "0 = off"},
 			&cli.BoolFlag{Name: "resume", Usage: "continue the run saved beside --out"},
+			&cli.Int64Flag{Name: "log-horizon", Usage: "every N updates, measure the gradient horizon on 8 dev sentences into NAME.horizon.jsonl", DefaultText: "0 = off"},
 		},
 		Action: runTrain,
 	}
@@ -81,6 +83,8 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 	}
 	cfg.K2 = cmd.String("k2")
 	cfg.Truncation = cmd.String("truncation")
+	cfg.K2Schedule = cmd.String("k2-schedule")
+	cfg.LogHorizon = cmd.Int64("log-horizon")
 	cfg.Hidden = cmd.Int("hidden")
 	cfg.Layers = cmd.Int("layers")
 	cfg.Peepholes = cmd.Bool("peepholes")
@@ -211,6 +215,9 @@ func scheduleName(c tbptt.TrainConfig) string {
 	if c.Truncation != "" && c.Truncation != "window" {
 		fmt.Fprintf(&b, " %s", c.Truncation)
 	}
+	if c.K2Schedule != "" {
+		fmt.Fprintf(&b, " k2-schedule=%s", c.K2Schedule)
+	}
 	return b.String()
 }
 
@@ -229,6 +236,9 @@ func printEpoch(w io.Writer, e tbptt.EpochLog) {
 	}
 	if e.Partial {
 		mark += "  (partial)"
+	}
+	if e.K2 != "" {
+		mark = "  k2 " + e.K2 + mark
 	}
 	fmt.Fprintf(w, "epoch %3d  updates %8d  loss %.4f  train FER %s  dev FER61 %s FER39 %s  %.1fs  %.0f frames/s%s\n",
 		e.Epoch, e.Updates, e.Loss, pct(e.TrainFER), pct(e.DevFER61), pct(e.DevFER39), e.Seconds, e.FramesPerSecond, mark)
