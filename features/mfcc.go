@@ -22,8 +22,9 @@ const blackmanCoeff = 0.42
 // is not safe for concurrent use: create one per goroutine.
 type Extractor struct {
 	cfg    Config
-	length int // samples per frame
-	fft    *fourier.FFT
+	length int          // samples per frame
+	pfft   *powerFFT    // power-of-two lengths
+	fft    *fourier.FFT // other lengths
 	window []float64    // length
 	mel    []melFilter  // NumMelBins
 	dct    []float64    // NumCeps × NumMelBins, row-major
@@ -55,7 +56,6 @@ func NewExtractor(c Config) (*Extractor, error) {
 	e := &Extractor{
 		cfg:    c,
 		length: c.FrameLength(),
-		fft:    fourier.NewFFT(n),
 		window: windowFunction(c.WindowType, c.FrameLength()),
 		mel:    mel,
 		dct:    dctMatrix(c.NumCeps, c.NumMelBins),
@@ -66,6 +66,11 @@ func NewExtractor(c Config) (*Extractor, error) {
 		power:  make([]float64, n/2+1),
 		energy: make([]float64, c.NumMelBins),
 		acc:    make([]float64, c.Dim()),
+	}
+	if isPowerOfTwo(n) {
+		e.pfft = newPowerFFT(n)
+	} else {
+		e.fft = fourier.NewFFT(n)
 	}
 	return e, nil
 }
@@ -151,10 +156,14 @@ func (e *Extractor) static(samples []int16, t int, dst []float32) {
 		logEnergy = math.Max(logEnergy, math.Log(c.EnergyFloor))
 	}
 
-	e.fft.Coefficients(e.spec, e.frame)
-	for k, z := range e.spec {
-		re, im := real(z), imag(z)
-		e.power[k] = re*re + im*im
+	if e.pfft != nil {
+		e.pfft.power(e.power, e.frame)
+	} else {
+		e.fft.Coefficients(e.spec, e.frame)
+		for k, z := range e.spec {
+			re, im := real(z), imag(z)
+			e.power[k] = re*re + im*im
+		}
 	}
 	for j, f := range e.mel {
 		var s float64
