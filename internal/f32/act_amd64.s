@@ -240,10 +240,17 @@ cbdone:
 	VZEROUPPER
 	RET
 
-// func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep)
-// The same sequence of separately rounded operations as adamGeneric (no
-// FMA), so the results are bit-identical.
-TEXT ·adamAvx2(SB), NOSPLIT, $0-48
+// func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep, rcp float32)
+// The same separately rounded operations as adamGeneric (no FMA in the
+// arithmetic itself), so the results are bit-identical. The one exception
+// in form, not in result: √v/BC2Sqrt, a division by a constant, is
+// computed as q = RN(√v·rcp), r = √v − q·BC2Sqrt (exact, by FMA),
+// q' = RN(q + r·rcp), with rcp = RN(1/BC2Sqrt). By Markstein's theorem
+// (Handbook of Floating-Point Arithmetic, 2nd ed., Thm. 4.10) q' is the
+// correctly rounded quotient whenever no underflow or overflow occurs
+// (√v/BC2Sqrt is ≥ 2⁻⁷⁵ or exactly 0 here, BC2Sqrt ≤ 1): one divider
+// operation fewer per element, and the divider bounds this loop.
+TEXT ·adamAvx2(SB), NOSPLIT, $0-52
 	MOVQ p+0(FP), DI
 	MOVQ grad+8(FP), SI
 	MOVQ m+16(FP), DX
@@ -257,6 +264,7 @@ TEXT ·adamAvx2(SB), NOSPLIT, $0-48
 	VBROADCASTSS 16(AX), Y12    // StepSize
 	VBROADCASTSS 20(AX), Y13    // BC2Sqrt
 	VBROADCASTSS 24(AX), Y14    // Eps
+	VBROADCASTSS rcp+48(FP), Y15 // RN(1/BC2Sqrt)
 
 adloop:
 	CMPQ CX, $8
@@ -271,9 +279,12 @@ adloop:
 	VMULPS (R8), Y9, Y3         // b2·v
 	VADDPS Y2, Y3, Y3           // v
 	VMOVUPS Y3, (R8)
-	VSQRTPS Y3, Y3
-	VDIVPS Y13, Y3, Y3          // √v/√bc2
-	VADDPS Y14, Y3, Y3          // denom
+	VSQRTPS Y3, Y3              // a = √v
+	VMULPS Y15, Y3, Y5          // q = a·rcp
+	VMOVAPS Y3, Y6
+	VFNMADD231PS Y13, Y5, Y6    // r = a − q·BC2Sqrt (exact)
+	VFMADD231PS Y15, Y6, Y5     // q' = q + r·rcp = RN(a/BC2Sqrt)
+	VADDPS Y14, Y5, Y3          // denom
 	VDIVPS Y3, Y1, Y1           // m/denom
 	VMULPS Y1, Y12, Y1          // stepSize·…
 	VMOVUPS (DI), Y4

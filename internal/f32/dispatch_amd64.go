@@ -67,7 +67,7 @@ func lstmCellAvx2(gates, cPrev, c, h *float32, hidden, n int)
 func lstmCellBackwardAvx2(dgates, dcPrev, gates, cPrev, c, dh, dc, dcT *float32, hidden, n int)
 
 //go:noescape
-func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep)
+func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep, rcp float32)
 
 //go:noescape
 func momentumAvx2(p, grad, v *float32, n int, lr, mu float32)

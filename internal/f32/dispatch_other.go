@@ -24,5 +24,5 @@ func lstmCellAvx2(gates, cPrev, c, h *float32, hidden, n int)  { panic("unreacha
 func lstmCellBackwardAvx2(dgates, dcPrev, gates, cPrev, c, dh, dc, dcT *float32, hidden, n int) {
 	panic("unreachable")
 }
-func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep)     { panic("unreachable") }
-func momentumAvx2(p, grad, v *float32, n int, lr, mu float32) { panic("unreachable") }
+func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep, rcp float32) { panic("unreachable") }
+func momentumAvx2(p, grad, v *float32, n int, lr, mu float32)          { panic("unreachable") }

@@ -43,7 +43,7 @@ func Adam(p, g, m, v []float32, s AdamStep) {
 		// is bound by the divider, which gains nothing from 16 lanes.
 		n = len(p) &^ 7
 		if n > 0 {
-			adamAvx2(&p[0], &g[0], &m[0], &v[0], n, &s)
+			adamAvx2(&p[0], &g[0], &m[0], &v[0], n, &s, 1/s.BC2Sqrt)
 		}
 	}
 	adamGeneric(p[n:], g[n:len(p)], m[n:len(p)], v[n:len(p)], s)
