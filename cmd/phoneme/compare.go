@@ -60,7 +60,7 @@ or a linear ramp (tbptt:k1=20:k2-schedule=1-20@0-8). Example:
 Budget, the same for every run: --epochs N (default), --frames-budget F
 (frames forward-propagated, re-runs counted, e.g. 5e6 or 5M) or
 --time-budget D (wall clock per run, e.g. 10m; not reproducible).`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "data", Usage: "folder with train/, dev/ and test/ from phoneme extract", Required: true},
 			&cli.StringFlag{Name: "schedules", Usage: "comma-separated schedule list (see above)", Required: true},
 			&cli.StringFlag{Name: "out", Usage: "output folder", Required: true},
@@ -69,21 +69,7 @@ Budget, the same for every run: --epochs N (default), --frames-budget F
 			&cli.StringFlag{Name: "frames-budget", Usage: "budget: frames forward-propagated per run (re-runs counted), e.g. 5e6 or 5M"},
 			&cli.DurationFlag{Name: "time-budget", Usage: "budget: wall-clock time per run, e.g. 10m"},
 			&cli.IntFlag{Name: "jobs", Usage: "runs trained at once (default: number of CPUs)"},
-
-			&cli.IntFlag{Name: "hidden", Value: def.Hidden, Usage: "LSTM cells per layer"},
-			&cli.IntFlag{Name: "layers", Value: def.Layers, Usage: "stacked LSTM layers"},
-			&cli.BoolFlag{Name: "peepholes", Usage: "peephole connections"},
-			&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "sentences streamed side by side"},
-			&cli.StringFlag{Name: "optimizer", Value: def.Optimizer, Usage: "sgd or adam"},
-			&cli.FloatFlag{Name: "lr", Usage: "learning rate (default: adam 1e-3, sgd 1e-5)"},
-			&cli.FloatFlag{Name: "momentum", Value: def.Momentum, Usage: "SGD momentum"},
-			&cli.FloatFlag{Name: "clip", Usage: "clip the gradient's global norm to this (0: off)"},
-			&cli.IntFlag{Name: "target-delay", Usage: "score the output at frame t against the label of frame t-D"},
-			&cli.StringFlag{Name: "init", Usage: "start every run from this checkpoint instead of random weights"},
-			&cli.Int64Flag{Name: "max-updates", Usage: "also stop after this many weight updates (0: no limit)"},
-			&cli.BoolFlag{Name: "shuffle", Value: def.Shuffle, Usage: "shuffle the training utterances each epoch"},
-			&cli.IntFlag{Name: "patience", Usage: "stop a run after this many epochs without a better dev FER (0: off)"},
-		},
+		}, modelFlags(def)...),
 		Action: runCompare,
 	}
 }
@@ -101,25 +87,9 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 		return usagef("--seeds: %v", err)
 	}
 	base := tbptt.DefaultTrainConfig()
-	base.Hidden = cmd.Int("hidden")
-	base.Layers = cmd.Int("layers")
-	base.Peepholes = cmd.Bool("peepholes")
-	base.Batch = cmd.Int("batch")
-	base.Optimizer = cmd.String("optimizer")
-	base.LR = 0 // each run's optimizer's default
-	if cmd.IsSet("lr") {
-		base.LR = cmd.Float("lr")
-		if !(base.LR > 0) {
-			return usagef("--lr %g: must be positive", base.LR)
-		}
+	if err := readModelFlags(cmd, &base); err != nil {
+		return err
 	}
-	base.Momentum = cmd.Float("momentum")
-	base.Clip = cmd.Float("clip")
-	base.TargetDelay = cmd.Int("target-delay")
-	base.Init = cmd.String("init")
-	base.MaxUpdates = cmd.Int64("max-updates")
-	base.Shuffle = cmd.Bool("shuffle")
-	base.Patience = cmd.Int("patience")
 	base.Epochs = cmd.Int("epochs")
 	budgets := 0
 	for _, f := range []string{"epochs", "frames-budget", "time-budget"} {
@@ -150,33 +120,14 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 	if cmd.IsSet("max-updates") && !cmd.IsSet("epochs") && budgets == 0 {
 		base.Epochs = 0 // --max-updates alone is the budget
 	}
-	if base.Init != "" {
-		if _, err := os.Stat(base.Init); err != nil {
-			return usagef("--init %s: no such file", base.Init)
-		}
-	}
 	if cmd.Int("jobs") < 0 {
 		return usagef("--jobs %d: must not be negative", cmd.Int("jobs"))
 	}
 
 	dir := cmd.String("data")
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return usagef("--data %s is not a folder", dir)
-	}
-	splits := map[string]*data.Split{}
-	for _, s := range []string{data.Train, data.Dev, data.Test} {
-		p := filepath.Join(dir, s)
-		if st, err := os.Stat(p); err != nil || !st.IsDir() {
-			return usagef("--data %s has no %s/ folder (run phoneme extract first)", dir, s)
-		}
-		sp, err := data.LoadSplit(p)
-		if err != nil {
-			return err
-		}
-		if len(sp.Sentences) == 0 {
-			return fmt.Errorf("%s: the %s split is empty", sp.Dir, s)
-		}
-		splits[s] = sp
+	splits, err := loadSplits(dir, data.Train, data.Dev, data.Test)
+	if err != nil {
+		return err
 	}
 
 	cfg := tbptt.CompareConfig{

@@ -81,13 +81,9 @@ func runDemo(ctx context.Context, cmd *cli.Command) error {
 		fmt.Fprintf(w, "demo: reusing the features in %s\n", feats)
 	}
 
-	splits := map[string]*data.Split{}
-	for _, s := range []string{data.Train, data.Dev, data.Test} {
-		sp, err := data.LoadSplit(filepath.Join(feats, s))
-		if err != nil {
-			return err
-		}
-		splits[s] = sp
+	splits, err := loadSplits(feats, data.Train, data.Dev, data.Test)
+	if err != nil {
+		return err
 	}
 	specs, err := tbptt.ParseScheduleList(demoSchedules)
 	if err != nil {

@@ -41,7 +41,7 @@ compare across schedules. Default: Adam with lr 1e-3 (on the 64-utterance TIMIT
 sample, dev FER61 ≈ 55% after 10 epochs per sentence). Graves & Schmidhuber
 (2005) used --optimizer sgd --lr 1e-5 --momentum 0.9 with summed losses on the
 full corpus, so that is the SGD default; on small data SGD needs about 1e-4.`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "data", Usage: "folder with train/ and dev/ from phoneme extract", Required: true},
 			&cli.StringFlag{Name: "out", Usage: "model checkpoint to write (.safetensors)", Required: true},
 			&cli.StringFlag{Name: "schedule", Value: def.Schedule, Usage: "sentence, frame or tbptt"},
@@ -49,24 +49,11 @@ full corpus, so that is the SGD default; on small data SGD needs about 1e-4.`,
 			&cli.StringFlag{Name: "k2", Usage: `frames back-propagated: a number or "all"`, DefaultText: "tbptt: k1, frame: all"},
 			&cli.StringFlag{Name: "truncation", Value: "window", Usage: "window, per-error or chunk"},
 			&cli.StringFlag{Name: "k2-schedule", Usage: "k2 by epoch (0-based), overriding --k2: steps 1@0,5@2,20@4,all@8 or a linear ramp 1-20@0-8"},
-			&cli.IntFlag{Name: "hidden", Value: def.Hidden, Usage: "LSTM cells per layer"},
-			&cli.IntFlag{Name: "layers", Value: def.Layers, Usage: "stacked LSTM layers"},
-			&cli.BoolFlag{Name: "peepholes", Usage: "peephole connections (Graves & Schmidhuber 2005)"},
-			&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "sentences streamed side by side (gradient averaged over them)"},
 			&cli.IntFlag{Name: "epochs", Value: def.Epochs, Usage: "passes over the training data (0: until --max-updates)"},
-			&cli.StringFlag{Name: "optimizer", Value: def.Optimizer, Usage: "sgd or adam"},
-			&cli.FloatFlag{Name: "lr", Usage: "learning rate", DefaultText: "adam 1e-3, sgd 1e-5"},
-			&cli.FloatFlag{Name: "momentum", Value: def.Momentum, Usage: "SGD momentum"},
-			&cli.FloatFlag{Name: "clip", Usage: "clip the gradient's global norm to this", DefaultText: "0 = off"},
-			&cli.IntFlag{Name: "target-delay", Usage: "score the output at frame t against the label of frame t-D"},
 			&cli.Uint64Flag{Name: "seed", Value: def.Seed, Usage: "seed of the initial weights and the shuffles"},
-			&cli.StringFlag{Name: "init", Usage: "start from this checkpoint instead of random weights"},
-			&cli.Int64Flag{Name: "max-updates", Usage: "stop after exactly this many weight updates", DefaultText: "0 = no limit"},
-			&cli.BoolFlag{Name: "shuffle", Value: def.Shuffle, Usage: "shuffle the training utterances each epoch (false: feats.scp order)", DefaultText: "true"},
-			&cli.IntFlag{Name: "patience", Usage: "stop after this many epochs without a better dev FER61", DefaultText: "0 = off"},
 			&cli.BoolFlag{Name: "resume", Usage: "continue the run saved beside --out"},
 			&cli.Int64Flag{Name: "log-horizon", Usage: "every N updates, measure the gradient horizon on 8 dev sentences into NAME.horizon.jsonl", DefaultText: "0 = off"},
-		},
+		}, modelFlags(def)...),
 		Action: runTrain,
 	}
 }
@@ -85,27 +72,17 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 	cfg.Truncation = cmd.String("truncation")
 	cfg.K2Schedule = cmd.String("k2-schedule")
 	cfg.LogHorizon = cmd.Int64("log-horizon")
-	cfg.Hidden = cmd.Int("hidden")
-	cfg.Layers = cmd.Int("layers")
-	cfg.Peepholes = cmd.Bool("peepholes")
-	cfg.Batch = cmd.Int("batch")
-	cfg.Epochs = cmd.Int("epochs")
-	cfg.Optimizer = cmd.String("optimizer")
-	cfg.LR = defaultLR(cfg.Optimizer)
-	if cmd.IsSet("lr") {
-		cfg.LR = cmd.Float("lr")
+	if err := readModelFlags(cmd, &cfg); err != nil {
+		return err
 	}
-	cfg.Momentum = cmd.Float("momentum")
-	cfg.Clip = cmd.Float("clip")
-	cfg.TargetDelay = cmd.Int("target-delay")
+	if cfg.LR == 0 {
+		cfg.LR = defaultLR(cfg.Optimizer)
+	}
+	cfg.Epochs = cmd.Int("epochs")
 	cfg.Seed = cmd.Uint64("seed")
-	cfg.Init = cmd.String("init")
-	cfg.MaxUpdates = cmd.Int64("max-updates")
 	if cfg.MaxUpdates > 0 && !cmd.IsSet("epochs") {
 		cfg.Epochs = 0 // --max-updates alone: as many epochs as it takes
 	}
-	cfg.Shuffle = cmd.Bool("shuffle")
-	cfg.Patience = cmd.Int("patience")
 	cfg.Resume = cmd.Bool("resume")
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
@@ -125,34 +102,11 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 		// Starting afresh over a saved run would silently discard it.
 		fmt.Fprintf(cmd.Root().ErrWriter, "phoneme: note: replacing the saved run %s (use --resume to continue it)\n", tbptt.ResumePath(out))
 	}
-	if cfg.Init != "" {
-		if _, err := os.Stat(cfg.Init); err != nil {
-			return usagef("--init %s: no such file", cfg.Init)
-		}
-	}
-	dir := cmd.String("data")
-	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return usagef("--data %s is not a folder", dir)
-	}
-	for _, s := range []string{data.Train, data.Dev} {
-		if st, err := os.Stat(filepath.Join(dir, s)); err != nil || !st.IsDir() {
-			return usagef("--data %s has no %s/ folder (run phoneme extract first)", dir, s)
-		}
-	}
-	train, err := data.LoadSplit(filepath.Join(dir, data.Train))
+	splits, err := loadSplits(cmd.String("data"), data.Train, data.Dev)
 	if err != nil {
 		return err
 	}
-	if len(train.Sentences) == 0 {
-		return fmt.Errorf("%s: the training split is empty", train.Dir)
-	}
-	dev, err := data.LoadSplit(filepath.Join(dir, data.Dev))
-	if err != nil {
-		return err
-	}
-	if len(dev.Sentences) == 0 {
-		return fmt.Errorf("%s: the dev split is empty", dev.Dir)
-	}
+	train, dev := splits[data.Train], splits[data.Dev]
 
 	w := cmd.Root().Writer
 	errw := cmd.Root().ErrWriter
