@@ -5,10 +5,10 @@ package data
 import (
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/phoneme/phoneme/internal/sharedtest"
 	"github.com/phoneme/phoneme/labels"
 )
 
@@ -16,11 +16,7 @@ import (
 // (RIFF, 16 kHz) and checks that the segmentations fit the audio within one
 // 10 ms frame shift.
 func TestReadTIMITSample(t *testing.T) {
-	shared := os.Getenv("PHONEME_SHARED")
-	if shared == "" {
-		t.Fatal("PHONEME_SHARED is not set")
-	}
-	root := filepath.Join(shared, "corpora", "timit-sample")
+	root := sharedtest.TIMITSample(t)
 	fsys := os.DirFS(root)
 	wavs, err := fs.Glob(fsys, "*/*.wav")
 	if err != nil {

@@ -5,11 +5,11 @@ package data
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"reflect"
 	"testing"
 
 	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/internal/sharedtest"
 )
 
 // TestExtractTIMITSample extracts the TIMIT sample NLTK distributes (12
@@ -19,14 +19,7 @@ import (
 // utterances per speaker once SA1/SA2 are left out, and as many frames as
 // Kaldi's framing gives for every file's length, read independently here.
 func TestExtractTIMITSample(t *testing.T) {
-	shared := os.Getenv("PHONEME_SHARED")
-	if shared == "" {
-		t.Fatal("PHONEME_SHARED is not set (want e.g. /work/shared)")
-	}
-	corpus := filepath.Join(shared, "corpora", "timit-sample")
-	if _, err := os.Stat(filepath.Join(corpus, "dr1-fvmh0", "sa1.wav")); err != nil {
-		t.Fatalf("TIMIT sample missing: %v", err)
-	}
+	corpus := sharedtest.TIMITSample(t)
 	fsys := os.DirFS(corpus)
 	cfg := features.DefaultConfig()
 

@@ -10,17 +10,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/phoneme/phoneme/internal/sharedtest"
 )
 
 // TestKaldiReferenceTIMIT compares every frame and coefficient of real TIMIT utterances
 // (read from $PHONEME_SHARED/corpora/timit-sample; only their reference features are
 // committed) with torchaudio's Kaldi MFCC plus Kaldi add-deltas, default configuration.
 func TestKaldiReferenceTIMIT(t *testing.T) {
-	shared := os.Getenv("PHONEME_SHARED")
-	if shared == "" {
-		t.Fatal("PHONEME_SHARED is not set; it must name the shared folder holding corpora/timit-sample")
-	}
-	dir := filepath.Join(shared, "corpora", "timit-sample")
+	dir := sharedtest.TIMITSample(t)
 	paths, err := filepath.Glob(filepath.Join("testdata", "timit_*.txt.gz"))
 	if err != nil {
 		t.Fatal(err)

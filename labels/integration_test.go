@@ -8,21 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func shared(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("PHONEME_SHARED")
-	if dir == "" {
-		t.Fatal("PHONEME_SHARED is not set")
-	}
-	return dir
-}
+	"github.com/phoneme/phoneme/internal/sharedtest"
+)
 
 // TestFoldingMatchesSharedTable checks the embedded 61→48→39 table against
 // the TSV it was taken from, row by row.
 func TestFoldingMatchesSharedTable(t *testing.T) {
-	path := filepath.Join(shared(t), "timit", "phones-61-48-39.tsv")
+	path := filepath.Join(sharedtest.Dir(t), "timit", "phones-61-48-39.tsv")
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +58,7 @@ func TestFoldingMatchesSharedTable(t *testing.T) {
 
 // TestParseSamplePHN parses every .phn file of the shared TIMIT sample.
 func TestParseSamplePHN(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(shared(t), "corpora", "timit-sample", "*", "*.phn"))
+	files, err := filepath.Glob(filepath.Join(sharedtest.Dir(t), "corpora", "timit-sample", "*", "*.phn"))
 	if err != nil {
 		t.Fatal(err)
 	}

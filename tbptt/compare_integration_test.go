@@ -13,6 +13,7 @@ import (
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/internal/sharedtest"
 )
 
 // TestCompareTIMITSample runs a small comparison on the shared TIMIT sample
@@ -24,14 +25,7 @@ import (
 // phone most frequent in the test split itself (≈88%), which no constant
 // prediction beats. These runs reach ≈64–73%, well clear of the margin.
 func TestCompareTIMITSample(t *testing.T) {
-	shared := os.Getenv("PHONEME_SHARED")
-	if shared == "" {
-		t.Fatal("PHONEME_SHARED is not set (e.g. /work/shared)")
-	}
-	corpus := filepath.Join(shared, "corpora", "timit-sample")
-	if _, err := os.Stat(corpus); err != nil {
-		t.Fatalf("TIMIT sample missing: %v", err)
-	}
+	corpus := sharedtest.TIMITSample(t)
 	dir := t.TempDir()
 	if _, err := data.Extract(context.Background(), os.DirFS(corpus), dir, data.ExtractOptions{
 		Features: features.DefaultConfig(), Corpus: corpus,

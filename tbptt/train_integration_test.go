@@ -10,6 +10,7 @@ import (
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/internal/sharedtest"
 	"github.com/phoneme/phoneme/labels"
 )
 
@@ -21,14 +22,7 @@ import (
 // 10 points is far beyond what a network that learnt nothing reaches, and
 // far below what these runs reach (≈55–65% after 3–4 epochs).
 func TestTrainTIMITSample(t *testing.T) {
-	shared := os.Getenv("PHONEME_SHARED")
-	if shared == "" {
-		t.Fatal("PHONEME_SHARED is not set (e.g. /work/shared)")
-	}
-	corpus := filepath.Join(shared, "corpora", "timit-sample")
-	if _, err := os.Stat(corpus); err != nil {
-		t.Fatalf("TIMIT sample missing: %v", err)
-	}
+	corpus := sharedtest.TIMITSample(t)
 	dir := t.TempDir()
 	if _, err := data.Extract(context.Background(), os.DirFS(corpus), dir, data.ExtractOptions{
 		Features: features.DefaultConfig(), Corpus: corpus,
