@@ -99,4 +99,28 @@
 // every backward pass; TBPTT(1, 20) costs about 20 forward and backward
 // frames per frame, sentence-level BPTT one of each. The streaming loss and
 // frame errors in Stats are those of the outputs computed once per frame.
+//
+// # Training, comparison and diagnostics
+//
+// Around the Engine:
+//
+//   - Optimizers (NewSGD, NewAdam; PyTorch's update rules) and ClipGradNorm
+//     work on the model's flat parameter slice; their state marshals exactly.
+//   - Train runs epochs of a TrainConfig: shuffling with a seeded PCG,
+//     dev scoring (eval.Evaluate) after every epoch, best-dev and last
+//     checkpoints, CSV and JSON-lines epoch logs, stopping limits (epochs,
+//     updates, frames, seconds, patience), and a resumable state written at
+//     every epoch end and on cancellation, from which Train reaches the same
+//     weights as an uninterrupted run, bit for bit. A K2Schedule changes k2
+//     with the epoch (a curriculum); LogHorizon records the gradient horizon
+//     as training goes.
+//   - Compare trains one run per schedule and seed of a CompareConfig, all
+//     alike but for the schedule (same initial weights and data order per
+//     seed, same budget), scores each best-dev checkpoint on test and writes
+//     the results table and learning-curve plots; rerunning it skips
+//     finished runs and resumes interrupted ones. ParseScheduleList reads the
+//     list syntax ("sentence,frame:k2=1,tbptt:k1=20:k2=20").
+//   - Horizon measures how far back the error signal reaches: the norms of
+//     ∂L_τ/∂h and ∂L_τ/∂c at each lag, and how close a gradient truncated at
+//     k2 comes to full BPTT's, with the smallest k2 that keeps a given cosine.
 package tbptt
