@@ -29,7 +29,19 @@
 // any range, the state before the range held constant: that is the
 // truncation. Backward leaves ∂/∂h and ∂/∂c of every frame in the trace
 // (StateGrad), for horizon diagnostics. Traces reuse their buffers, so
-// steady-state training allocates nothing.
+// steady-state training allocates nothing; Trace.Retain(r) makes a trace
+// keep only its last r frames in a ring, so that truncated schedules need
+// memory for k1+k2 frames, not for the sentence.
+//
+// Batch runs whole sentences of several streams side by side (ForwardBatch,
+// BackwardBatch): one update per group of sentences, where each frame's
+// recurrent products over the streams become matrix–matrix products that
+// load every weight once per frame instead of once per stream. Its result
+// is the per-stream traces' up to float32 rounding.
+//
+// The gate non-linearities and their gradient are internal/f32's LSTMCell
+// and LSTMCellBackwardDC (without peepholes; with them, f32.Sigmoid and
+// f32.Tanh inside a Go loop).
 //
 // Checkpoints (Save, Load, Encode, Decode) are safetensors files whose LSTM
 // tensors carry nn.LSTM's names and shapes (lstm.weight_ih_l0 …), with

@@ -13,31 +13,42 @@ import (
 // j-th frame it ran; its buffers are sized by Start and reused, so a trace
 // kept across sentences stops allocating once it has seen the longest.
 //
+// By default a trace keeps every frame's activations. After Retain(r) it
+// keeps only the last r frames' (and the state before them) in a ring, so
+// its memory grows with r, not with the sentence: what truncated schedules
+// need, whose updates never reach further back.
+//
 // A Trace belongs to one Model shape and one goroutine.
 type Trace struct {
 	cfg    Config
 	n      int       // frames run
 	cap    int       // frames Start reserved
+	ring   int       // frames kept (0: all); set by Retain, in force from Start
+	keep   int       // Retain's request
+	rows   int       // per-frame rows: cap, or ring if smaller
 	x      []float32 // layer-0 inputs, cap×I
 	layers []traceLayer
-	logp   []float32 // cap×O log-posteriors (Outputs)
-	da     []float32 // cap×4H scratch: gate pre-activation gradients of one layer
+	logp   []float32 // rows×O log-posteriors (Outputs)
+	da     []float32 // rows×4H scratch: gate pre-activation gradients of one layer
 	dcy    []float32 // H scratch: gradient reaching c_{t−1} through c_t
-	dy     []float32 // O scratch
+	dY     []float32 // n×O scratch: output gradients of a Backward
 	gview  *Model    // views of the last gradient Backward accumulated into
 }
 
+// Per-frame rows hold frame j at row slot(j); state rows hold the state
+// after frame j (j = −1: the initial state) at row sslot(j). Without a ring
+// these are j and j+1.
 type traceLayer struct {
-	gates  []float32 // cap×4H: activated gates i, f, g, o
-	h, c   []float32 // (cap+1)×H: row 0 the initial state, row j+1 after frame j
-	tc     []float32 // cap×H: tanh(c), with peepholes only
-	dh, dc []float32 // cap×H: ∂(loss)/∂h_j and ∂(loss)/∂c_j from the last Backward
+	gates  []float32 // rows×4H: activated gates i, f, g, o
+	h, c   []float32 // (rows+1)×H: states
+	tc     []float32 // rows×H: tanh(c), with peepholes only
+	dh, dc []float32 // rows×H: ∂(loss)/∂h_j and ∂(loss)/∂c_j from the last Backward
 }
 
 // NewTrace returns an empty trace for m's shape.
 func (m *Model) NewTrace() *Trace {
 	return &Trace{cfg: m.cfg, layers: make([]traceLayer, m.cfg.Layers),
-		dcy: make([]float32, m.cfg.Hidden), dy: make([]float32, m.cfg.Outputs)}
+		dcy: make([]float32, m.cfg.Hidden)}
 }
 
 // grow returns s resized to n, reallocating only when it must.
@@ -60,19 +71,23 @@ func (tr *Trace) Start(x []float32, from *Trace, after int) {
 	}
 	n := len(x) / c.Inputs
 	tr.n, tr.cap, tr.x = 0, n, x
-	H := c.Hidden
-	tr.logp = grow(tr.logp, n*c.Outputs)
-	tr.da = grow(tr.da, n*4*H)
+	tr.ring, tr.rows = 0, n
+	if tr.keep > 0 && tr.keep < n {
+		tr.ring, tr.rows = tr.keep, tr.keep
+	}
+	H, R := c.Hidden, tr.rows
+	tr.logp = grow(tr.logp, R*c.Outputs)
+	tr.da = grow(tr.da, R*4*H)
 	for l := range tr.layers {
 		L := &tr.layers[l]
-		L.gates = grow(L.gates, n*4*H)
-		L.h = grow(L.h, (n+1)*H)
-		L.c = grow(L.c, (n+1)*H)
+		L.gates = grow(L.gates, R*4*H)
+		L.h = grow(L.h, (R+1)*H)
+		L.c = grow(L.c, (R+1)*H)
 		if c.Peepholes {
-			L.tc = grow(L.tc, n*H) // LSTMCellBackward recomputes it otherwise
+			L.tc = grow(L.tc, R*H) // LSTMCellBackward recomputes it otherwise
 		}
-		L.dh = grow(L.dh, n*H)
-		L.dc = grow(L.dc, n*H)
+		L.dh = grow(L.dh, R*H)
+		L.dc = grow(L.dc, R*H)
 		if from == nil {
 			clear(L.h[:H])
 			clear(L.c[:H])
@@ -81,6 +96,45 @@ func (tr *Trace) Start(x []float32, from *Trace, after int) {
 			copy(L.h[:H], h)
 			copy(L.c[:H], c)
 		}
+	}
+}
+
+// Retain makes the trace keep, from the next Start on, only the
+// activations of its last frames frames (and the state before them);
+// frames ≤ 0 keeps all. Older frames can then no longer be read, back-
+// propagated or used as a starting state (that panics).
+func (tr *Trace) Retain(frames int) { tr.keep = max(frames, 0) }
+
+// slot is frame j's row in the per-frame buffers.
+func (tr *Trace) slot(j int) int {
+	if tr.ring > 0 {
+		return j % tr.ring
+	}
+	return j
+}
+
+// sslot is the row of the state after frame j (j ≥ −1) in h and c.
+func (tr *Trace) sslot(j int) int {
+	if tr.ring > 0 {
+		return (j + 1) % (tr.ring + 1)
+	}
+	return j + 1
+}
+
+// span returns how many of the frames j, j+1, … (at most n) have
+// consecutive per-frame rows and consecutive rows for the states before
+// and after each of them, so that one matrix product can serve them.
+func (tr *Trace) span(j, n int) int {
+	if tr.ring == 0 {
+		return n
+	}
+	return max(1, min(n, tr.ring-j%tr.ring, tr.ring-j%(tr.ring+1)))
+}
+
+// kept panics unless frames lo … n−1 are still held.
+func (tr *Trace) kept(what string, lo int) {
+	if tr.ring > 0 && lo < tr.n-tr.ring {
+		panic(fmt.Sprintf("lstm: %s from frame %d of a trace of %d that keeps the last %d", what, lo, tr.n, tr.ring))
 	}
 }
 
@@ -94,8 +148,10 @@ func (tr *Trace) State(l, j int) (h, c []float32) {
 	if j < -1 || j >= tr.n {
 		panic(fmt.Sprintf("lstm: state after frame %d of a trace of %d", j, tr.n))
 	}
+	tr.kept("state", j+1)
 	L := &tr.layers[l]
-	return L.h[(j+1)*H : (j+2)*H], L.c[(j+1)*H : (j+2)*H]
+	r := tr.sslot(j)
+	return L.h[r*H : (r+1)*H], L.c[r*H : (r+1)*H]
 }
 
 // StateGrad returns layer l's ∂E/∂h_j and ∂E/∂c_j as computed by the last
@@ -104,15 +160,19 @@ func (tr *Trace) State(l, j int) (h, c []float32) {
 // frames within the range).
 func (tr *Trace) StateGrad(l, j int) (dh, dc []float32) {
 	H := tr.cfg.Hidden
+	tr.kept("state gradient", j)
 	L := &tr.layers[l]
-	return L.dh[j*H : (j+1)*H], L.dc[j*H : (j+1)*H]
+	r := tr.slot(j)
+	return L.dh[r*H : (r+1)*H], L.dc[r*H : (r+1)*H]
 }
 
 // LogProbs returns the log-posteriors of frame j as computed by the last
 // Outputs covering it.
 func (tr *Trace) LogProbs(j int) []float32 {
 	O := tr.cfg.Outputs
-	return tr.logp[j*O : (j+1)*O]
+	tr.kept("log-posteriors", j)
+	r := tr.slot(j)
+	return tr.logp[r*O : (r+1)*O]
 }
 
 // Forward runs the next frames frames of tr with m's current weights, layer
@@ -125,38 +185,46 @@ func (m *Model) Forward(tr *Trace, frames int) {
 	}
 	H := m.cfg.Hidden
 	G := 4 * H
-	for l := range m.layers {
-		p := &m.layers[l]
-		L := &tr.layers[l]
-		var in []float32
-		if l == 0 {
-			in = tr.x[j0*p.in : j1*p.in]
-		} else {
-			in = tr.layers[l-1].h[(j0+1)*H : (j1+1)*H]
-		}
-		gates := L.gates[j0*G : j1*G]
-		if frames > 0 {
+	// Frames go in spans whose rows are consecutive (all of them, without
+	// a ring), each through every layer: within a span, each layer's input
+	// projection is one matrix product.
+	for a := j0; a < j1; {
+		b := a + tr.span(a, j1-a)
+		for l := range m.layers {
+			p := &m.layers[l]
+			L := &tr.layers[l]
+			var in []float32
+			if l == 0 {
+				in = tr.x[a*p.in : b*p.in]
+			} else {
+				r := tr.sslot(a)
+				in = tr.layers[l-1].h[r*H : (r+b-a)*H]
+			}
+			r := tr.slot(a)
+			gates := L.gates[r*G : (r+b-a)*G]
 			// b_ih + b_hh once (the same rounding as adding b_hh to each
 			// copy of b_ih), then copies.
 			bias := gates[:G]
 			copy(bias, p.bih)
 			f32.Axpy(bias, 1, p.bhh)
-			for j := 1; j < frames; j++ {
+			for j := 1; j < b-a; j++ {
 				copy(gates[j*G:(j+1)*G], bias)
 			}
-		}
-		f32.MatMulT(gates, in, p.wih, frames, G, p.in)
-		for j := j0; j < j1; j++ {
-			row := L.gates[j*G : (j+1)*G]
-			hp := L.h[j*H : (j+1)*H]
-			cp := L.c[j*H : (j+1)*H]
-			f32.MatVec(row, p.whh, G, H, hp)
-			if p.peep == nil {
-				f32.LSTMCell(row, cp, L.c[(j+1)*H:(j+2)*H], L.h[(j+1)*H:(j+2)*H], H)
-				continue
+			f32.MatMulT(gates, in, p.wih, b-a, G, p.in)
+			for j := a; j < b; j++ {
+				r, sp, sn := tr.slot(j), tr.sslot(j-1), tr.sslot(j)
+				row := L.gates[r*G : (r+1)*G]
+				hp, cp := L.h[sp*H:(sp+1)*H], L.c[sp*H:(sp+1)*H]
+				hn, cn := L.h[sn*H:(sn+1)*H], L.c[sn*H:(sn+1)*H]
+				f32.MatVec(row, p.whh, G, H, hp)
+				if p.peep == nil {
+					f32.LSTMCell(row, cp, cn, hn, H)
+					continue
+				}
+				cellForward(row, cp, cn, L.tc[r*H:(r+1)*H], hn, p.peep, H)
 			}
-			cellForward(row, cp, L.c[(j+1)*H:(j+2)*H], L.tc[j*H:(j+1)*H], L.h[(j+1)*H:(j+2)*H], p.peep, H)
 		}
+		a = b
 	}
 	tr.n = j1
 }
@@ -197,15 +265,21 @@ func (m *Model) Outputs(tr *Trace, lo, hi int) {
 	if lo < 0 || hi > tr.n || lo > hi {
 		panic(fmt.Sprintf("lstm: outputs of frames [%d, %d) of a trace of %d", lo, hi, tr.n))
 	}
+	tr.kept("outputs", lo)
 	O, H := m.cfg.Outputs, m.cfg.Hidden
-	out := tr.logp[lo*O : hi*O]
-	for j := range hi - lo {
-		copy(out[j*O:(j+1)*O], m.outB)
-	}
-	top := tr.layers[m.cfg.Layers-1].h[(lo+1)*H : (hi+1)*H]
-	f32.MatMulT(out, top, m.outW, hi-lo, O, H)
-	for j := range hi - lo {
-		logSoftmax(out[j*O : (j+1)*O])
+	top := tr.layers[m.cfg.Layers-1].h
+	for a := lo; a < hi; {
+		b := a + tr.span(a, hi-a)
+		r, sr := tr.slot(a), tr.sslot(a)
+		out := tr.logp[r*O : (r+b-a)*O]
+		for j := range b - a {
+			copy(out[j*O:(j+1)*O], m.outB)
+		}
+		f32.MatMulT(out, top[sr*H:(sr+b-a)*H], m.outW, b-a, O, H)
+		for j := range b - a {
+			logSoftmax(out[j*O : (j+1)*O])
+		}
+		a = b
 	}
 }
 
@@ -241,71 +315,94 @@ func (m *Model) Backward(g *Grads, tr *Trace, lo, hi int, targets []int32, first
 		gv = m.gradViews(g)
 		tr.gview = gv
 	}
+	tr.kept("backward", lo)
 	c := m.cfg
 	H, O, G := c.Hidden, c.Outputs, 4*c.Hidden
+	n := hi - lo
 	top := &tr.layers[c.Layers-1]
-	clear(top.dh[lo*H : hi*H])
+	// Output layer: dY (n×O, zero for unscored frames) gives the output
+	// weights' gradient as one product per span, and ∂/∂h of the top layer.
+	tr.dY = grow(tr.dY, n*O)
 	scored := 0
-	for τ := max(lo, firstScored); τ < hi; τ++ {
-		y := targets[τ]
+	for τ := lo; τ < hi; τ++ {
+		r := tr.slot(τ)
+		dh, dy := top.dh[r*H:(r+1)*H], tr.dY[(τ-lo)*O:(τ-lo+1)*O]
+		clear(dh)
+		y := int32(-1)
+		if τ >= firstScored {
+			y = targets[τ]
+		}
 		if y < 0 {
+			clear(dy)
 			continue
 		}
 		if int(y) >= O {
 			panic(fmt.Sprintf("lstm: target %d of frame %d ≥ %d outputs", y, τ, O))
 		}
 		scored++
-		lp := tr.logp[τ*O : (τ+1)*O]
-		for k, v := range lp {
-			tr.dy[k] = scale * exp32(v)
+		for k, v := range tr.logp[r*O : (r+1)*O] {
+			dy[k] = scale * exp32(v)
 		}
-		tr.dy[y] -= scale
-		h := top.h[(τ+1)*H : (τ+2)*H]
-		f32.AddOuter(gv.outW, O, H, tr.dy, h)
-		f32.Axpy(gv.outB, 1, tr.dy)
-		f32.MatTVec(top.dh[τ*H:(τ+1)*H], m.outW, O, H, tr.dy)
+		dy[y] -= scale
+		f32.Axpy(gv.outB, 1, dy)
+		f32.MatTVec(dh, m.outW, O, H, dy)
 	}
 	if scored == 0 {
 		return 0
 	}
-	n := hi - lo
+	for a := lo; a < hi; {
+		b := a + tr.span(a, hi-a)
+		sr := tr.sslot(a)
+		f32.MatTMul(gv.outW, tr.dY[(a-lo)*O:(b-lo)*O], top.h[sr*H:(sr+b-a)*H], O, H, b-a)
+		a = b
+	}
 	for l := c.Layers - 1; l >= 0; l-- {
 		p, gp := &m.layers[l], &gv.layers[l]
 		L := &tr.layers[l]
 		da := tr.da[:n*G]
 		clear(tr.dcy)
 		for t := hi - 1; t >= lo; t-- {
-			dh := L.dh[t*H : (t+1)*H]
+			r, sp, sn := tr.slot(t), tr.sslot(t-1), tr.sslot(t)
+			dh := L.dh[r*H : (r+1)*H]
 			if t+1 < hi {
 				f32.MatTVec(dh, p.whh, G, H, da[(t+1-lo)*G:(t+2-lo)*G])
 			}
 			if p.peep == nil {
 				// dcy is both the gradient arriving through c_{t+1} and,
 				// afterwards, the one leaving through c_{t−1}.
-				f32.LSTMCellBackwardDC(da[(t-lo)*G:(t+1-lo)*G], L.dc[t*H:(t+1)*H], tr.dcy,
-					L.gates[t*G:(t+1)*G], L.c[t*H:(t+1)*H], L.c[(t+1)*H:(t+2)*H], dh, tr.dcy, H)
+				f32.LSTMCellBackwardDC(da[(t-lo)*G:(t+1-lo)*G], L.dc[r*H:(r+1)*H], tr.dcy,
+					L.gates[r*G:(r+1)*G], L.c[sp*H:(sp+1)*H], L.c[sn*H:(sn+1)*H], dh, tr.dcy, H)
 				continue
 			}
-			cellBackward(da[(t-lo)*G:(t+1-lo)*G], L.dc[t*H:(t+1)*H], tr.dcy, dh,
-				L.gates[t*G:(t+1)*G], L.c[t*H:(t+1)*H], L.c[(t+1)*H:(t+2)*H], L.tc[t*H:(t+1)*H], p.peep, gp.peep, H)
+			cellBackward(da[(t-lo)*G:(t+1-lo)*G], L.dc[r*H:(r+1)*H], tr.dcy, dh,
+				L.gates[r*G:(r+1)*G], L.c[sp*H:(sp+1)*H], L.c[sn*H:(sn+1)*H], L.tc[r*H:(r+1)*H], p.peep, gp.peep, H)
 		}
-		var in []float32
-		if l == 0 {
-			in = tr.x[lo*p.in : hi*p.in]
-		} else {
-			in = tr.layers[l-1].h[(lo+1)*H : (hi+1)*H]
+		for a := lo; a < hi; {
+			b := a + tr.span(a, hi-a)
+			d := da[(a-lo)*G : (b-lo)*G]
+			var in []float32
+			if l == 0 {
+				in = tr.x[a*p.in : b*p.in]
+			} else {
+				sr := tr.sslot(a)
+				in = tr.layers[l-1].h[sr*H : (sr+b-a)*H]
+			}
+			f32.MatTMul(gp.wih, d, in, G, p.in, b-a)
+			sp := tr.sslot(a - 1)
+			f32.MatTMul(gp.whh, d, L.h[sp*H:(sp+b-a)*H], G, H, b-a)
+			a = b
 		}
-		f32.MatTMul(gp.wih, da, in, G, p.in, n)
-		f32.MatTMul(gp.whh, da, L.h[lo*H:hi*H], G, H, n)
 		for t := range n {
 			f32.Axpy(gp.bih, 1, da[t*G:(t+1)*G])
 			f32.Axpy(gp.bhh, 1, da[t*G:(t+1)*G])
 		}
 		if l > 0 {
-			below := tr.layers[l-1].dh[lo*H : hi*H]
-			clear(below)
-			for t := range n {
-				f32.MatTVec(below[t*H:(t+1)*H], p.wih, G, H, da[t*G:(t+1)*G])
+			below := &tr.layers[l-1]
+			for t := lo; t < hi; t++ {
+				r := tr.slot(t)
+				dh := below.dh[r*H : (r+1)*H]
+				clear(dh)
+				f32.MatTVec(dh, p.wih, G, H, da[(t-lo)*G:(t-lo+1)*G])
 			}
 		}
 	}

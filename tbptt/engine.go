@@ -194,6 +194,7 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 				str.targets[t] = s.Labels[t-e.delay]
 			}
 		}
+		str.tr.Retain(e.retain())
 		str.tr.Start(str.x, nil, -1)
 		T = max(T, str.n)
 	}
@@ -236,6 +237,18 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 		}
 	}
 	return nil
+}
+
+// retain is how many frames of activations a streaming trace must keep:
+// an update at frame t back-propagates through frames after t−k1−k2 at
+// most, and re-runs start from the state after such a frame, so k1+k2+1
+// frames suffice and memory grows with k1+k2, not with the sentence.
+// With k1 or k2 = all, everything is kept.
+func (e *Engine) retain() int {
+	if e.s.K1 == All || e.s.K2 == All {
+		return 0
+	}
+	return e.s.K1 + e.s.K2 + 1
 }
 
 // canLockstep reports whether a group of n sentences, the longest T frames,
