@@ -111,3 +111,26 @@ func TestLockstepCoresAndStats(t *testing.T) {
 		t.Errorf("lockstep stats %+v, stream by stream %+v", st1, st3)
 	}
 }
+
+// TestLockstepAllocs: once its buffers have grown, a lockstep Train call
+// allocates only for starting its worker goroutines (a few per call, as
+// TestZeroAllocs allows for batch > 1), however many groups it trains.
+func TestLockstepAllocs(t *testing.T) {
+	c := lstm.Config{Inputs: 3, Hidden: 8, Layers: 2, Outputs: 5}
+	m := testModel(t, c, 45)
+	short := testSentences(rand.New(rand.NewPCG(46, 46)), c, 20, 13, 31, 7)
+	long := slices.Concat(short, short, short, short)
+	e, err := NewEngine(m, Sentence(), 1, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := sgd(m, 1e-3, nil)
+	if _, err := e.Train(long, step); err != nil {
+		t.Fatal(err)
+	}
+	a := testing.AllocsPerRun(5, func() { e.Train(short, step) })
+	b := testing.AllocsPerRun(5, func() { e.Train(long, step) })
+	if a > 8 || b > 8 {
+		t.Errorf("%v allocations per Train call over one group, %v over four", a, b)
+	}
+}
