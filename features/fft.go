@@ -68,22 +68,25 @@ func (f *powerFFT) power(dst, x []float64) {
 	re, im := f.re[:h], f.im[:h]
 	x = x[:2*h]
 	dst = dst[:h+1]
-	// z_j = x_{2j} + i·x_{2j+1}, stored in bit-reversed order.
-	for j, r := range f.rev[:h] {
-		re[r], im[r] = x[2*j], x[2*j+1]
+	if h == 2 {
+		// n = 4: z_0 = x_0 + i·x_1, z_1 = x_2 + i·x_3 (bit reversal is the
+		// identity), one stage of size 2.
+		re[0], im[0], re[1], im[1] = x[0]+x[2], x[1]+x[3], x[0]-x[2], x[1]-x[3]
 	}
-	// Stages of size 2 (twiddle 1) and 4 (twiddles 1, −i) in one pass.
+	// z_j = x_{2j} + i·x_{2j+1} in bit-reversed order, read straight into
+	// the stages of size 2 (twiddle 1) and 4 (twiddles 1, −i).
+	rev := f.rev[:h]
 	for s := 0; s+4 <= h; s += 4 {
-		ar, ai, br, bi := re[s]+re[s+1], im[s]+im[s+1], re[s]-re[s+1], im[s]-im[s+1]
-		cr, ci, dr, di := re[s+2]+re[s+3], im[s+2]+im[s+3], re[s+2]-re[s+3], im[s+2]-im[s+3]
+		p0, p1, p2, p3 := 2*rev[s], 2*rev[s+1], 2*rev[s+2], 2*rev[s+3]
+		ar, ai := x[p0]+x[p1], x[p0+1]+x[p1+1]
+		br, bi := x[p0]-x[p1], x[p0+1]-x[p1+1]
+		cr, ci := x[p2]+x[p3], x[p2+1]+x[p3+1]
+		dr, di := x[p2]-x[p3], x[p2+1]-x[p3+1]
 		re[s], im[s] = ar+cr, ai+ci
 		re[s+2], im[s+2] = ar-cr, ai-ci
 		// d·(−i) = (di, −dr)
 		re[s+1], im[s+1] = br+di, bi-dr
 		re[s+3], im[s+3] = br-di, bi+dr
-	}
-	if h == 2 {
-		re[0], im[0], re[1], im[1] = re[0]+re[1], im[0]+im[1], re[0]-re[1], im[0]-im[1]
 	}
 	tw := 0
 	for size := 8; size <= h; size <<= 1 {
@@ -104,18 +107,19 @@ func (f *powerFFT) power(dst, x []float64) {
 			}
 		}
 	}
-	// X_k = (Z_k + conj Z_{h−k})/2 − i·e^{−2πik/n}·(Z_k − conj Z_{h−k})/2,
-	// with Z_h = Z_0.
+	// X_k = E − i·e^{−2πik/n}·O with E = (Z_k + conj Z_{h−k})/2 and
+	// O = (Z_k − conj Z_{h−k})/2, Z_h = Z_0. Computing 2X (no halving) and
+	// then |X|² = |2X|²/4 is exact scaling: the same result in fewer steps.
+	wr, wi := f.wr[:h+1], f.wi[:h+1]
 	for k := 0; k <= h; k++ {
 		a, b := k&(h-1), (h-k)&(h-1)
 		zr, zi := re[a], im[a]
 		yr, yi := re[b], -im[b] // conj Z_{h−k}
-		er, ei := (zr+yr)/2, (zi+yi)/2
-		or, oi := (zr-yr)/2, (zi-yi)/2
+		er, ei := zr+yr, zi+yi
+		or, oi := zr-yr, zi-yi
 		// −i·w·o: w·o = (wr·or − wi·oi, wr·oi + wi·or); times −i swaps.
-		wr, wi := f.wr[k], f.wi[k]
-		pr, pi := wr*or-wi*oi, wr*oi+wi*or
+		pr, pi := wr[k]*or-wi[k]*oi, wr[k]*oi+wi[k]*or
 		xr, xi := er+pi, ei-pr
-		dst[k] = xr*xr + xi*xi
+		dst[k] = (xr*xr + xi*xi) * 0.25
 	}
 }
