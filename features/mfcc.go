@@ -130,25 +130,23 @@ func (e *Extractor) static(samples []int16, t int, dst []float32) {
 	if c.RemoveDCOffset {
 		mean = sum / float64(len(fr))
 	}
-	// Raw energy: after DC removal, before pre-emphasis and windowing.
+	// One forward pass: DC removal, the raw energy (after DC removal, before
+	// pre-emphasis and windowing), then pre-emphasis against the previous
+	// DC-free sample and the window. Kaldi's convention: the first sample
+	// is pre-emphasised against itself.
+	p, w := c.PreemphCoeff, e.window[:len(fr)]
 	var energy float64
+	prev := fr[0] - mean
 	for i, v := range fr {
 		v -= mean
-		fr[i] = v
 		energy += v * v
+		fr[i] = (v - p*prev) * w[i]
+		prev = v
 	}
 	var logEnergy float64
 	if c.UseEnergy && c.RawEnergy {
 		logEnergy = math.Log(math.Max(energy, epsilon))
 	}
-	// Pre-emphasis and window in one backward pass (fr[i-1] is still unmodified when
-	// fr[i] is computed). Kaldi's convention: the first sample is pre-emphasised
-	// against itself.
-	p, w := c.PreemphCoeff, e.window[:len(fr)]
-	for i := len(fr) - 1; i > 0; i-- {
-		fr[i] = (fr[i] - p*fr[i-1]) * w[i]
-	}
-	fr[0] = (fr[0] - p*fr[0]) * w[0]
 	if c.UseEnergy && !c.RawEnergy {
 		logEnergy = math.Log(math.Max(sumSquares(fr), fltMin))
 	}
