@@ -134,26 +134,13 @@ func checkLen(n, m int) {
 // maxNorm/(norm+1e-6), applied only when it is below 1. It returns the norm
 // before clipping (computed in float64). maxNorm ≤ 0 only measures.
 func ClipGradNorm(grads []float32, maxNorm float64) float64 {
-	// Four partial sums break the dependency chain of one accumulator.
-	var s0, s1, s2, s3 float64
-	i := 0
-	for ; i+4 <= len(grads); i += 4 {
-		g := grads[i : i+4 : i+4]
-		s0 += float64(g[0]) * float64(g[0])
-		s1 += float64(g[1]) * float64(g[1])
-		s2 += float64(g[2]) * float64(g[2])
-		s3 += float64(g[3]) * float64(g[3])
-	}
-	for ; i < len(grads); i++ {
-		s0 += float64(grads[i]) * float64(grads[i])
-	}
-	norm := math.Sqrt((s0 + s1) + (s2 + s3))
+	// f32.SumSquares sums in float64 (16 interleaved partial sums, the
+	// same in every implementation) at about 6× the speed of a Go loop:
+	// with the frame schedule and --clip this runs after every frame.
+	norm := math.Sqrt(f32.SumSquares(grads))
 	if maxNorm > 0 {
 		if c := maxNorm / (norm + 1e-6); c < 1 {
-			s := float32(c)
-			for i := range grads {
-				grads[i] *= s
-			}
+			f32.Scale(grads, float32(c))
 		}
 	}
 	return norm

@@ -329,3 +329,60 @@ moloop:
 modone:
 	VZEROUPPER
 	RET
+
+// func sumSquaresAvx2(x *float32, n int, acc *[16]float64)
+// acc[i%16] += float64(x[i])², for n a multiple of 16: four 4-lane float64
+// accumulators, lane l of accumulator k taking the elements i ≡ 4k+l
+// (mod 16). The squares of float32 values are exact in float64, so the
+// fused multiply-add rounds exactly as the portable loop's addition.
+TEXT ·sumSquaresAvx2(SB), NOSPLIT, $0-24
+	MOVQ x+0(FP), SI
+	MOVQ n+8(FP), CX
+	MOVQ acc+16(FP), DI
+	VMOVUPD 0(DI), Y4
+	VMOVUPD 32(DI), Y5
+	VMOVUPD 64(DI), Y6
+	VMOVUPD 96(DI), Y7
+
+ssloop:
+	CMPQ CX, $16
+	JLT  ssdone
+	VCVTPS2PD 0(SI), Y0
+	VCVTPS2PD 16(SI), Y1
+	VCVTPS2PD 32(SI), Y2
+	VCVTPS2PD 48(SI), Y3
+	VFMADD231PD Y0, Y0, Y4
+	VFMADD231PD Y1, Y1, Y5
+	VFMADD231PD Y2, Y2, Y6
+	VFMADD231PD Y3, Y3, Y7
+	ADDQ $64, SI
+	SUBQ $16, CX
+	JMP  ssloop
+
+ssdone:
+	VMOVUPD Y4, 0(DI)
+	VMOVUPD Y5, 32(DI)
+	VMOVUPD Y6, 64(DI)
+	VMOVUPD Y7, 96(DI)
+	VZEROUPPER
+	RET
+
+// func scaleAvx2(x *float32, n int, s float32)
+// x[i] *= s for n a multiple of 8.
+TEXT ·scaleAvx2(SB), NOSPLIT, $0-20
+	MOVQ x+0(FP), DI
+	MOVQ n+8(FP), CX
+	VBROADCASTSS s+16(FP), Y8
+
+scloop:
+	CMPQ CX, $8
+	JLT  scdone
+	VMULPS (DI), Y8, Y0
+	VMOVUPS Y0, (DI)
+	ADDQ $32, DI
+	SUBQ $8, CX
+	JMP  scloop
+
+scdone:
+	VZEROUPPER
+	RET

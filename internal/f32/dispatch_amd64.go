@@ -71,3 +71,9 @@ func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep, rcp float32)
 
 //go:noescape
 func momentumAvx2(p, grad, v *float32, n int, lr, mu float32)
+
+//go:noescape
+func sumSquaresAvx2(x *float32, n int, acc *[16]float64)
+
+//go:noescape
+func scaleAvx2(x *float32, n int, s float32)

@@ -26,3 +26,5 @@ func lstmCellBackwardAvx2(dgates, dcPrev, gates, cPrev, c, dh, dc, dcT *float32,
 }
 func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep, rcp float32) { panic("unreachable") }
 func momentumAvx2(p, grad, v *float32, n int, lr, mu float32)          { panic("unreachable") }
+func sumSquaresAvx2(x *float32, n int, acc *[16]float64)               { panic("unreachable") }
+func scaleAvx2(x *float32, n int, s float32)                           { panic("unreachable") }
