@@ -1,7 +1,7 @@
 // Package f32 holds the float32 kernels on the hot path of LSTM training:
 // matrix–vector and small matrix–matrix products on row-major slices,
-// vector updates, the fused LSTM gate non-linearities and the optimiser
-// updates. Every kernel has a portable Go version that defines its result;
+// vector updates, the fused LSTM gate non-linearities, the optimiser
+// updates and gradient clipping's norm and scaling. Every kernel has a portable Go version that defines its result;
 // faster versions are selected at run time from the CPU's features and are
 // tested against the portable ones and against float64 references.
 //
@@ -24,9 +24,11 @@
 //   - "portable" otherwise, on other architectures, and with the purego
 //     build tag.
 //
-// The element-wise kernels (LSTMCell, LSTMCellBackward, Sigmoid, Tanh,
-// Adam, Momentum) have one 8-lane AVX2 version used at both vector levels;
-// they are a small part of the work. Every assembly routine ends with
+// The element-wise kernels (LSTMCell, LSTMCellBackward(DC), Sigmoid, Tanh,
+// Adam, Momentum, SumSquares, Scale) have one 8-lane AVX2 version used at
+// both vector levels; except for the optimiser step with per-frame
+// updates, they are a small part of the work. SumSquares, Scale, Adam and
+// Momentum are bit-identical across implementations. Every assembly routine ends with
 // VZEROUPPER, so no dirty upper-register state slows the SSE code (the Go
 // runtime, gonum) that runs after it; no GOEXPERIMENT or environment
 // variable is involved. Implementations lists what the CPU can run and
