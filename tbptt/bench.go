@@ -31,9 +31,11 @@ func BenchCases() []BenchCase {
 	}
 }
 
-// BenchNetwork is the reference network: 39 MFCC+Δ+ΔΔ inputs, one LSTM
-// layer of 128 cells, the 61 TIMIT phones.
-var BenchNetwork = lstm.Config{Inputs: 39, Hidden: 128, Layers: 1, Outputs: 61}
+// BenchNetwork returns the reference network: 39 MFCC+Δ+ΔΔ inputs, one
+// LSTM layer of 128 cells, the 61 TIMIT phones.
+func BenchNetwork() lstm.Config {
+	return lstm.Config{Inputs: 39, Hidden: 128, Layers: 1, Outputs: 61}
+}
 
 // BenchResult is the measured training speed of one BenchCase.
 type BenchResult struct {
@@ -67,13 +69,17 @@ func BenchSentences(rng *rand.Rand, c lstm.Config, n int) []*data.Sentence {
 	return sents
 }
 
-// Bench trains a fresh reference network (seed 1) under bc with Adam
-// (lr 1e-3) applied at every update, as real training does, for at least
-// d of wall time after one warm-up group, and reports frames per second of
-// wall time. Batch > 1 uses all cores (GOMAXPROCS).
-func Bench(bc BenchCase, d time.Duration) (BenchResult, error) {
+// Bench trains a fresh reference network (seed 1) under bc with the named
+// optimizer (OptAdam or OptSGD, at its default learning rate) applied at
+// every update, as real training does, for at least d of wall time after
+// one warm-up group, and reports frames per second of wall time. Batch > 1
+// uses all cores (GOMAXPROCS). The optimizer matters for per-frame
+// updates: an Adam step streams four parameter-sized vectors through
+// memory, several times the work of the network's own frame.
+func Bench(bc BenchCase, optimizer string, d time.Duration) (BenchResult, error) {
 	r := BenchResult{Case: bc}
-	m, err := lstm.New(BenchNetwork, rand.New(rand.NewPCG(1, 1)))
+	net := BenchNetwork()
+	m, err := lstm.New(net, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		return r, err
 	}
@@ -81,14 +87,21 @@ func Bench(bc BenchCase, d time.Duration) (BenchResult, error) {
 	if err != nil {
 		return r, err
 	}
-	opt := NewAdam(len(m.Params()), 1e-3)
+	lr := 1e-3
+	if optimizer == OptSGD {
+		lr = 1e-5
+	}
+	opt, err := NewOptimizer(optimizer, len(m.Params()), lr, 0.9)
+	if err != nil {
+		return r, err
+	}
 	step := func(g *lstm.Grads) error {
 		opt.Step(m.Params(), g.Data)
 		return nil
 	}
 	// Enough sentences that buffers reach their final size during the
 	// warm-up and the groups vary.
-	sents := BenchSentences(rand.New(rand.NewPCG(2, 2)), BenchNetwork, 4*bc.Batch)
+	sents := BenchSentences(rand.New(rand.NewPCG(2, 2)), net, 4*bc.Batch)
 	group := func(i int) []*data.Sentence {
 		j := i % 4 * bc.Batch
 		return sents[j : j+bc.Batch]

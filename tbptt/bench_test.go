@@ -14,7 +14,7 @@ func BenchmarkBench(b *testing.B) {
 			var frames int64
 			var elapsed time.Duration
 			for b.Loop() {
-				r, err := Bench(bc, 200*time.Millisecond)
+				r, err := Bench(bc, OptAdam, 200*time.Millisecond)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -29,7 +29,7 @@ func BenchmarkBench(b *testing.B) {
 // TestBenchSentences: synthetic sentences have TIMIT-like lengths and
 // labels that are all output classes.
 func TestBenchSentences(t *testing.T) {
-	r, err := Bench(BenchCase{Schedule{Name: "tbptt", K1: 20, K2: 20}, 2}, time.Millisecond)
+	r, err := Bench(BenchCase{Schedule{Name: "tbptt", K1: 20, K2: 20}, 2}, OptSGD, time.Millisecond)
 	if err != nil || r.Frames < 250 || !(r.FramesPerSec > 0) {
 		t.Fatalf("Bench: %+v, %v", r, err)
 	}
@@ -38,7 +38,7 @@ func TestBenchSentences(t *testing.T) {
 // BenchmarkAdamStep: one Adam step over the reference network's
 // parameters (split across two cores when there are two).
 func BenchmarkAdamStep(b *testing.B) {
-	n := BenchNetwork.NumParams()
+	n := BenchNetwork().NumParams()
 	p, g := make([]float32, n), make([]float32, n)
 	for i := range g {
 		g[i] = float32(i%7) - 3

@@ -37,6 +37,7 @@ k1 = k2 = 0 meaning "all" (to the sentence's end or start).`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print JSON instead of a table"},
 			&cli.FloatFlag{Name: "seconds", Value: 5, Usage: "measuring time per row, seconds"},
+			&cli.StringFlag{Name: "optimizer", Value: tbptt.OptAdam, Usage: "optimizer applied at every update: adam or sgd"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Present() {
@@ -47,7 +48,11 @@ k1 = k2 = 0 meaning "all" (to the sentence's end or start).`,
 				return usagef("--seconds must be in (0, 3600], got %v", secs)
 			}
 			d := time.Duration(secs * float64(time.Second))
-			rep, err := runBench(ctx, d)
+			opt := cmd.String("optimizer")
+			if opt != tbptt.OptAdam && opt != tbptt.OptSGD {
+				return usagef("--optimizer %q: want adam or sgd", opt)
+			}
+			rep, err := runBench(ctx, d, opt)
 			if err != nil {
 				return err
 			}
@@ -61,8 +66,9 @@ k1 = k2 = 0 meaning "all" (to the sentence's end or start).`,
 
 // benchReport is what `phoneme bench --json` prints.
 type benchReport struct {
-	Train   []benchTrainRow `json:"train"`
-	Extract benchExtractRow `json:"extract"`
+	Optimizer string          `json:"-"`
+	Train     []benchTrainRow `json:"train"`
+	Extract   benchExtractRow `json:"extract"`
 }
 
 type benchTrainRow struct {
@@ -72,6 +78,7 @@ type benchTrainRow struct {
 	Batch        int     `json:"batch"`
 	Hidden       int     `json:"hidden"`
 	Inputs       int     `json:"inputs"`
+	Optimizer    string  `json:"-"` // the issue fixes the JSON fields; the caller chose it
 	FramesPerSec float64 `json:"frames_per_sec"`
 }
 
@@ -79,19 +86,20 @@ type benchExtractRow struct {
 	RealtimeFactor float64 `json:"realtime_factor"`
 }
 
-func runBench(ctx context.Context, d time.Duration) (*benchReport, error) {
-	rep := &benchReport{}
+func runBench(ctx context.Context, d time.Duration, optimizer string) (*benchReport, error) {
+	rep := &benchReport{Optimizer: optimizer}
+	net := tbptt.BenchNetwork()
 	for _, bc := range tbptt.BenchCases() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r, err := tbptt.Bench(bc, d)
+		r, err := tbptt.Bench(bc, optimizer, d)
 		if err != nil {
 			return nil, fmt.Errorf("bench %v batch %d: %w", bc.Schedule, bc.Batch, err)
 		}
 		rep.Train = append(rep.Train, benchTrainRow{
 			Schedule: bc.Schedule.Name, K1: bc.Schedule.K1, K2: bc.Schedule.K2, Batch: bc.Batch,
-			Hidden: tbptt.BenchNetwork.Hidden, Inputs: tbptt.BenchNetwork.Inputs, FramesPerSec: r.FramesPerSec,
+			Hidden: net.Hidden, Inputs: net.Inputs, Optimizer: optimizer, FramesPerSec: r.FramesPerSec,
 		})
 	}
 	if err := ctx.Err(); err != nil {
@@ -122,8 +130,9 @@ func (r *benchReport) writeTable(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\nnetwork %d → LSTM %d → %d, float32, Adam; kernels %s, %d cores\nextraction (MFCC + deltas, synthetic audio, all cores): %.0f× real time\n",
-		tbptt.BenchNetwork.Inputs, tbptt.BenchNetwork.Hidden, tbptt.BenchNetwork.Outputs, f32.Implementation(), runtime.GOMAXPROCS(0), r.Extract.RealtimeFactor)
+	net := tbptt.BenchNetwork()
+	_, err := fmt.Fprintf(w, "\nnetwork %d → LSTM %d → %d, float32, %s at every update; kernels %s, %d cores\nextraction (MFCC + deltas, synthetic audio, all cores): %.0f× real time\n",
+		net.Inputs, net.Hidden, net.Outputs, r.Optimizer, f32.Implementation(), runtime.GOMAXPROCS(0), r.Extract.RealtimeFactor)
 	return err
 }
 
