@@ -91,7 +91,7 @@ func LinePlot(series []Series, o LineOptions) (*plot.Plot, error) {
 		if len(line) == 0 {
 			continue
 		}
-		c := plotutil.Color(i)
+		c := seriesColor(i)
 		if len(lo) > 1 {
 			ring := append(append(plotter.XYs{}, lo...), reversed(hi)...)
 			band, err := plotter.NewPolygon(ring)
@@ -294,4 +294,22 @@ func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// seriesColor returns the colour of the i-th series from the Okabe–Ito
+// palette: eight colours told apart by colour-blind readers too, so a
+// comparison of up to eight schedules never repeats a colour (plotutil's
+// soft palette has five).
+func seriesColor(i int) color.Color {
+	okabeIto := [...]color.NRGBA{
+		{0, 114, 178, 255},   // blue
+		{213, 94, 0, 255},    // vermillion
+		{0, 158, 115, 255},   // bluish green
+		{230, 159, 0, 255},   // orange
+		{204, 121, 167, 255}, // reddish purple
+		{86, 180, 233, 255},  // sky blue
+		{0, 0, 0, 255},       // black
+		{240, 228, 66, 255},  // yellow
+	}
+	return okabeIto[i%len(okabeIto)]
 }
