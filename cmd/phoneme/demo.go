@@ -32,7 +32,7 @@ differ on clean speech, not a substitute for TIMIT. Running it again reuses the
 extracted features and finished runs in --out.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "out", Value: "phoneme-demo", Usage: "output folder"},
-			&cli.IntFlag{Name: "epochs", Value: 12, Usage: "passes over the training data per schedule"},
+			&cli.IntFlag{Name: "epochs", Value: 20, Usage: "passes over the training data per schedule"},
 			&cli.StringFlag{Name: "seeds", Value: "1", Usage: "comma-separated seeds"},
 			&cli.IntFlag{Name: "jobs", Usage: "runs trained at once (default: number of CPUs)"},
 		},
