@@ -194,6 +194,6 @@ func printEpoch(w io.Writer, e tbptt.EpochLog) {
 	if e.K2 != "" {
 		mark = "  k2 " + e.K2 + mark
 	}
-	fmt.Fprintf(w, "epoch %3d  updates %8d  loss %.4f  train FER %s  dev FER61 %s FER39 %s  %.1fs  %.0f frames/s%s\n",
+	fmt.Fprintf(w, "epoch %3d  updates %8d  loss %.4f  train FER %s  dev FER61 %s FER39 %s  %.1fs  %.0f fwd frames/s%s\n",
 		e.Epoch, e.Updates, e.Loss, pct(e.TrainFER), pct(e.DevFER61), pct(e.DevFER39), e.Seconds, e.FramesPerSecond, mark)
 }
