@@ -193,6 +193,7 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 	if len(targets) != bt.nb {
 		panic(fmt.Sprintf("lstm: %d target lists for %d streams", len(targets), bt.nb))
 	}
+	g.Settle()
 	gv := bt.gview
 	if gv == nil || len(g.Data) == 0 || &gv.params[0] != &g.Data[0] {
 		gv = m.gradViews(g)

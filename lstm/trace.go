@@ -316,6 +316,17 @@ func (m *Model) Backward(g *Grads, tr *Trace, lo, hi int, targets []int32, first
 		tr.gview = gv
 	}
 	tr.kept("backward", lo)
+	// After g.ZeroDeferred (fresh), each tensor of g is overwritten by, or
+	// cleared just before, its first contribution below (every tensor gets
+	// one), or all of g is cleared when nothing is scored: the same bits
+	// as clearing g up front.
+	fresh := g.deferred
+	g.deferred = false
+	reset := func(t []float32) {
+		if fresh {
+			clear(t)
+		}
+	}
 	c := m.cfg
 	H, O, G := c.Hidden, c.Outputs, 4*c.Hidden
 	n := hi - lo
@@ -323,6 +334,7 @@ func (m *Model) Backward(g *Grads, tr *Trace, lo, hi int, targets []int32, first
 	// Output layer: dY (n×O, zero for unscored frames) gives the output
 	// weights' gradient as one product per span, and ∂/∂h of the top layer.
 	tr.dY = grow(tr.dY, n*O)
+	reset(gv.outB)
 	scored := 0
 	for τ := lo; τ < hi; τ++ {
 		r := tr.slot(τ)
@@ -348,12 +360,20 @@ func (m *Model) Backward(g *Grads, tr *Trace, lo, hi int, targets []int32, first
 		f32.MatTVec(dh, m.outW, O, H, dy)
 	}
 	if scored == 0 {
+		reset(g.Data)
 		return 0
+	}
+	// The weight gradients' first span overwrites them when fresh.
+	mul := func(first bool) func(c, a, b []float32, m, n, k int) {
+		if fresh && first {
+			return f32.MatTMulSet
+		}
+		return f32.MatTMul
 	}
 	for a := lo; a < hi; {
 		b := a + tr.span(a, hi-a)
 		sr := tr.sslot(a)
-		f32.MatTMul(gv.outW, tr.dY[(a-lo)*O:(b-lo)*O], top.h[sr*H:(sr+b-a)*H], O, H, b-a)
+		mul(a == lo)(gv.outW, tr.dY[(a-lo)*O:(b-lo)*O], top.h[sr*H:(sr+b-a)*H], O, H, b-a)
 		a = b
 	}
 	for l := c.Layers - 1; l >= 0; l-- {
@@ -361,6 +381,9 @@ func (m *Model) Backward(g *Grads, tr *Trace, lo, hi int, targets []int32, first
 		L := &tr.layers[l]
 		da := tr.da[:n*G]
 		clear(tr.dcy)
+		if gp.peep != nil {
+			reset(gp.peep)
+		}
 		for t := hi - 1; t >= lo; t-- {
 			r, sp, sn := tr.slot(t), tr.sslot(t-1), tr.sslot(t)
 			dh := L.dh[r*H : (r+1)*H]
@@ -377,6 +400,8 @@ func (m *Model) Backward(g *Grads, tr *Trace, lo, hi int, targets []int32, first
 			cellBackward(da[(t-lo)*G:(t+1-lo)*G], L.dc[r*H:(r+1)*H], tr.dcy, dh,
 				L.gates[r*G:(r+1)*G], L.c[sp*H:(sp+1)*H], L.c[sn*H:(sn+1)*H], L.tc[r*H:(r+1)*H], p.peep, gp.peep, H)
 		}
+		reset(gp.bih)
+		reset(gp.bhh)
 		for a := lo; a < hi; {
 			b := a + tr.span(a, hi-a)
 			d := da[(a-lo)*G : (b-lo)*G]
@@ -387,9 +412,9 @@ func (m *Model) Backward(g *Grads, tr *Trace, lo, hi int, targets []int32, first
 				sr := tr.sslot(a)
 				in = tr.layers[l-1].h[sr*H : (sr+b-a)*H]
 			}
-			f32.MatTMul(gp.wih, d, in, G, p.in, b-a)
+			mul(a == lo)(gp.wih, d, in, G, p.in, b-a)
 			sp := tr.sslot(a - 1)
-			f32.MatTMul(gp.whh, d, L.h[sp*H:(sp+b-a)*H], G, H, b-a)
+			mul(a == lo)(gp.whh, d, L.h[sp*H:(sp+b-a)*H], G, H, b-a)
 			a = b
 		}
 		for t := range n {

@@ -215,7 +215,6 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 		}
 		e.t0, e.t1, e.scale = t0, min(t0+k1, T), 1/float32(active)
 		if len(e.streams) == 1 {
-			e.g.Zero()
 			e.advance(0)
 		} else {
 			e.pool.run(len(sents))
@@ -348,9 +347,12 @@ func (e *Engine) advance(b int) {
 	g := e.g
 	if str.g != nil {
 		g = str.g
-		g.Zero()
 	}
+	// The first Backward clears g tensor by tensor as it reaches them,
+	// not in a pass of its own ahead of the forward pass.
+	g.ZeroDeferred()
 	if str.n <= e.t0 {
+		g.Settle()
 		return
 	}
 	t0, end := e.t0, min(e.t1, str.n)
@@ -371,6 +373,7 @@ func (e *Engine) advance(b int) {
 		}
 	}
 	st.FramesBackward += int64(e.contribute(str, g, t0-1, end-1, e.scale))
+	g.Settle()
 }
 
 // contribute adds to g the gradient of scale·Σ L_τ over the scored frames

@@ -537,10 +537,12 @@ aodone:
 	VZEROUPPER
 	RET
 
-// func gemmTNAvx512(c, a, b *float32, m, n, k int)
+// func gemmTNAvx512(c, a, b *float32, m, n, k, set int)
 // C (m×n) += Aᵀ·B with A (k×m), B (k×n): register tiles of 4 rows × 32
-// columns of C, accumulated over all k rows of A and B.
-TEXT ·gemmTNAvx512(SB), NOSPLIT, $0-48
+// columns of C, accumulated over all k rows of A and B. With set ≠ 0 the
+// tiles start from +0 instead of C's contents (loads with an empty mask):
+// C = Aᵀ·B with the same bits as clearing C first.
+TEXT ·gemmTNAvx512(SB), NOSPLIT, $0-56
 	MOVQ c+0(FP), DI
 	MOVQ a+8(FP), SI
 	MOVQ b+16(FP), DX
@@ -551,6 +553,13 @@ TEXT ·gemmTNAvx512(SB), NOSPLIT, $0-48
 	MOVQ m+24(FP), R12
 	SHLQ $2, R12             // row stride of A
 	XORQ BX, BX             // j0
+	MOVL $0xFFFF, AX
+	CMPQ set+48(FP), $0
+	JEQ  tnkeep
+	XORL AX, AX
+
+tnkeep:
+	KMOVW AX, K4            // mask of C's lanes loaded: all, or none with set
 
 colblk:
 	MOVQ R9, AX
@@ -568,14 +577,14 @@ fullrows4:
 	IMULQ R9, R13
 	ADDQ BX, R13
 	LEAQ (DI)(R13*4), R13   // &C[i0][j0]
-	VMOVUPS (R13), Z0
-	VMOVUPS 64(R13), Z1
-	VMOVUPS (R13)(R11*1), Z2
-	VMOVUPS 64(R13)(R11*1), Z3
-	VMOVUPS (R13)(R11*2), Z4
-	VMOVUPS 64(R13)(R11*2), Z5
-	VMOVUPS (R13)(R14*1), Z6
-	VMOVUPS 64(R13)(R14*1), Z7
+	VMOVUPS.Z (R13), K4, Z0
+	VMOVUPS.Z 64(R13), K4, Z1
+	VMOVUPS.Z (R13)(R11*1), K4, Z2
+	VMOVUPS.Z 64(R13)(R11*1), K4, Z3
+	VMOVUPS.Z (R13)(R11*2), K4, Z4
+	VMOVUPS.Z 64(R13)(R11*2), K4, Z5
+	VMOVUPS.Z (R13)(R14*1), K4, Z6
+	VMOVUPS.Z 64(R13)(R14*1), K4, Z7
 	LEAQ (SI)(CX*4), R8     // &A[0][i0]
 	LEAQ (DX)(BX*4), R10    // &B[0][j0]
 	MOVQ k+40(FP), AX
@@ -617,8 +626,8 @@ fullrows1:
 	IMULQ R9, R13
 	ADDQ BX, R13
 	LEAQ (DI)(R13*4), R13
-	VMOVUPS (R13), Z0
-	VMOVUPS 64(R13), Z1
+	VMOVUPS.Z (R13), K4, Z0
+	VMOVUPS.Z 64(R13), K4, Z1
 	LEAQ (SI)(CX*4), R8
 	LEAQ (DX)(BX*4), R10
 	MOVQ k+40(FP), AX
@@ -663,6 +672,8 @@ mask1:
 	KXORW K3, K3, K3
 
 maskdone:
+	KANDW K4, K2, K5        // C load masks
+	KANDW K4, K3, K6
 	XORQ CX, CX             // i0
 
 maskrows4:
@@ -673,14 +684,14 @@ maskrows4:
 	IMULQ R9, R13
 	ADDQ BX, R13
 	LEAQ (DI)(R13*4), R13   // &C[i0][j0]
-	VMOVUPS.Z (R13), K2, Z0
-	VMOVUPS.Z 64(R13), K3, Z1
-	VMOVUPS.Z (R13)(R11*1), K2, Z2
-	VMOVUPS.Z 64(R13)(R11*1), K3, Z3
-	VMOVUPS.Z (R13)(R11*2), K2, Z4
-	VMOVUPS.Z 64(R13)(R11*2), K3, Z5
-	VMOVUPS.Z (R13)(R14*1), K2, Z6
-	VMOVUPS.Z 64(R13)(R14*1), K3, Z7
+	VMOVUPS.Z (R13), K5, Z0
+	VMOVUPS.Z 64(R13), K6, Z1
+	VMOVUPS.Z (R13)(R11*1), K5, Z2
+	VMOVUPS.Z 64(R13)(R11*1), K6, Z3
+	VMOVUPS.Z (R13)(R11*2), K5, Z4
+	VMOVUPS.Z 64(R13)(R11*2), K6, Z5
+	VMOVUPS.Z (R13)(R14*1), K5, Z6
+	VMOVUPS.Z 64(R13)(R14*1), K6, Z7
 	LEAQ (SI)(CX*4), R8     // &A[0][i0]
 	LEAQ (DX)(BX*4), R10    // &B[0][j0]
 	MOVQ k+40(FP), AX
@@ -722,8 +733,8 @@ maskrows1:
 	IMULQ R9, R13
 	ADDQ BX, R13
 	LEAQ (DI)(R13*4), R13
-	VMOVUPS.Z (R13), K2, Z0
-	VMOVUPS.Z 64(R13), K3, Z1
+	VMOVUPS.Z (R13), K5, Z0
+	VMOVUPS.Z 64(R13), K6, Z1
 	LEAQ (SI)(CX*4), R8
 	LEAQ (DX)(BX*4), R10
 	MOVQ k+40(FP), AX

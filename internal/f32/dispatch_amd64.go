@@ -43,7 +43,7 @@ func addOuterAvx2(a *float32, rows, cols int, x, y *float32)
 func gemmTNAvx2(c, a, b *float32, m, n, k int)
 
 //go:noescape
-func gemmTNAvx512(c, a, b *float32, m, n, k int)
+func gemmTNAvx512(c, a, b *float32, m, n, k, set int)
 
 //go:noescape
 func gemmNTAvx512(c, a, b *float32, m, n, k int)

@@ -12,7 +12,7 @@ func gemmNTAvx2(c, a, b *float32, m, n, k int)                         { panic("
 func axpyRowsAvx2(y, b *float32, rows, cols int, x *float32, incx int) { panic("unreachable") }
 func addOuterAvx2(a *float32, rows, cols int, x, y *float32)           { panic("unreachable") }
 func gemmTNAvx2(c, a, b *float32, m, n, k int)                         { panic("unreachable") }
-func gemmTNAvx512(c, a, b *float32, m, n, k int)                       { panic("unreachable") }
+func gemmTNAvx512(c, a, b *float32, m, n, k, set int)                  { panic("unreachable") }
 func gemmNTAvx512(c, a, b *float32, m, n, k int)                       { panic("unreachable") }
 func axpyRowsAvx512(y, b *float32, rows, cols int, x *float32, incx int) {
 	panic("unreachable")

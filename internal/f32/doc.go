@@ -8,6 +8,9 @@
 // Matrices are plain row-major []float32 with explicit dimensions; the
 // linear-algebra kernels accumulate into their destination (y += …,
 // C += …) so that callers can sum contributions without temporaries.
+// MatTMulSet (C = Aᵀ·B, the same bits as clearing C and accumulating) writes
+// a gradient tensor's first contribution without a separate clearing pass;
+// the AVX-512 kernel starts its tiles from zero instead of loading C.
 // Kernels do not allocate, and they panic, like an index expression, when
 // a slice is shorter than its stated shape.
 //

@@ -219,6 +219,45 @@ func TestMatTMul(t *testing.T) {
 	})
 }
 
+// TestMatTMulSet: C = Aᵀ·B must have exactly the bits of clearing C and
+// accumulating with MatTMul in the same implementation (no tolerance: the
+// gradient it writes feeds bit-identical training curves), whatever C held
+// before (NaN here), including the signs of zero products (−0 inputs) and
+// over more rows than one block.
+func TestMatTMulSet(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(13, 14))
+		shapes := append(mmShapes(rng), [3]int{512, 128, 1}, [3]int{61, 128, 1}, [3]int{33, 47, 2*tnBlock + 5}, [3]int{5, 17, 0})
+		for _, sh := range shapes {
+			m, n, k := sh[0], sh[1], sh[2]
+			a, b, c := newBuf(rng, k*m), newBuf(rng, k*n), newBuf(rng, m*n)
+			for i := range a.s() {
+				if rng.IntN(5) == 0 {
+					a.s()[i] = float32(math.Copysign(0, float64(a.s()[i])))
+				}
+			}
+			for i := range b.s() {
+				if rng.IntN(5) == 0 {
+					b.s()[i] = 0
+				}
+			}
+			want := make([]float32, m*n)
+			MatTMul(want, a.s(), b.s(), m, n, k)
+			for i := range c.s() {
+				c.s()[i] = float32(math.NaN())
+			}
+			MatTMulSet(c.s(), a.s(), b.s(), m, n, k)
+			what := fmt.Sprintf("MatTMulSet m%d n%d k%d", m, n, k)
+			for i, v := range c.s() {
+				if math.Float32bits(v) != math.Float32bits(want[i]) {
+					t.Fatalf("%s: element %d is %g (bits %#x), clear+MatTMul gives %g (%#x)", what, i, v, math.Float32bits(v), want[i], math.Float32bits(want[i]))
+				}
+			}
+			c.checkGuards(t, what)
+		}
+	})
+}
+
 func TestDotAxpy(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(11, 12))
