@@ -232,6 +232,13 @@ const (
 	shuffleStream = 0x73687566 // "shuf"
 )
 
+// InitialModel returns the network a training run with this seed starts
+// from: the weights come from their own PCG stream, so they do not depend on
+// the data order and other tools (horizon) can rebuild them exactly.
+func InitialModel(c lstm.Config, seed uint64) (*lstm.Model, error) {
+	return lstm.New(c, rand.New(rand.NewPCG(seed, initStream)))
+}
+
 // Paths of the files a run writes beside its model: base is the model
 // path without ".safetensors".
 func basePath(out string) string { return strings.TrimSuffix(out, ".safetensors") }
@@ -433,9 +440,8 @@ func (r *run) setup(train, dev *data.Split) error {
 		r.model = m
 		r.cfg.Hidden, r.cfg.Layers, r.cfg.Peepholes = mc.Hidden, mc.Layers, mc.Peepholes
 	default:
-		r.model, err = lstm.New(lstm.Config{Inputs: dim, Hidden: r.cfg.Hidden, Layers: r.cfg.Layers,
-			Outputs: labels.NumPhones, Peepholes: r.cfg.Peepholes},
-			rand.New(rand.NewPCG(r.cfg.Seed, initStream)))
+		r.model, err = InitialModel(lstm.Config{Inputs: dim, Hidden: r.cfg.Hidden, Layers: r.cfg.Layers,
+			Outputs: labels.NumPhones, Peepholes: r.cfg.Peepholes}, r.cfg.Seed)
 		if err != nil {
 			return err
 		}

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v3"
-	"golang.org/x/term"
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/internal/progress"
@@ -142,14 +141,8 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 // files written; demo shares it.
 func runComparison(ctx context.Context, cmd *cli.Command, cfg tbptt.CompareConfig) error {
 	w := cmd.Root().Writer
-	errw := cmd.Root().ErrWriter
-	if errw == nil {
-		errw = os.Stderr
-	}
-	tty := false
-	if f, ok := errw.(*os.File); ok {
-		tty = term.IsTerminal(int(f.Fd()))
-	}
+	errw := errWriter(cmd)
+	tty := progress.IsTerminal(errw)
 	var bar *progress.Bar
 	hooks := tbptt.CompareHooks{
 		Start: func(p tbptt.ComparePlan) {

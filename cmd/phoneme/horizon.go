@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 
@@ -132,12 +131,10 @@ func runHorizon(ctx context.Context, cmd *cli.Command) error {
 		if len(man.CMVNMean) != man.Dim || len(man.CMVNStd) != man.Dim {
 			return fmt.Errorf("%s: the manifest holds no training CMVN to normalise with", split.Dir)
 		}
-		// The same PCG stream as phoneme train's initial weights, so that
 		// --seed N measures the network a training run with --seed N
 		// starts from.
-		const initStream = 0x696e6974 // "init"
-		m, err = lstm.New(lstm.Config{Inputs: man.Dim, Hidden: cmd.Int("hidden"), Layers: cmd.Int("layers"),
-			Outputs: labels.NumPhones, Peepholes: cmd.Bool("peepholes")}, rand.New(rand.NewPCG(cmd.Uint64("seed"), initStream)))
+		m, err = tbptt.InitialModel(lstm.Config{Inputs: man.Dim, Hidden: cmd.Int("hidden"), Layers: cmd.Int("layers"),
+			Outputs: labels.NumPhones, Peepholes: cmd.Bool("peepholes")}, cmd.Uint64("seed"))
 		if err != nil {
 			return usagef("%v", err)
 		}
@@ -163,11 +160,7 @@ func runHorizon(ctx context.Context, cmd *cli.Command) error {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return fmt.Errorf("--out: %w", err)
 	}
-	errw := cmd.Root().ErrWriter
-	if errw == nil {
-		errw = os.Stderr
-	}
-	bar := progress.New(errw, "horizon", frames, "frames")
+	bar := progress.New(errWriter(cmd), "horizon", frames, "frames")
 	rep, err := tbptt.Horizon(ctx, m, sents, tbptt.HorizonConfig{
 		Lags: cmd.Int("lags"), K2: k2, Cosine: cmd.Float("cosine"), TargetDelay: delay,
 		Progress: func(n int64) {

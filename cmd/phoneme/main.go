@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -22,6 +23,15 @@ type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
+
+// errWriter is where progress and notes go: the command's error writer,
+// standard error unless a test set another.
+func errWriter(cmd *cli.Command) io.Writer {
+	if w := cmd.Root().ErrWriter; w != nil {
+		return w
+	}
+	return os.Stderr
+}
 
 // usagef returns a usage error (exit code 2).
 func usagef(format string, args ...any) error {

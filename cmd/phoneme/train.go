@@ -100,7 +100,7 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 	}
 	if !cfg.Resume && tbptt.Resumable(out) {
 		// Starting afresh over a saved run would silently discard it.
-		fmt.Fprintf(cmd.Root().ErrWriter, "phoneme: note: replacing the saved run %s (use --resume to continue it)\n", tbptt.ResumePath(out))
+		fmt.Fprintf(errWriter(cmd), "phoneme: note: replacing the saved run %s (use --resume to continue it)\n", tbptt.ResumePath(out))
 	}
 	splits, err := loadSplits(cmd.String("data"), data.Train, data.Dev)
 	if err != nil {
@@ -109,10 +109,7 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 	train, dev := splits[data.Train], splits[data.Dev]
 
 	w := cmd.Root().Writer
-	errw := cmd.Root().ErrWriter
-	if errw == nil {
-		errw = os.Stderr
-	}
+	errw := errWriter(cmd)
 	fmt.Fprintf(w, "train %s: %d utterances (%d frames), dev %d utterances; %s, %s lr %g\n",
 		out, len(train.Sentences), train.Frames(), len(dev.Sentences), scheduleName(cfg), cfg.Optimizer, cfg.LR)
 	var bar *progress.Bar

@@ -40,10 +40,10 @@ type Bar struct {
 // second; otherwise one line is written every ten seconds and at Done.
 func New(w io.Writer, label string, total int64, unit string) *Bar {
 	b := &Bar{w: w, label: label, unit: unit, total: total, now: time.Now, width: 80}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if IsTerminal(w) {
 		b.tty = true
 		b.every = 100 * time.Millisecond
-		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 20 {
+		if cols, _, err := term.GetSize(int(w.(*os.File).Fd())); err == nil && cols > 20 {
 			b.width = cols
 		}
 	} else {
@@ -52,6 +52,13 @@ func New(w io.Writer, label string, total int64, unit string) *Bar {
 	b.start = b.now()
 	b.last = b.start
 	return b
+}
+
+// IsTerminal reports whether w is a terminal, where progress is redrawn in
+// place rather than logged line by line.
+func IsTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // Quiet returns a Bar that shows nothing, for callers that want no output.
