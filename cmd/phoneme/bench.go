@@ -15,6 +15,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/phoneme/phoneme/eval"
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/internal/f32"
 	"github.com/phoneme/phoneme/tbptt"
@@ -125,7 +126,7 @@ func (r *benchReport) writeTable(w io.Writer) error {
 		if i < len(pytorchFramesPerSec) {
 			pt = fmt.Sprintf("%.0f", pytorchFramesPerSec[i])
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.0f\t%s\t\n", row.Schedule, kString(row.K1), kString(row.K2), row.Batch, row.FramesPerSec, pt)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.0f\t%s\t\n", row.Schedule, eval.K1String(row.K1), eval.K2String(row.K2), row.Batch, row.FramesPerSec, pt)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -134,13 +135,6 @@ func (r *benchReport) writeTable(w io.Writer) error {
 	_, err := fmt.Fprintf(w, "\nnetwork %d → LSTM %d → %d, float32, %s at every update; kernels %s, %d cores\nextraction (MFCC + deltas, synthetic audio, all cores): %.0f× real time\n",
 		net.Inputs, net.Hidden, net.Outputs, r.Optimizer, f32.Implementation(), runtime.GOMAXPROCS(0), r.Extract.RealtimeFactor)
 	return err
-}
-
-func kString(k int) string {
-	if k == tbptt.All {
-		return "all"
-	}
-	return fmt.Sprint(k)
 }
 
 func (r *benchReport) writeJSON(w io.Writer) error {
