@@ -4,17 +4,17 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/phoneme/phoneme/eval"
+	"github.com/phoneme/phoneme/tbptt/compare"
 )
 
 func ExampleTable() {
-	runs := []eval.Run{
+	runs := []compare.RunRecord{
 		{Schedule: "sentence", Truncation: "window", Seed: 1, Updates: 100, FramesForward: 30000, FramesBackward: 30000, WallSeconds: 10, FramesPerSecond: 3000, BestEpoch: 4, DevFER: 0.40, TestFER61: 0.42, TestFER39: 0.33},
 		{Schedule: "sentence", Truncation: "window", Seed: 2, Updates: 100, FramesForward: 30000, FramesBackward: 30000, WallSeconds: 13, FramesPerSecond: 2300, BestEpoch: 5, DevFER: 0.42, TestFER61: 0.44, TestFER39: 0.35},
 		{Schedule: "tbptt:k1=20:k2=20", K1: 20, K2: 20, Truncation: "window", Seed: 1, Updates: 1500, FramesForward: 30000, FramesBackward: 30000, WallSeconds: 11, FramesPerSecond: 2700, BestEpoch: 3, DevFER: 0.35, TestFER61: 0.37, TestFER39: 0.29},
 		{Schedule: "tbptt:k1=20:k2=20", K1: 20, K2: 20, Truncation: "window", Seed: 2, Updates: 1500, FramesForward: 30000, FramesBackward: 30000, WallSeconds: 11, FramesPerSecond: 2700, BestEpoch: 4, DevFER: 0.37, TestFER61: 0.39, TestFER39: 0.31},
 	}
-	tab, err := eval.NewTable(runs)
+	tab, err := compare.NewTable(runs)
 	if err != nil {
 		fmt.Println(err)
 		return

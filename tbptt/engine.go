@@ -129,8 +129,13 @@ func (e *Engine) Batch() int { return len(e.streams) }
 // Check reports the first sentence that the engine cannot train on: its
 // features do not match the network's inputs, its labels do not match its
 // frames, or a label is not an output class or labels.Excluded.
-func (e *Engine) Check(sents []*data.Sentence) error {
-	c := e.m.Config()
+func (e *Engine) Check(sents []*data.Sentence) error { return CheckSentences(e.m.Config(), sents) }
+
+// CheckSentences reports the first sentence that a network of shape c
+// cannot be trained or scored on: its features do not match the network's
+// inputs, its labels do not match its frames, or a label is not an output
+// class or labels.Excluded.
+func CheckSentences(c lstm.Config, sents []*data.Sentence) error {
 	for i, s := range sents {
 		if s == nil || s.Feats == nil {
 			return fmt.Errorf("sentence %d: no features", i)

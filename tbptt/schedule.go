@@ -111,6 +111,18 @@ func ParseSchedule(name string, k1 int, k2, truncation string) (Schedule, error)
 	return s, s.Validate()
 }
 
+// ParseK2 parses a k2 value: a number ≥ 1 or "all".
+func ParseK2(s string) (int, error) {
+	if s == "all" {
+		return All, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("k2 %q must be a number ≥ 1 or \"all\"", s)
+	}
+	return n, nil
+}
+
 // parseK2Flag parses a k2 value: a number ≥ 1 or "all"; "" is unset.
 func parseK2Flag(s string) (k2 int, set bool, err error) {
 	switch s {
@@ -199,9 +211,9 @@ func (s Schedule) String() string {
 	b.WriteString(s.Name)
 	if s.Name != "sentence" {
 		if s.Name != "frame" {
-			fmt.Fprintf(&b, ":k1=%s", kString(s.K1))
+			fmt.Fprintf(&b, ":k1=%s", K2String(s.K1))
 		}
-		fmt.Fprintf(&b, ":k2=%s", kString(s.K2))
+		fmt.Fprintf(&b, ":k2=%s", K2String(s.K2))
 	}
 	if s.Truncation != Window {
 		fmt.Fprintf(&b, ":truncation=%s", s.Truncation)
@@ -209,9 +221,19 @@ func (s Schedule) String() string {
 	return b.String()
 }
 
-func kString(k int) string {
-	if k == All {
+// K2String renders k2 with 0 as "all".
+func K2String(k2 int) string {
+	if k2 == All {
 		return "all"
 	}
-	return strconv.Itoa(k)
+	return strconv.Itoa(k2)
+}
+
+// K1String renders k1 with 0 (an update at each sentence's end) as "n",
+// the sentence length in TBPTT(n, n).
+func K1String(k1 int) string {
+	if k1 == All {
+		return "n"
+	}
+	return strconv.Itoa(k1)
 }

@@ -15,10 +15,10 @@ import (
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/phoneme/phoneme/eval"
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/internal/f32"
 	"github.com/phoneme/phoneme/tbptt"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 func benchCommand() *cli.Command {
@@ -38,7 +38,7 @@ k1 = k2 = 0 meaning "all" (to the sentence's end or start).`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print JSON instead of a table"},
 			&cli.FloatFlag{Name: "seconds", Value: 5, Usage: "measuring time per row, seconds"},
-			&cli.StringFlag{Name: "optimizer", Value: tbptt.OptAdam, Usage: "optimizer applied at every update: adam or sgd"},
+			&cli.StringFlag{Name: "optimizer", Value: train.OptAdam, Usage: "optimizer applied at every update: adam or sgd"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Present() {
@@ -50,7 +50,7 @@ k1 = k2 = 0 meaning "all" (to the sentence's end or start).`,
 			}
 			d := time.Duration(secs * float64(time.Second))
 			opt := cmd.String("optimizer")
-			if opt != tbptt.OptAdam && opt != tbptt.OptSGD {
+			if opt != train.OptAdam && opt != train.OptSGD {
 				return usagef("--optimizer %q: want adam or sgd", opt)
 			}
 			rep, err := runBench(ctx, d, opt)
@@ -89,12 +89,12 @@ type benchExtractRow struct {
 
 func runBench(ctx context.Context, d time.Duration, optimizer string) (*benchReport, error) {
 	rep := &benchReport{Optimizer: optimizer}
-	net := tbptt.BenchNetwork()
-	for _, bc := range tbptt.BenchCases() {
+	net := train.BenchNetwork()
+	for _, bc := range train.BenchCases() {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		r, err := tbptt.Bench(bc, optimizer, d)
+		r, err := train.Bench(bc, optimizer, d)
 		if err != nil {
 			return nil, fmt.Errorf("bench %v batch %d: %w", bc.Schedule, bc.Batch, err)
 		}
@@ -115,7 +115,7 @@ func runBench(ctx context.Context, d time.Duration, optimizer string) (*benchRep
 }
 
 // pytorchFramesPerSec are PyTorch 1.13's best figures on the reference
-// machine (issue 5), in the order of tbptt.BenchCases.
+// machine (issue 5), in the order of train.BenchCases.
 var pytorchFramesPerSec = []float64{9.8e3, 9.7e3, 4.7e3, 0.54e3, 62e3}
 
 func (r *benchReport) writeTable(w io.Writer) error {
@@ -126,12 +126,12 @@ func (r *benchReport) writeTable(w io.Writer) error {
 		if i < len(pytorchFramesPerSec) {
 			pt = fmt.Sprintf("%.0f", pytorchFramesPerSec[i])
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.0f\t%s\t\n", row.Schedule, eval.K1String(row.K1), eval.K2String(row.K2), row.Batch, row.FramesPerSec, pt)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.0f\t%s\t\n", row.Schedule, tbptt.K1String(row.K1), tbptt.K2String(row.K2), row.Batch, row.FramesPerSec, pt)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	net := tbptt.BenchNetwork()
+	net := train.BenchNetwork()
 	_, err := fmt.Fprintf(w, "\nnetwork %d → LSTM %d → %d, float32, %s at every update; kernels %s, %d cores\nextraction (MFCC + deltas, synthetic audio, all cores): %.0f× real time\n",
 		net.Inputs, net.Hidden, net.Outputs, r.Optimizer, f32.Implementation(), runtime.GOMAXPROCS(0), r.Extract.RealtimeFactor)
 	return err

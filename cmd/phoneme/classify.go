@@ -199,7 +199,7 @@ func runClassify(ctx context.Context, cmd *cli.Command) error {
 				}
 			}
 			if targets[i] != "" {
-				if err := eval.WriteFile(targets[i], func(w io.Writer) error { return eval.WritePHN(w, segs, c.names) }); err != nil {
+				if err := atomicfile.WriteFile(targets[i], func(w io.Writer) error { return eval.WritePHN(w, segs, c.names) }); err != nil {
 					return err
 				}
 				continue
@@ -218,7 +218,7 @@ func runClassify(ctx context.Context, cmd *cli.Command) error {
 		return each(nil)
 	}
 	// Through a temporary file, renamed into place once complete; not
-	// eval.WriteFile, whose error prefix would blame the archive for a
+	// atomicfile.WriteFile, whose error prefix would blame the archive for a
 	// bad audio file.
 	tmp, err := atomicfile.Create(p)
 	if err != nil {

@@ -15,7 +15,6 @@ import (
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/lstm"
-	"github.com/phoneme/phoneme/tbptt"
 )
 
 // classifyFixture trains a tiny model with target delay 2 on the extracted
@@ -27,10 +26,10 @@ func classifyFixture(t *testing.T) (model, dataDir, audioDir string, wavs []stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := tbptt.DefaultTrainConfig()
+	cfg := train.DefaultConfig()
 	cfg.Hidden, cfg.Epochs, cfg.LR, cfg.TargetDelay = 8, 2, 1e-2, 2
 	model = filepath.Join(t.TempDir(), "m.safetensors")
-	if _, err := tbptt.Train(context.Background(), cfg, train, nil, model, tbptt.Hooks{}); err != nil {
+	if _, err := train.Run(context.Background(), cfg, train, nil, model, train.Hooks{}); err != nil {
 		t.Fatal(err)
 	}
 	// The same corpus extracted() used: speaker f is the test split.

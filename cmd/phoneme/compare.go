@@ -13,11 +13,12 @@ import (
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/internal/progress"
-	"github.com/phoneme/phoneme/tbptt"
+	"github.com/phoneme/phoneme/tbptt/compare"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 func compareCommand() *cli.Command {
-	def := tbptt.DefaultTrainConfig()
+	def := train.DefaultConfig()
 	return &cli.Command{
 		Name:      "compare",
 		Usage:     "train one network per update schedule and seed, and compare them on test",
@@ -77,7 +78,7 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 	if cmd.Args().Present() {
 		return usagef("compare takes no arguments, got %q", cmd.Args().First())
 	}
-	specs, err := tbptt.ParseScheduleList(cmd.String("schedules"))
+	specs, err := compare.ParseSpecs(cmd.String("schedules"))
 	if err != nil {
 		return usagef("--schedules: %v", err)
 	}
@@ -85,7 +86,7 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return usagef("--seeds: %v", err)
 	}
-	base := tbptt.DefaultTrainConfig()
+	base := train.DefaultConfig()
 	if err := readModelFlags(cmd, &base); err != nil {
 		return err
 	}
@@ -129,7 +130,7 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 
-	cfg := tbptt.CompareConfig{
+	cfg := compare.Config{
 		Train: splits[data.Train], Dev: splits[data.Dev], Test: splits[data.Test], Data: dir,
 		Schedules: specs, Seeds: seeds, Base: base,
 		Out: cmd.String("out"), Jobs: cmd.Int("jobs"), Command: os.Args,
@@ -139,24 +140,24 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 
 // runComparison runs cfg with a progress bar and prints the table and the
 // files written; demo shares it.
-func runComparison(ctx context.Context, cmd *cli.Command, cfg tbptt.CompareConfig) error {
+func runComparison(ctx context.Context, cmd *cli.Command, cfg compare.Config) error {
 	w := cmd.Root().Writer
 	errw := errWriter(cmd)
 	tty := progress.IsTerminal(errw)
 	var bar *progress.Bar
-	hooks := tbptt.CompareHooks{
-		Start: func(p tbptt.ComparePlan) {
-			states := map[string]int{}
+	hooks := compare.Hooks{
+		Start: func(p compare.Plan) {
+			states := map[compare.RunState]int{}
 			for _, r := range p.Runs {
 				states[r.State]++
 			}
 			fmt.Fprintf(w, "compare: %d schedules × %d seeds = %d runs (%d done, %d to resume, %d new) on %d utterances; output in %s\n",
-				len(cfg.Schedules), len(cfg.Seeds), len(p.Runs), states[tbptt.RunDone], states[tbptt.RunResume], states[tbptt.RunNew],
+				len(cfg.Schedules), len(cfg.Seeds), len(p.Runs), states[compare.RunDone], states[compare.RunResume], states[compare.RunNew],
 				len(cfg.Train.Sentences), cfg.Out)
-			bar = progress.New(errw, "compare", p.Total-p.Done, p.Unit)
+			bar = progress.New(errw, "compare", p.Total-p.Done, p.Unit.String())
 		},
 		Progress: func(n int64) { bar.Add(n) },
-		RunEnd: func(r tbptt.RunResult) {
+		RunEnd: func(r compare.RunResult) {
 			if tty || r.Err != nil {
 				return // the bar owns the terminal; errors come at the end
 			}
@@ -164,7 +165,7 @@ func runComparison(ctx context.Context, cmd *cli.Command, cfg tbptt.CompareConfi
 				r.Spec, r.Seed, r.Run.Updates, r.Run.BestEpoch, pct(r.Run.DevFER), pct(r.Run.TestFER61), pct(r.Run.TestFER39), filepath.Base(r.Dir))
 		},
 	}
-	res, err := tbptt.Compare(ctx, cfg, hooks)
+	res, err := compare.Run(ctx, cfg, hooks)
 	if bar != nil {
 		bar.Done()
 	}

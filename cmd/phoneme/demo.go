@@ -11,7 +11,8 @@ import (
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/features"
-	"github.com/phoneme/phoneme/tbptt"
+	"github.com/phoneme/phoneme/tbptt/compare"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 // demoSchedules are the three schedules the demo compares: one update per
@@ -85,14 +86,14 @@ func runDemo(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return err
 	}
-	specs, err := tbptt.ParseScheduleList(demoSchedules)
+	specs, err := compare.ParseSpecs(demoSchedules)
 	if err != nil {
 		return err
 	}
-	base := tbptt.DefaultTrainConfig()
+	base := train.DefaultConfig()
 	base.Epochs = cmd.Int("epochs")
 	base.LR = 0 // the optimizer's default
-	cfg := tbptt.CompareConfig{
+	cfg := compare.Config{
 		Train: splits[data.Train], Dev: splits[data.Dev], Test: splits[data.Test], Data: feats,
 		Schedules: specs, Seeds: seeds, Base: base,
 		Out: filepath.Join(out, "compare"), Jobs: cmd.Int("jobs"), Command: os.Args,

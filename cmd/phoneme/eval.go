@@ -10,6 +10,8 @@ import (
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/eval"
+	"github.com/phoneme/phoneme/internal/atomicfile"
+	"github.com/phoneme/phoneme/internal/plot"
 	"github.com/phoneme/phoneme/lstm"
 )
 
@@ -76,26 +78,26 @@ refused.`,
 					return err
 				}
 			} else if p != "" {
-				if err := eval.WriteFile(p, rep.WriteJSON); err != nil {
+				if err := atomicfile.WriteFile(p, rep.WriteJSON); err != nil {
 					return err
 				}
 			}
-			conf, size := rep.Confusion61, eval.ConfusionSize61
+			conf, size := rep.Confusion61, plot.ConfusionSize61
 			if fold == 39 {
-				conf, size = rep.Confusion39, eval.ConfusionSize39
+				conf, size = rep.Confusion39, plot.ConfusionSize39
 			}
 			if p := cmd.String("confusion"); p != "" {
-				if err := eval.WriteFile(p, conf.WriteCSV); err != nil {
+				if err := atomicfile.WriteFile(p, conf.WriteCSV); err != nil {
 					return err
 				}
 			}
 			if p := cmd.String("plot"); p != "" {
 				title := fmt.Sprintf("%s on %s: FER-%d %.1f%%", filepath.Base(cmd.String("model")), split.Dir, fold, 100*conf.ErrorRate())
-				pl, err := eval.ConfusionPlot(conf, title)
+				pl, err := plot.Confusion(conf.Labels, conf.Counts, conf.Unmapped, title)
 				if err != nil {
 					return err
 				}
-				if err := eval.SavePlot(pl, p, size, size); err != nil {
+				if err := plot.Save(pl, p, size, size); err != nil {
 					return err
 				}
 			}

@@ -14,6 +14,8 @@ import (
 	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/lstm"
 	"github.com/phoneme/phoneme/tbptt"
+	"github.com/phoneme/phoneme/tbptt/horizon"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 func horizonCommand() *cli.Command {
@@ -51,9 +53,9 @@ the CMVN of the training split recorded in the split's manifest.`,
 			&cli.StringFlag{Name: "data", Usage: "split folder written by phoneme extract, e.g. feats/dev", Required: true},
 			&cli.StringFlag{Name: "out", Usage: "output folder (created if missing)", Required: true},
 			&cli.StringFlag{Name: "model", Usage: "model checkpoint (default: a fresh network, see --hidden and --seed)"},
-			&cli.IntFlag{Name: "lags", Value: tbptt.DefaultHorizonLags, Usage: "largest lag d measured"},
+			&cli.IntFlag{Name: "lags", Value: horizon.DefaultLags, Usage: "largest lag d measured"},
 			&cli.StringFlag{Name: "k2", Value: "1,2,5,10,20,50,100,all", Usage: "truncations compared with full BPTT"},
-			&cli.FloatFlag{Name: "cosine", Value: tbptt.DefaultHorizonCosine, Usage: "recommend the smallest k2 whose gradient has this cosine to full BPTT"},
+			&cli.FloatFlag{Name: "cosine", Value: horizon.DefaultCosine, Usage: "recommend the smallest k2 whose gradient has this cosine to full BPTT"},
 			&cli.IntFlag{Name: "max-sentences", Value: 20, Usage: "measure the first N sentences (0: all)"},
 			&cli.StringFlag{Name: "title", Usage: "plot title", DefaultText: "the model's file name"},
 			&cli.IntFlag{Name: "hidden", Value: 128, Usage: "fresh network: LSTM cells per layer"},
@@ -70,7 +72,7 @@ func runHorizon(ctx context.Context, cmd *cli.Command) error {
 	if cmd.Args().Present() {
 		return usagef("horizon takes no arguments, got %q", cmd.Args().First())
 	}
-	k2, err := tbptt.ParseK2List(cmd.String("k2"))
+	k2, err := horizon.ParseK2List(cmd.String("k2"))
 	if err != nil {
 		return usagef("--k2: %v", err)
 	}
@@ -133,7 +135,7 @@ func runHorizon(ctx context.Context, cmd *cli.Command) error {
 		}
 		// --seed N measures the network a training run with --seed N
 		// starts from.
-		m, err = tbptt.InitialModel(lstm.Config{Inputs: man.Dim, Hidden: cmd.Int("hidden"), Layers: cmd.Int("layers"),
+		m, err = train.InitialModel(lstm.Config{Inputs: man.Dim, Hidden: cmd.Int("hidden"), Layers: cmd.Int("layers"),
 			Outputs: labels.NumPhones, Peepholes: cmd.Bool("peepholes")}, cmd.Uint64("seed"))
 		if err != nil {
 			return usagef("%v", err)
@@ -161,7 +163,7 @@ func runHorizon(ctx context.Context, cmd *cli.Command) error {
 		return fmt.Errorf("--out: %w", err)
 	}
 	bar := progress.New(errWriter(cmd), "horizon", frames, "frames")
-	rep, err := tbptt.Horizon(ctx, m, sents, tbptt.HorizonConfig{
+	rep, err := horizon.Measure(ctx, m, sents, horizon.Config{
 		Lags: cmd.Int("lags"), K2: k2, Cosine: cmd.Float("cosine"), TargetDelay: delay,
 		Progress: func(n int64) {
 			bar.Add(n)

@@ -14,11 +14,11 @@ import (
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/internal/progress"
-	"github.com/phoneme/phoneme/tbptt"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 func trainCommand() *cli.Command {
-	def := tbptt.DefaultTrainConfig()
+	def := train.DefaultConfig()
 	return &cli.Command{
 		Name:      "train",
 		Usage:     "train an LSTM frame classifier under an update schedule",
@@ -62,7 +62,7 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 	if cmd.Args().Present() {
 		return usagef("train takes no arguments, got %q", cmd.Args().First())
 	}
-	cfg := tbptt.DefaultTrainConfig()
+	cfg := train.DefaultConfig()
 	cfg.Schedule = cmd.String("schedule")
 	cfg.K1 = cmd.Int("k1")
 	if cmd.IsSet("k1") && cfg.K1 < 1 {
@@ -95,25 +95,25 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 	if st, err := os.Stat(filepath.Dir(out)); err != nil || !st.IsDir() {
 		return usagef("--out %s: folder %s does not exist", out, filepath.Dir(out))
 	}
-	if cfg.Resume && !tbptt.Resumable(out) {
-		return usagef("--resume: no saved run at %s", tbptt.ResumePath(out))
+	if cfg.Resume && !train.Resumable(out) {
+		return usagef("--resume: no saved run at %s", train.ResumePath(out))
 	}
-	if !cfg.Resume && tbptt.Resumable(out) {
+	if !cfg.Resume && train.Resumable(out) {
 		// Starting afresh over a saved run would silently discard it.
-		fmt.Fprintf(errWriter(cmd), "phoneme: note: replacing the saved run %s (use --resume to continue it)\n", tbptt.ResumePath(out))
+		fmt.Fprintf(errWriter(cmd), "phoneme: note: replacing the saved run %s (use --resume to continue it)\n", train.ResumePath(out))
 	}
 	splits, err := loadSplits(cmd.String("data"), data.Train, data.Dev)
 	if err != nil {
 		return err
 	}
-	train, dev := splits[data.Train], splits[data.Dev]
+	trainSplit, dev := splits[data.Train], splits[data.Dev]
 
 	w := cmd.Root().Writer
 	errw := errWriter(cmd)
 	fmt.Fprintf(w, "train %s: %d utterances (%d frames), dev %d utterances; %s, %s lr %g\n",
-		out, len(train.Sentences), train.Frames(), len(dev.Sentences), scheduleName(cfg), cfg.Optimizer, cfg.LR)
+		out, len(trainSplit.Sentences), trainSplit.Frames(), len(dev.Sentences), scheduleName(cfg), cfg.Optimizer, cfg.LR)
 	var bar *progress.Bar
-	hooks := tbptt.Hooks{
+	hooks := train.Hooks{
 		EpochStart: func(epoch int, frames int64) {
 			label := "epoch " + strconv.Itoa(epoch)
 			if cfg.Epochs > 0 {
@@ -122,7 +122,7 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 			bar = progress.New(errw, label, frames, "frames")
 		},
 		Progress: func(frames int64) { bar.Add(frames) },
-		EpochEnd: func(e tbptt.EpochLog) {
+		EpochEnd: func(e train.EpochLog) {
 			if bar != nil {
 				bar.Done()
 				bar = nil
@@ -130,7 +130,7 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 			printEpoch(w, e)
 		},
 	}
-	res, err := tbptt.Train(ctx, cfg, train, dev, out, hooks)
+	res, err := train.Run(ctx, cfg, trainSplit, dev, out, hooks)
 	if bar != nil {
 		bar.Done()
 	}
@@ -148,13 +148,13 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 // 1e-3 (scale-free, so it suits summed losses), and Graves's 1e-5 for SGD
 // with summed losses.
 func defaultLR(opt string) float64 {
-	if opt == tbptt.OptSGD {
+	if opt == train.OptSGD {
 		return 1e-5
 	}
 	return 1e-3
 }
 
-func scheduleName(c tbptt.TrainConfig) string {
+func scheduleName(c train.Config) string {
 	var b strings.Builder
 	b.WriteString(c.Schedule)
 	if c.K1 != 0 {
@@ -180,7 +180,7 @@ func pct(x float64) string {
 }
 
 // printEpoch writes the one-line summary of an epoch.
-func printEpoch(w io.Writer, e tbptt.EpochLog) {
+func printEpoch(w io.Writer, e train.EpochLog) {
 	mark := ""
 	if e.Best {
 		mark = "  *"

@@ -17,7 +17,7 @@ import (
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/lstm"
-	"github.com/phoneme/phoneme/tbptt"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 // toneCorpus is a flat corpus (<speaker>_<utt>.wav + .phn) in which every
@@ -139,7 +139,7 @@ func TestTrainCommand(t *testing.T) {
 	if n := strings.Count(stdout, "\nepoch "); n != 4 {
 		t.Errorf("%d epoch lines, want 4:\n%s", n, stdout)
 	}
-	logs, err := tbptt.ReadLog(strings.TrimSuffix(out, ".safetensors") + ".log.jsonl")
+	logs, err := train.ReadLog(strings.TrimSuffix(out, ".safetensors") + ".log.jsonl")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +150,7 @@ func TestTrainCommand(t *testing.T) {
 	if best > 0.5 {
 		t.Errorf("best dev FER %.3f: did not learn\n%s", best, stdout)
 	}
-	for _, p := range []string{out, tbptt.LastPath(out), tbptt.ResumePath(out)} {
+	for _, p := range []string{out, train.LastPath(out), train.ResumePath(out)} {
 		if _, err := os.Stat(p); err != nil {
 			t.Error(err)
 		}

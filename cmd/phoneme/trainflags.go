@@ -8,13 +8,13 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/phoneme/phoneme/data"
-	"github.com/phoneme/phoneme/tbptt"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 // modelFlags are the options train and compare share: the network, the
 // optimiser and how the data is fed. Both verbs must read them alike, or a
 // comparison would not be the training its rows name.
-func modelFlags(def tbptt.TrainConfig) []cli.Flag {
+func modelFlags(def train.Config) []cli.Flag {
 	return []cli.Flag{
 		&cli.IntFlag{Name: "hidden", Value: def.Hidden, Usage: "LSTM cells per layer"},
 		&cli.IntFlag{Name: "layers", Value: def.Layers, Usage: "stacked LSTM layers"},
@@ -35,7 +35,7 @@ func modelFlags(def tbptt.TrainConfig) []cli.Flag {
 // readModelFlags copies the modelFlags into cfg. An unset --lr leaves
 // cfg.LR at 0, the optimiser's default; --max-updates alone (no --epochs)
 // makes it the budget.
-func readModelFlags(cmd *cli.Command, cfg *tbptt.TrainConfig) error {
+func readModelFlags(cmd *cli.Command, cfg *train.Config) error {
 	cfg.Hidden = cmd.Int("hidden")
 	cfg.Layers = cmd.Int("layers")
 	cfg.Peepholes = cmd.Bool("peepholes")

@@ -1,4 +1,4 @@
-package tbptt
+package compare
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,9 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"gonum.org/v1/plot"
-
-	"github.com/phoneme/phoneme/eval"
+	"github.com/phoneme/phoneme/internal/atomicfile"
+	"github.com/phoneme/phoneme/internal/plot"
+	"github.com/phoneme/phoneme/tbptt/train"
+	gplot "gonum.org/v1/plot"
 )
 
 // runConfigFile is a run folder's config.json.
@@ -32,23 +34,23 @@ type runConfigFile struct {
 // results table, its learning curve and why it stopped. Undefined rates
 // are null.
 type runResultFile struct {
-	ID              string      `json:"id"`
-	Spec            string      `json:"spec"`
-	Seed            uint64      `json:"seed"`
-	Stopped         string      `json:"stopped"`
-	K1              int         `json:"k1"`
-	K2              int         `json:"k2"`
-	Truncation      string      `json:"truncation"`
-	Updates         int64       `json:"updates"`
-	FramesForward   int64       `json:"frames_forward"`
-	FramesBackward  int64       `json:"frames_backward"`
-	WallSeconds     float64     `json:"wall_seconds"`
-	FramesPerSecond *float64    `json:"frames_per_second"`
-	BestEpoch       int         `json:"best_epoch"`
-	DevFER          *float64    `json:"dev_fer"`
-	TestFER61       *float64    `json:"test_fer61"`
-	TestFER39       *float64    `json:"test_fer39"`
-	Curve           []curveJSON `json:"curve"`
+	ID              string           `json:"id"`
+	Spec            string           `json:"spec"`
+	Seed            uint64           `json:"seed"`
+	Stopped         train.StopReason `json:"stopped"`
+	K1              int              `json:"k1"`
+	K2              int              `json:"k2"`
+	Truncation      string           `json:"truncation"`
+	Updates         int64            `json:"updates"`
+	FramesForward   int64            `json:"frames_forward"`
+	FramesBackward  int64            `json:"frames_backward"`
+	WallSeconds     float64          `json:"wall_seconds"`
+	FramesPerSecond *float64         `json:"frames_per_second"`
+	BestEpoch       int              `json:"best_epoch"`
+	DevFER          *float64         `json:"dev_fer"`
+	TestFER61       *float64         `json:"test_fer61"`
+	TestFER39       *float64         `json:"test_fer39"`
+	Curve           []curveJSON      `json:"curve"`
 }
 
 type curveJSON struct {
@@ -59,7 +61,7 @@ type curveJSON struct {
 	DevFER      *float64 `json:"dev_fer"`
 }
 
-func newRunResultFile(r PlannedRun, run eval.Run, stopped string) runResultFile {
+func newRunResultFile(r PlannedRun, run RunRecord, stopped train.StopReason) runResultFile {
 	f := runResultFile{ID: r.ID, Spec: r.Spec, Seed: r.Seed, Stopped: stopped,
 		K1: run.K1, K2: run.K2, Truncation: run.Truncation,
 		Updates: run.Updates, FramesForward: run.FramesForward, FramesBackward: run.FramesBackward,
@@ -74,13 +76,13 @@ func newRunResultFile(r PlannedRun, run eval.Run, stopped string) runResultFile 
 
 // run returns the table row, named spec (the entry as given now, which
 // may spell the same configuration differently from the first time).
-func (f runResultFile) run(spec string) eval.Run {
-	run := eval.Run{Schedule: spec, K1: f.K1, K2: f.K2, Truncation: f.Truncation, Seed: f.Seed,
+func (f runResultFile) run(spec string) RunRecord {
+	run := RunRecord{Schedule: spec, K1: f.K1, K2: f.K2, Truncation: f.Truncation, Seed: f.Seed,
 		Updates: f.Updates, FramesForward: f.FramesForward, FramesBackward: f.FramesBackward,
 		WallSeconds: f.WallSeconds, FramesPerSecond: val(f.FramesPerSecond), BestEpoch: f.BestEpoch,
 		DevFER: val(f.DevFER), TestFER61: val(f.TestFER61), TestFER39: val(f.TestFER39)}
 	for _, p := range f.Curve {
-		run.Curve = append(run.Curve, eval.CurvePoint{Epoch: p.Epoch, WallSeconds: p.WallSeconds,
+		run.Curve = append(run.Curve, CurvePoint{Epoch: p.Epoch, WallSeconds: p.WallSeconds,
 			Updates: p.Updates, TrainLoss: val(p.TrainLoss), DevFER: val(p.DevFER)})
 	}
 	return run
@@ -110,7 +112,7 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return eval.WriteFile(path, func(w io.Writer) error {
+	return atomicfile.WriteFile(path, func(w io.Writer) error {
 		_, err := w.Write(append(b, '\n'))
 		return err
 	})
@@ -122,7 +124,7 @@ type compareFile struct {
 	Data      dataIdentity   `json:"data"`
 	Schedules []string       `json:"schedules"`
 	Seeds     []uint64       `json:"seeds"`
-	Shared    TrainConfig    `json:"shared"` // lr 0: each optimizer's default
+	Shared    train.Config   `json:"shared"` // lr 0: each optimizer's default
 	Budget    string         `json:"budget_unit"`
 	Jobs      int            `json:"jobs"`
 	Runs      []compareRun   `json:"runs"`
@@ -222,11 +224,11 @@ func quoteArgs(args []string) string {
 }
 
 // writeRecords writes command.txt, environment.json and compare.json.
-func (c *comparison) writeRecords(plan ComparePlan) error {
+func (c *comparison) writeRecords(plan Plan) error {
 	out := c.cfg.Out
 	if c.cfg.Command != nil {
 		line := quoteArgs(c.cfg.Command) + "\n"
-		if err := eval.WriteFile(filepath.Join(out, "command.txt"), func(w io.Writer) error {
+		if err := atomicfile.WriteFile(filepath.Join(out, "command.txt"), func(w io.Writer) error {
 			_, err := io.WriteString(w, line)
 			return err
 		}); err != nil {
@@ -237,7 +239,7 @@ func (c *comparison) writeRecords(plan ComparePlan) error {
 		return err
 	}
 	cf := compareFile{DataDir: c.cfg.Data, Data: c.dataID, Seeds: c.cfg.Seeds, Shared: c.cfg.Base,
-		Budget: plan.Unit, Jobs: c.cfg.Jobs, Started: time.Now().Format(time.RFC3339), Resumed: map[string]int{}}
+		Budget: plan.Unit.String(), Jobs: c.cfg.Jobs, Started: time.Now().Format(time.RFC3339), Resumed: map[string]int{}}
 	cf.Shared.Schedule, cf.Shared.K1, cf.Shared.K2, cf.Shared.Truncation, cf.Shared.Seed = "", 0, "", "", 0
 	for _, s := range c.cfg.Schedules {
 		cf.Schedules = append(cf.Schedules, s.Text)
@@ -248,15 +250,15 @@ func (c *comparison) writeRecords(plan ComparePlan) error {
 			rel = r.Dir
 		}
 		cf.Runs = append(cf.Runs, compareRun{r.Spec, r.Seed, r.ID, rel})
-		cf.Resumed[r.State]++
+		cf.Resumed[r.State.String()]++
 	}
 	return writeJSON(filepath.Join(out, "compare.json"), cf)
 }
 
 // writeSummary writes the results table and the learning-curve plots.
-func (c *comparison) writeSummary(res *CompareResult, runs []eval.Run) error {
+func (c *comparison) writeSummary(res *Result, runs []RunRecord) error {
 	out := c.cfg.Out
-	t, err := eval.NewTable(runs)
+	t, err := NewTable(runs)
 	if err != nil {
 		return err
 	}
@@ -267,11 +269,11 @@ func (c *comparison) writeSummary(res *CompareResult, runs []eval.Run) error {
 	res.Files = append(res.Files, filepath.Join(out, "results.md"), filepath.Join(out, "results.csv"))
 	plots := []struct {
 		name string
-		draw func([]eval.Run) (*plot.Plot, error)
+		draw func([]RunRecord) (*gplot.Plot, error)
 	}{
-		{"dev_fer_epoch", eval.DevFERByEpoch},
-		{"dev_fer_time", eval.DevFERByTime},
-		{"loss_updates", eval.LossByUpdates},
+		{"dev_fer_epoch", DevFERByEpoch},
+		{"dev_fer_time", DevFERByTime},
+		{"loss_updates", LossByUpdates},
 	}
 	var errs []error
 	for _, p := range plots {
@@ -282,7 +284,7 @@ func (c *comparison) writeSummary(res *CompareResult, runs []eval.Run) error {
 		}
 		for _, ext := range []string{".png", ".svg"} {
 			path := filepath.Join(out, p.name+ext)
-			if err := eval.SavePlot(pl, path, eval.PlotWidth, eval.PlotHeight); err != nil {
+			if err := plot.Save(pl, path, plot.Width, plot.Height); err != nil {
 				errs = append(errs, err)
 				continue
 			}
@@ -295,4 +297,20 @@ func (c *comparison) writeSummary(res *CompareResult, runs []eval.Run) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// ptr returns x as a JSON number, or nil (null) when it is undefined.
+func ptr(x float64) *float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return nil
+	}
+	return &x
+}
+
+// val reads a number written by ptr.
+func val(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
 }

@@ -1,4 +1,4 @@
-package tbptt
+package train
 
 import (
 	"context"
@@ -85,8 +85,8 @@ func majorityFER(s *data.Split) float64 {
 	return 1 - float64(best)/float64(total)
 }
 
-func smallConfig() TrainConfig {
-	c := DefaultTrainConfig()
+func smallConfig() Config {
+	c := DefaultConfig()
 	c.Hidden = 8
 	c.Epochs = 3
 	c.LR = 1e-2
@@ -156,7 +156,7 @@ func TestTrainLearns(t *testing.T) {
 			}
 			c.Epochs = 4
 			out := filepath.Join(t.TempDir(), "m.safetensors")
-			res, err := Train(context.Background(), c, train, dev, out, Hooks{})
+			res, err := Run(context.Background(), c, train, dev, out, Hooks{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -187,7 +187,7 @@ func TestTrainLeavesSplitsAlone(t *testing.T) {
 	before := append([]float32(nil), train.Sentences[0].Feats.Data...)
 	c := smallConfig()
 	c.Epochs = 1
-	if _, err := Train(context.Background(), c, train, dev, filepath.Join(t.TempDir(), "m.safetensors"), Hooks{}); err != nil {
+	if _, err := Run(context.Background(), c, train, dev, filepath.Join(t.TempDir(), "m.safetensors"), Hooks{}); err != nil {
 		t.Fatal(err)
 	}
 	if i := sameBits(before, train.Sentences[0].Feats.Data); i != -1 {
@@ -223,7 +223,7 @@ func TestResumeBitIdentical(t *testing.T) {
 			}
 			dir := t.TempDir()
 			ref := filepath.Join(dir, "ref.safetensors")
-			want, err := Train(context.Background(), c, train, dev, ref, Hooks{})
+			want, err := Run(context.Background(), c, train, dev, ref, Hooks{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,7 +232,7 @@ func TestResumeBitIdentical(t *testing.T) {
 			cfg := c
 			for _, k := range tc.interrupt {
 				ctx, cancel := context.WithCancel(context.Background())
-				_, err := Train(ctx, cfg, train, dev, out, Hooks{Update: func(n int64) {
+				_, err := Run(ctx, cfg, train, dev, out, Hooks{Update: func(n int64) {
 					if n == k {
 						cancel()
 					}
@@ -246,7 +246,7 @@ func TestResumeBitIdentical(t *testing.T) {
 				}
 				cfg.Resume = true
 			}
-			got, err := Train(context.Background(), cfg, train, dev, out, Hooks{})
+			got, err := Run(context.Background(), cfg, train, dev, out, Hooks{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -289,7 +289,7 @@ func TestMaxUpdatesExact(t *testing.T) {
 		var snapshot []float32
 		dir := t.TempDir()
 		out := filepath.Join(dir, "m.safetensors")
-		res, err := Train(context.Background(), c, train, dev, out, Hooks{Update: func(u int64) { calls = u }})
+		res, err := Run(context.Background(), c, train, dev, out, Hooks{Update: func(u int64) { calls = u }})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -307,7 +307,7 @@ func TestMaxUpdatesExact(t *testing.T) {
 			c2 := c
 			c2.MaxUpdates = n - 1
 			out2 := filepath.Join(dir, "m2.safetensors")
-			if _, err := Train(context.Background(), c2, train, dev, out2, Hooks{}); err != nil {
+			if _, err := Run(context.Background(), c2, train, dev, out2, Hooks{}); err != nil {
 				t.Fatal(err)
 			}
 			snapshot = loadParams(t, LastPath(out2))
@@ -325,7 +325,7 @@ func TestPatience(t *testing.T) {
 	train, dev := synthSplit(7, 10, true), synthSplit(8, 10, true)
 	c := smallConfig()
 	c.Epochs, c.Patience = 40, 2
-	res, err := Train(context.Background(), c, train, dev, filepath.Join(t.TempDir(), "m.safetensors"), Hooks{})
+	res, err := Run(context.Background(), c, train, dev, filepath.Join(t.TempDir(), "m.safetensors"), Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -362,27 +362,27 @@ func TestTrainErrors(t *testing.T) {
 
 	tests := []struct {
 		name  string
-		mod   func(c *TrainConfig)
+		mod   func(c *Config)
 		train *data.Split
 		want  string
 	}{
-		{"k1 < 1", func(c *TrainConfig) { c.Schedule, c.K1 = "tbptt", -2 }, train, "k1"},
-		{"tbptt without k1", func(c *TrainConfig) { c.Schedule = "tbptt" }, train, "k1"},
-		{"unknown schedule", func(c *TrainConfig) { c.Schedule = "epoch" }, train, `unknown schedule "epoch"`},
-		{"bad k2", func(c *TrainConfig) { c.Schedule, c.K2 = "frame", "none" }, train, "k2"},
-		{"unknown optimizer", func(c *TrainConfig) { c.Optimizer = "rmsprop" }, train, `unknown optimizer "rmsprop"`},
-		{"never stops", func(c *TrainConfig) { c.Epochs = 0 }, train, "never stop"},
-		{"empty split", func(c *TrainConfig) {}, &data.Split{Dir: "data/train", Manifest: train.Manifest}, "data/train: training split is empty"},
-		{"dimension mismatch", func(c *TrainConfig) { c.Init = init5 }, train, "takes 5-dimensional features but synthetic has 4"},
-		{"NaN loss", func(c *TrainConfig) {}, nanTrain, "loss became NaN"},
-		{"resume without state", func(c *TrainConfig) { c.Resume = true }, train, "nothing to resume"},
+		{"k1 < 1", func(c *Config) { c.Schedule, c.K1 = "tbptt", -2 }, train, "k1"},
+		{"tbptt without k1", func(c *Config) { c.Schedule = "tbptt" }, train, "k1"},
+		{"unknown schedule", func(c *Config) { c.Schedule = "epoch" }, train, `unknown schedule "epoch"`},
+		{"bad k2", func(c *Config) { c.Schedule, c.K2 = "frame", "none" }, train, "k2"},
+		{"unknown optimizer", func(c *Config) { c.Optimizer = "rmsprop" }, train, `unknown optimizer "rmsprop"`},
+		{"never stops", func(c *Config) { c.Epochs = 0 }, train, "never stop"},
+		{"empty split", func(c *Config) {}, &data.Split{Dir: "data/train", Manifest: train.Manifest}, "data/train: training split is empty"},
+		{"dimension mismatch", func(c *Config) { c.Init = init5 }, train, "takes 5-dimensional features but synthetic has 4"},
+		{"NaN loss", func(c *Config) {}, nanTrain, "loss became NaN"},
+		{"resume without state", func(c *Config) { c.Resume = true }, train, "nothing to resume"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := smallConfig()
 			tc.mod(&c)
 			out := filepath.Join(t.TempDir(), "m.safetensors")
-			_, err := Train(context.Background(), c, tc.train, dev, out, Hooks{})
+			_, err := Run(context.Background(), c, tc.train, dev, out, Hooks{})
 			if err == nil {
 				t.Fatalf("no error, want %q", tc.want)
 			}
@@ -402,19 +402,19 @@ func TestResumeRefusesChangedConfig(t *testing.T) {
 	c := smallConfig()
 	c.Epochs = 1
 	out := filepath.Join(t.TempDir(), "m.safetensors")
-	if _, err := Train(context.Background(), c, train, dev, out, Hooks{}); err != nil {
+	if _, err := Run(context.Background(), c, train, dev, out, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
 	c.Resume = true
 	c.LR = 0.5
-	_, err := Train(context.Background(), c, train, dev, out, Hooks{})
+	_, err := Run(context.Background(), c, train, dev, out, Hooks{})
 	if err == nil || !strings.Contains(err.Error(), "lr=0.01") {
 		t.Fatalf("changed lr: err = %v", err)
 	}
 	// More epochs is allowed and continues the run.
 	c.LR = smallConfig().LR
 	c.Epochs = 2
-	res, err := Train(context.Background(), c, train, dev, out, Hooks{})
+	res, err := Run(context.Background(), c, train, dev, out, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,7 +430,7 @@ func TestLogFiles(t *testing.T) {
 	c := smallConfig()
 	c.Epochs = 2
 	out := filepath.Join(t.TempDir(), "m.safetensors")
-	res, err := Train(context.Background(), c, train, nil, out, Hooks{})
+	res, err := Run(context.Background(), c, train, nil, out, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -465,7 +465,7 @@ func TestInitFromCheckpoint(t *testing.T) {
 	c := smallConfig()
 	c.Epochs = 4
 	trained := filepath.Join(dir, "trained.safetensors")
-	first, err := Train(context.Background(), c, train, dev, trained, Hooks{})
+	first, err := Run(context.Background(), c, train, dev, trained, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -491,9 +491,9 @@ func TestInitFromCheckpoint(t *testing.T) {
 		init string
 		same bool
 	}{{trained, true}, {noCMVN, true}, {badCMVN, false}} {
-		ci := DefaultTrainConfig()
+		ci := DefaultConfig()
 		ci.Init, ci.Epochs, ci.LR = tc.init, 1, 1e-12
-		res, err := Train(context.Background(), ci, train, dev, filepath.Join(dir, "again.safetensors"), Hooks{})
+		res, err := Run(context.Background(), ci, train, dev, filepath.Join(dir, "again.safetensors"), Hooks{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -515,7 +515,7 @@ func FuzzReadResume(f *testing.F) {
 	c.Epochs = 1
 	dir := f.TempDir()
 	out := filepath.Join(dir, "m.safetensors")
-	if _, err := Train(context.Background(), c, train, nil, out, Hooks{}); err != nil {
+	if _, err := Run(context.Background(), c, train, nil, out, Hooks{}); err != nil {
 		f.Fatal(err)
 	}
 	good, err := os.ReadFile(ResumePath(out))

@@ -1,4 +1,4 @@
-package eval
+package plot
 
 import (
 	"fmt"
@@ -55,34 +55,47 @@ func newSequential(n int) sequential {
 	return p
 }
 
-// ConfusionPlot draws c as a heat map, each reference row divided by its
+// Confusion draws a confusion matrix as a heat map: counts is n×n, row
+// major (reference × hypothesis), unmapped (nil or n long) the frames per
+// reference whose hypothesis has no class. It is drawn, each reference row divided by its
 // total so that cells read as "share of frames of this phone classified
 // as…". References run down the y axis, hypotheses along the x axis; a last
 // column "(none)" shows unmapped hypotheses when there are any. Rows with no
 // frames are drawn grey.
-func ConfusionPlot(c *Confusion, title string) (*plot.Plot, error) {
-	n := c.N()
+func Confusion(names []string, counts, unmapped []int64, title string) (*plot.Plot, error) {
+	n := len(names)
+	if len(counts) != n*n || (unmapped != nil && len(unmapped) != n) {
+		return nil, fmt.Errorf("confusion plot %q: %d counts and %d unmapped for %d classes", title, len(counts), len(unmapped), n)
+	}
 	if n == 0 {
 		return nil, fmt.Errorf("confusion plot %q: no classes", title)
 	}
-	unmapped := false
-	for _, v := range c.Unmapped {
-		unmapped = unmapped || v != 0
+	hasUnmapped := false
+	for _, v := range unmapped {
+		hasUnmapped = hasUnmapped || v != 0
 	}
 	cols := n
-	if unmapped {
+	if hasUnmapped {
 		cols++
 	}
 	// About 1000 image pixels across: finer than the PNG plot area.
 	g := confusionGrid{z: make([]float64, n*cols), n: n, cols: cols, up: max(1, (1000+cols-1)/cols)}
 	for r := range n {
-		tot := c.RowTotal(r)
+		var tot int64
+		for _, k := range counts[r*n : (r+1)*n] {
+			tot += k
+		}
+		if unmapped != nil {
+			tot += unmapped[r]
+		}
 		for h := range cols {
 			v := math.NaN()
 			if tot > 0 {
-				k := c.Unmapped[r]
+				var k int64
 				if h < n {
-					k = c.At(r, h)
+					k = counts[r*n+h]
+				} else {
+					k = unmapped[r]
 				}
 				v = float64(k) / float64(tot)
 			}
@@ -108,13 +121,13 @@ func ConfusionPlot(c *Confusion, title string) (*plot.Plot, error) {
 	for i := range xt {
 		name := "(none)"
 		if i < n {
-			name = c.Labels[i]
+			name = names[i]
 		}
 		xt[i] = plot.Tick{Value: float64(i), Label: name}
 	}
 	yt := make([]plot.Tick, n)
 	for i := range yt {
-		yt[i] = plot.Tick{Value: float64(n - 1 - i), Label: c.Labels[i]}
+		yt[i] = plot.Tick{Value: float64(n - 1 - i), Label: names[i]}
 	}
 	p.X.Tick.Marker = plot.ConstantTicks(xt)
 	p.Y.Tick.Marker = plot.ConstantTicks(yt)

@@ -1,4 +1,4 @@
-package eval
+package compare
 
 import (
 	"bytes"
@@ -11,14 +11,14 @@ import (
 )
 
 // handRuns returns two schedules × up to three seeds with round numbers.
-func handRuns() []Run {
-	mk := func(sched string, k1, k2 int, seed uint64, updates int64, wall, dev, t61, t39 float64) Run {
-		return Run{Schedule: sched, K1: k1, K2: k2, Truncation: "window", Seed: seed,
+func handRuns() []RunRecord {
+	mk := func(sched string, k1, k2 int, seed uint64, updates int64, wall, dev, t61, t39 float64) RunRecord {
+		return RunRecord{Schedule: sched, K1: k1, K2: k2, Truncation: "window", Seed: seed,
 			Updates: updates, FramesForward: 1000, FramesBackward: 1000 * int64(seed),
 			WallSeconds: wall, FramesPerSecond: 1000 / wall, BestEpoch: int(seed),
 			DevFER: dev, TestFER61: t61, TestFER39: t39}
 	}
-	return []Run{
+	return []RunRecord{
 		mk("sentence", 0, 0, 1, 10, 2, 0.40, 0.42, 0.30),
 		mk("tbptt:k1=20:k2=20", 20, 20, 1, 100, 4, 0.30, 0.35, 0.25),
 		mk("sentence", 0, 0, 2, 10, 4, 0.50, 0.44, 0.34),
@@ -162,7 +162,7 @@ func TestTableRejects(t *testing.T) {
 	mismatch[2].K2 = 5
 	unnamed := handRuns()
 	unnamed[0].Schedule = ""
-	for name, runs := range map[string][]Run{"duplicate seed": dup, "k2 mismatch": mismatch, "no name": unnamed} {
+	for name, runs := range map[string][]RunRecord{"duplicate seed": dup, "k2 mismatch": mismatch, "no name": unnamed} {
 		if _, err := NewTable(runs); err == nil {
 			t.Errorf("%s: accepted", name)
 		}

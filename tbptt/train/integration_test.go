@@ -1,6 +1,6 @@
 //go:build integration
 
-package tbptt
+package train
 
 import (
 	"context"
@@ -56,9 +56,9 @@ func TestTrainTIMITSample(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c := DefaultTrainConfig()
+			c := DefaultConfig()
 			c.Schedule, c.K1, c.K2, c.Epochs = tc.sched, tc.k1, tc.k2, tc.epochs
-			res, err := Train(context.Background(), c, train, dev, filepath.Join(t.TempDir(), "m.safetensors"), Hooks{})
+			res, err := Run(context.Background(), c, train, dev, filepath.Join(t.TempDir(), "m.safetensors"), Hooks{})
 			if err != nil {
 				t.Fatal(err)
 			}

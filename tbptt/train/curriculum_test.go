@@ -1,4 +1,4 @@
-package tbptt
+package train
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/phoneme/phoneme/tbptt"
 )
 
 func TestParseK2Schedule(t *testing.T) {
@@ -16,10 +18,10 @@ func TestParseK2Schedule(t *testing.T) {
 		want  []int // K2At for epochs 0, 1, 2, …
 		canon string
 	}{
-		{"1@0,5@2,20@4,all@8", []int{1, 1, 5, 5, 20, 20, 20, 20, All, All}, "1@0,5@2,20@4,all@8"},
+		{"1@0,5@2,20@4,all@8", []int{1, 1, 5, 5, 20, 20, 20, 20, tbptt.All, tbptt.All}, "1@0,5@2,20@4,all@8"},
 		{"1@0/5@2/20@4", []int{1, 1, 5, 5, 20, 20}, "1@0,5@2,20@4"},
 		{" 7@0 ", []int{7, 7, 7}, "7@0"},
-		{"all@0", []int{All, All}, "all@0"},
+		{"all@0", []int{tbptt.All, tbptt.All}, "all@0"},
 		// round(1 + 19·e/8): 1, 3.375, 5.75, 8.125, 10.5, 12.875, 15.25, 17.625, 20
 		{"ramp:1-20@0-8", []int{1, 3, 6, 8, 11, 13, 15, 18, 20, 20, 20}, "1-20@0-8"},
 		{"1-20@0-8", []int{1, 3, 6, 8, 11, 13, 15, 18, 20}, "1-20@0-8"},
@@ -51,7 +53,7 @@ func TestParseK2Schedule(t *testing.T) {
 		}
 	}
 	var zero K2Schedule
-	if !zero.IsZero() || zero.K2At(3) != All {
+	if !zero.IsZero() || zero.K2At(3) != tbptt.All {
 		t.Error("zero schedule: want IsZero and k2 = all")
 	}
 }
@@ -84,7 +86,7 @@ func TestParseK2ScheduleErrors(t *testing.T) {
 
 func TestParseK2List(t *testing.T) {
 	got, err := ParseK2List("1, 2,50,all")
-	if err != nil || fmt.Sprint(got) != fmt.Sprint([]int{1, 2, 50, All}) {
+	if err != nil || fmt.Sprint(got) != fmt.Sprint([]int{1, 2, 50, tbptt.All}) {
 		t.Errorf("got %v, %v", got, err)
 	}
 	for _, bad := range []string{"", "1,,2", "0", "-3", "1,x"} {
@@ -130,7 +132,7 @@ func TestTrainK2Schedule(t *testing.T) {
 	base.Schedule, base.Epochs = "frame", 3
 	curr := base
 	curr.K2Schedule = "1@0,3@1,all@2"
-	res, err := Train(context.Background(), curr, train, dev, filepath.Join(dir, "curr.safetensors"), Hooks{})
+	res, err := Run(context.Background(), curr, train, dev, filepath.Join(dir, "curr.safetensors"), Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +148,7 @@ func TestTrainK2Schedule(t *testing.T) {
 	for i, k2 := range []string{"1", "3", "all"} {
 		c := base
 		c.K2, c.Epochs = k2, 1
-		r, err := Train(context.Background(), c, train, nil, filepath.Join(dir, "k"+k2+".safetensors"), Hooks{})
+		r, err := Run(context.Background(), c, train, nil, filepath.Join(dir, "k"+k2+".safetensors"), Hooks{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,10 +167,10 @@ func TestTrainK2Schedule(t *testing.T) {
 	one, plain := base, base
 	one.K2Schedule, plain.K2 = "3@0", "3"
 	a, b := filepath.Join(dir, "one.safetensors"), filepath.Join(dir, "plain.safetensors")
-	if _, err := Train(context.Background(), one, train, dev, a, Hooks{}); err != nil {
+	if _, err := Run(context.Background(), one, train, dev, a, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Train(context.Background(), plain, train, dev, b, Hooks{}); err != nil {
+	if _, err := Run(context.Background(), plain, train, dev, b, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
 	if i := sameBits(loadParams(t, LastPath(a)), loadParams(t, LastPath(b))); i != -1 {
@@ -179,7 +181,7 @@ func TestTrainK2Schedule(t *testing.T) {
 	out := filepath.Join(dir, "resumed.safetensors")
 	ctx, cancel := context.WithCancel(context.Background())
 	perEpoch := res.Epochs[0].Updates
-	_, err = Train(ctx, curr, train, dev, out, Hooks{Update: func(n int64) {
+	_, err = Run(ctx, curr, train, dev, out, Hooks{Update: func(n int64) {
 		if n == perEpoch+5 {
 			cancel()
 		}
@@ -189,7 +191,7 @@ func TestTrainK2Schedule(t *testing.T) {
 		t.Fatalf("interrupt: %v", err)
 	}
 	curr.Resume = true
-	if _, err := Train(context.Background(), curr, train, dev, out, Hooks{}); err != nil {
+	if _, err := Run(context.Background(), curr, train, dev, out, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
 	if i := sameBits(loadParams(t, LastPath(filepath.Join(dir, "curr.safetensors"))), loadParams(t, LastPath(out))); i != -1 {

@@ -1,21 +1,25 @@
-package eval
+package compare
 
 import (
 	"encoding/csv"
 	"fmt"
 	"io"
 	"math"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/phoneme/phoneme/internal/atomicfile"
+	"github.com/phoneme/phoneme/tbptt"
 )
 
-// Run records one training run of a schedule comparison. K2 = 0 means
+// RunRecord records one training run of a schedule comparison. K2 = 0 means
 // back-propagation to the sentence start (tbptt.All). Float fields that were
 // not measured (a run not yet scored on test, say) are NaN and are left out
 // of the means.
-type Run struct {
+type RunRecord struct {
 	Schedule   string `json:"schedule"` // name as given on the command line, e.g. "tbptt:k1=20:k2=20"
 	K1         int    `json:"k1"`
 	K2         int    `json:"k2"`
@@ -59,7 +63,7 @@ type Column struct {
 	Key    string // CSV name, e.g. "dev_fer"
 	Title  string // Markdown and terminal heading
 	Better Better
-	Value  func(r *Run) float64
+	Value  func(r *RunRecord) float64
 	Format func(v float64) string // human rendering of a mean or sd
 }
 
@@ -68,15 +72,15 @@ func Columns() []Column {
 	count := func(v float64) string { return si(v) }
 	pct := func(v float64) string { return strconv.FormatFloat(100*v, 'f', 2, 64) }
 	return []Column{
-		{"updates", "updates", Neutral, func(r *Run) float64 { return float64(r.Updates) }, count},
-		{"frames_forward", "frames fwd", Lower, func(r *Run) float64 { return float64(r.FramesForward) }, count},
-		{"frames_backward", "frames bwd", Lower, func(r *Run) float64 { return float64(r.FramesBackward) }, count},
-		{"wall_seconds", "wall s", Lower, func(r *Run) float64 { return r.WallSeconds }, func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }},
-		{"frames_per_second", "frames/s", Higher, func(r *Run) float64 { return r.FramesPerSecond }, count},
-		{"best_epoch", "best epoch", Neutral, func(r *Run) float64 { return float64(r.BestEpoch) }, func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }},
-		{"dev_fer", "dev FER %", Lower, func(r *Run) float64 { return r.DevFER }, pct},
-		{"test_fer61", "test FER-61 %", Lower, func(r *Run) float64 { return r.TestFER61 }, pct},
-		{"test_fer39", "test FER-39 %", Lower, func(r *Run) float64 { return r.TestFER39 }, pct},
+		{"updates", "updates", Neutral, func(r *RunRecord) float64 { return float64(r.Updates) }, count},
+		{"frames_forward", "frames fwd", Lower, func(r *RunRecord) float64 { return float64(r.FramesForward) }, count},
+		{"frames_backward", "frames bwd", Lower, func(r *RunRecord) float64 { return float64(r.FramesBackward) }, count},
+		{"wall_seconds", "wall s", Lower, func(r *RunRecord) float64 { return r.WallSeconds }, func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }},
+		{"frames_per_second", "frames/s", Higher, func(r *RunRecord) float64 { return r.FramesPerSecond }, count},
+		{"best_epoch", "best epoch", Neutral, func(r *RunRecord) float64 { return float64(r.BestEpoch) }, func(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }},
+		{"dev_fer", "dev FER %", Lower, func(r *RunRecord) float64 { return r.DevFER }, pct},
+		{"test_fer61", "test FER-61 %", Lower, func(r *RunRecord) float64 { return r.TestFER61 }, pct},
+		{"test_fer39", "test FER-39 %", Lower, func(r *RunRecord) float64 { return r.TestFER39 }, pct},
 	}
 }
 
@@ -129,10 +133,10 @@ type Table struct {
 // In each column with a direction, the best mean is marked when at least two
 // schedules have a value. Runs of one schedule must agree on k1, k2 and
 // truncation and have distinct seeds.
-func NewTable(runs []Run) (*Table, error) {
+func NewTable(runs []RunRecord) (*Table, error) {
 	t := &Table{Columns: Columns()}
 	index := map[string]int{}
-	var groups [][]*Run
+	var groups [][]*RunRecord
 	for i := range runs {
 		r := &runs[i]
 		if r.Schedule == "" {
@@ -180,7 +184,7 @@ func (t *Table) ColumnIndex(key string) int {
 
 // summarise returns mean and sample standard deviation of value over runs,
 // skipping NaN.
-func summarise(runs []*Run, value func(*Run) float64) Stat {
+func summarise(runs []*RunRecord, value func(*RunRecord) float64) Stat {
 	var s Stat
 	var sum float64
 	for _, r := range runs {
@@ -230,23 +234,6 @@ func (t *Table) markBest(c int, better Better) {
 	}
 }
 
-// K2String renders k2 with 0 as "all".
-func K2String(k2 int) string {
-	if k2 == 0 {
-		return "all"
-	}
-	return strconv.Itoa(k2)
-}
-
-// K1String renders k1 with 0 (an update at each sentence's end) as "n",
-// the sentence length in TBPTT(n, n).
-func K1String(k1 int) string {
-	if k1 == 0 {
-		return "n"
-	}
-	return strconv.Itoa(k1)
-}
-
 // cell renders a stat as "mean ± sd" ("mean" alone for one seed, "–" for
 // none).
 func cell(s Stat, format func(float64) string) string {
@@ -271,7 +258,7 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n")
 	b.WriteString("|" + strings.Repeat("---|", 5) + strings.Repeat("---:|", len(t.Columns)) + "\n")
 	for _, r := range t.Rows {
-		cells := []string{"`" + r.Schedule + "`", K1String(r.K1), K2String(r.K2), r.Truncation, strconv.Itoa(len(r.Seeds))}
+		cells := []string{"`" + r.Schedule + "`", tbptt.K1String(r.K1), tbptt.K2String(r.K2), r.Truncation, strconv.Itoa(len(r.Seeds))}
 		for c, col := range t.Columns {
 			s := cell(r.Stats[c], col.Format)
 			if r.Stats[c].Best {
@@ -339,7 +326,7 @@ func (t *Table) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 	for _, r := range t.Rows {
-		cells := []string{r.Schedule, K1String(r.K1), K2String(r.K2), r.Truncation, strconv.Itoa(len(r.Seeds))}
+		cells := []string{r.Schedule, tbptt.K1String(r.K1), tbptt.K2String(r.K2), r.Truncation, strconv.Itoa(len(r.Seeds))}
 		for c, col := range t.Columns {
 			s := cell(r.Stats[c], col.Format)
 			if r.Stats[c].Best {
@@ -356,4 +343,12 @@ func (t *Table) WriteText(w io.Writer) error {
 	}
 	_, err := fmt.Fprintln(w, "mean ± sd over seeds; * best in column")
 	return err
+}
+
+// WriteFiles writes results.md and results.csv into dir.
+func (t *Table) WriteFiles(dir string) error {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "results.md"), t.WriteMarkdown); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, "results.csv"), t.WriteCSV)
 }

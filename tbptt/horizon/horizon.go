@@ -1,4 +1,4 @@
-package tbptt
+package horizon
 
 import (
 	"context"
@@ -7,21 +7,21 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
-	"gonum.org/v1/plot"
+	"github.com/phoneme/phoneme/internal/atomicfile"
+	"github.com/phoneme/phoneme/internal/plot"
+	gplot "gonum.org/v1/plot"
 
 	"github.com/phoneme/phoneme/data"
-	"github.com/phoneme/phoneme/eval"
 	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/lstm"
+	"github.com/phoneme/phoneme/tbptt"
 )
 
 // Gradient horizon: how far back does the error signal reach?
@@ -49,25 +49,25 @@ import (
 // the states c_τ … c_{τ−k2+1}, and its gradient sees ∂L_τ/∂c_{τ−d} for
 // d < k2 only.
 
-// Defaults of HorizonConfig.
+// Defaults of Config.
 const (
-	DefaultHorizonLags   = 100
-	DefaultHorizonCosine = 0.99
+	DefaultLags   = 100
+	DefaultCosine = 0.99
 )
 
-var defaultHorizonK2 = []int{1, 2, 5, 10, 20, 50, 100, All}
+var defaultK2 = []int{1, 2, 5, 10, 20, 50, 100, tbptt.All}
 
-// DefaultHorizonK2 returns the default list of truncations compared with
-// full BPTT: 1, 2, 5, 10, 20, 50, 100, All.
-func DefaultHorizonK2() []int { return slices.Clone(defaultHorizonK2) }
+// DefaultK2 returns the default list of truncations compared with
+// full BPTT: 1, 2, 5, 10, 20, 50, 100, tbptt.All.
+func DefaultK2() []int { return slices.Clone(defaultK2) }
 
-// HorizonConfig says what Horizon measures. The zero value measures the
+// Config says what Horizon measures. The zero value measures the
 // defaults.
-type HorizonConfig struct {
+type Config struct {
 	// Lags is D: state gradients are measured at lags 0 … D (0: 100).
 	Lags int
 	// K2 lists the truncations whose weight gradient is compared with full
-	// BPTT (nil: DefaultHorizonK2). All is the reference and is always
+	// BPTT (nil: DefaultK2). tbptt.All is the reference and is always
 	// reported.
 	K2 []int
 	// Cosine is the recommendation's threshold: the smallest k2 whose
@@ -88,15 +88,15 @@ type HorizonConfig struct {
 	Progress func(frames int64)
 }
 
-func (c HorizonConfig) withDefaults() (HorizonConfig, error) {
+func (c Config) withDefaults() (Config, error) {
 	if c.Lags == 0 {
-		c.Lags = DefaultHorizonLags
+		c.Lags = DefaultLags
 	}
 	if c.K2 == nil {
-		c.K2 = DefaultHorizonK2()
+		c.K2 = DefaultK2()
 	}
 	if c.Cosine == 0 {
-		c.Cosine = DefaultHorizonCosine
+		c.Cosine = DefaultCosine
 	}
 	if c.Quantiles == nil {
 		c.Quantiles = []float64{0.1, 0.5, 0.9}
@@ -125,14 +125,14 @@ func (c HorizonConfig) withDefaults() (HorizonConfig, error) {
 	k2 := []int{}
 	for _, k := range c.K2 {
 		if k < 0 {
-			return c, fmt.Errorf("horizon: k2 %d: must be at least 1 (or All)", k)
+			return c, fmt.Errorf("horizon: k2 %d: must be at least 1 (or tbptt.All)", k)
 		}
-		if k != All && !slices.Contains(k2, k) {
+		if k != tbptt.All && !slices.Contains(k2, k) {
 			k2 = append(k2, k)
 		}
 	}
 	slices.Sort(k2)
-	c.K2 = append(k2, All)
+	c.K2 = append(k2, tbptt.All)
 	return c, nil
 }
 
@@ -141,7 +141,7 @@ func (c HorizonConfig) withDefaults() (HorizonConfig, error) {
 func ParseK2List(s string) ([]int, error) {
 	var out []int
 	for _, p := range strings.Split(s, ",") {
-		k, err := parseK2(strings.TrimSpace(p))
+		k, err := tbptt.ParseK2(strings.TrimSpace(p))
 		if err != nil {
 			return nil, fmt.Errorf("k2 list %q: %w", s, err)
 		}
@@ -150,22 +150,22 @@ func ParseK2List(s string) ([]int, error) {
 	return out, nil
 }
 
-// HorizonLag summarises the state gradients ‖∂L_τ/∂h_{τ−d}‖ and
+// Lag summarises the state gradients ‖∂L_τ/∂h_{τ−d}‖ and
 // ‖∂L_τ/∂c_{τ−d}‖ (Euclidean norms over the layer's cells) at one lag d,
 // over the scored frames τ with τ−d ≥ 0.
-type HorizonLag struct {
+type Lag struct {
 	Lag    int       `json:"lag"`
 	Frames int64     `json:"frames"` // scored frames τ ≥ Lag
 	MeanH  float64   `json:"mean_dh"`
 	MeanC  float64   `json:"mean_dc"`
-	QuantH []float64 `json:"quantiles_dh"` // at HorizonReport.Quantiles
+	QuantH []float64 `json:"quantiles_dh"` // at Report.Quantiles
 	QuantC []float64 `json:"quantiles_dc"`
 }
 
-// HorizonK2 compares the per-error truncated weight gradient g(k2) with
+// K2Result compares the per-error truncated weight gradient g(k2) with
 // full BPTT's g(all), both summed over the measured sentences.
-type HorizonK2 struct {
-	K2     int     `json:"k2"`      // All (0) is full BPTT
+type K2Result struct {
+	K2     int     `json:"k2"`      // tbptt.All (0) is full BPTT
 	RelErr float64 `json:"rel_err"` // ‖g(k2) − g(all)‖ / ‖g(all)‖
 	Cosine float64 `json:"cosine"`  // cos∠(g(k2), g(all))
 	// SentenceCosine is the mean over sentences of the cosine between
@@ -174,19 +174,19 @@ type HorizonK2 struct {
 	FramesBackward int64   `json:"frames_backward"` // cost of g(k2)
 }
 
-// HorizonReport is what Horizon measured.
-type HorizonReport struct {
+// Report is what Horizon measured.
+type Report struct {
 	Model       lstm.Config `json:"model"`
 	Sentences   int         `json:"sentences"`
 	Frames      int64       `json:"frames"` // scored frames
 	TargetDelay int         `json:"target_delay"`
 	Quantiles   []float64   `json:"quantiles"`
 	// Layers[l][d] is layer l's summary at lag d (the top layer last).
-	Layers [][]HorizonLag `json:"layers"`
-	// K2 is in increasing order with All (full BPTT) last.
-	K2     []HorizonK2 `json:"k2"`
-	Cosine float64     `json:"cosine_threshold"`
-	// Recommended is the smallest k2 whose cosine reaches Cosine (All if
+	Layers [][]Lag `json:"layers"`
+	// K2 is in increasing order with tbptt.All (full BPTT) last.
+	K2     []K2Result `json:"k2"`
+	Cosine float64    `json:"cosine_threshold"`
+	// Recommended is the smallest k2 whose cosine reaches Cosine (tbptt.All if
 	// none of the finite ones does).
 	Recommended int `json:"recommended_k2"`
 }
@@ -199,7 +199,7 @@ type HorizonReport struct {
 //
 // When ctx is cancelled Horizon returns ctx's error after the sentences
 // being measured.
-func Horizon(ctx context.Context, m *lstm.Model, sents []*data.Sentence, cfg HorizonConfig) (*HorizonReport, error) {
+func Measure(ctx context.Context, m *lstm.Model, sents []*data.Sentence, cfg Config) (*Report, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
@@ -210,8 +210,7 @@ func Horizon(ctx context.Context, m *lstm.Model, sents []*data.Sentence, cfg Hor
 	if len(sents) == 0 {
 		return nil, errors.New("horizon: no sentences")
 	}
-	eng := &Engine{m: m} // for Check only
-	if err := eng.Check(sents); err != nil {
+	if err := tbptt.CheckSentences(m.Config(), sents); err != nil {
 		return nil, fmt.Errorf("horizon: %w", err)
 	}
 	mc := m.Config()
@@ -229,9 +228,9 @@ func Horizon(ctx context.Context, m *lstm.Model, sents []*data.Sentence, cfg Hor
 	backward := make([]int64, K)
 	var scored int64
 
-	workers := make([]*horizonWorker, min(cfg.Workers, len(sents)))
+	workers := make([]*worker, min(cfg.Workers, len(sents)))
 	for i := range workers {
-		workers[i] = newHorizonWorker(m, cfg)
+		workers[i] = newWorker(m, cfg)
 	}
 	// Sentences go to the workers in groups and are merged in sentence
 	// order, so results do not depend on the number of workers.
@@ -276,16 +275,16 @@ func Horizon(ctx context.Context, m *lstm.Model, sents []*data.Sentence, cfg Hor
 		return nil, errors.New("horizon: no scored frame in the sentences")
 	}
 
-	rep := &HorizonReport{Model: mc, Sentences: len(sents), Frames: scored, TargetDelay: cfg.TargetDelay,
-		Quantiles: cfg.Quantiles, Cosine: cfg.Cosine, Recommended: All}
-	rep.Layers = make([][]HorizonLag, mc.Layers)
+	rep := &Report{Model: mc, Sentences: len(sents), Frames: scored, TargetDelay: cfg.TargetDelay,
+		Quantiles: cfg.Quantiles, Cosine: cfg.Cosine, Recommended: tbptt.All}
+	rep.Layers = make([][]Lag, mc.Layers)
 	for l := range norms {
-		rep.Layers[l] = make([]HorizonLag, 0, D+1)
+		rep.Layers[l] = make([]Lag, 0, D+1)
 		for d, ln := range norms[l] {
 			if len(ln.c) == 0 {
 				break // no sentence is that long
 			}
-			rep.Layers[l] = append(rep.Layers[l], HorizonLag{Lag: d, Frames: int64(len(ln.c)),
+			rep.Layers[l] = append(rep.Layers[l], Lag{Lag: d, Frames: int64(len(ln.c)),
 				MeanH: mean32(ln.h), MeanC: mean32(ln.c),
 				QuantH: quantiles(ln.h, cfg.Quantiles), QuantC: quantiles(ln.c, cfg.Quantiles)})
 		}
@@ -305,9 +304,9 @@ func Horizon(ctx context.Context, m *lstm.Model, sents []*data.Sentence, cfg Hor
 		if n := norm64(gsum[k]); n > 0 {
 			cos = dot / (n * fullNorm)
 		}
-		rep.K2 = append(rep.K2, HorizonK2{K2: k2, RelErr: math.Sqrt(diff) / fullNorm, Cosine: cos,
+		rep.K2 = append(rep.K2, K2Result{K2: k2, RelErr: math.Sqrt(diff) / fullNorm, Cosine: cos,
 			SentenceCosine: sentCos[k] / float64(len(sents)), FramesBackward: backward[k]})
-		if rep.Recommended == All && k2 != All && cos >= cfg.Cosine {
+		if rep.Recommended == tbptt.All && k2 != tbptt.All && cos >= cfg.Cosine {
 			rep.Recommended = k2
 		}
 	}
@@ -317,10 +316,10 @@ func Horizon(ctx context.Context, m *lstm.Model, sents []*data.Sentence, cfg Hor
 // lagNorms collects per-frame norms at one lag.
 type lagNorms struct{ h, c []float32 }
 
-// horizonWorker measures one sentence at a time with its own buffers.
-type horizonWorker struct {
+// worker measures one sentence at a time with its own buffers.
+type worker struct {
 	m       *lstm.Model
-	cfg     HorizonConfig
+	cfg     Config
 	tr      *lstm.Trace
 	scratch *lstm.Grads // weight gradients of the horizon passes (unused)
 	targets []int32
@@ -332,8 +331,8 @@ type horizonWorker struct {
 	backward []int64
 }
 
-func newHorizonWorker(m *lstm.Model, cfg HorizonConfig) *horizonWorker {
-	w := &horizonWorker{m: m, cfg: cfg, tr: m.NewTrace(), scratch: m.NewGrads(),
+func newWorker(m *lstm.Model, cfg Config) *worker {
+	w := &worker{m: m, cfg: cfg, tr: m.NewTrace(), scratch: m.NewGrads(),
 		norms: make([][]lagNorms, m.Config().Layers), backward: make([]int64, len(cfg.K2))}
 	for l := range w.norms {
 		w.norms[l] = make([]lagNorms, cfg.Lags+1)
@@ -345,10 +344,10 @@ func newHorizonWorker(m *lstm.Model, cfg HorizonConfig) *horizonWorker {
 }
 
 // measure runs sentence s and leaves its results in w.
-func (w *horizonWorker) measure(s *data.Sentence) {
+func (w *worker) measure(s *data.Sentence) {
 	m, tr, D := w.m, w.tr, w.cfg.Lags
 	n := s.Feats.Rows
-	w.targets = growInt32(w.targets, n)
+	w.targets = slices.Grow(w.targets[:0], n)[:n]
 	w.scored = 0
 	for t := range n {
 		w.targets[t] = -1
@@ -398,7 +397,7 @@ func truncatedGradient(m *lstm.Model, tr *lstm.Trace, targets []int32, k2 int, g
 	if n == 0 {
 		return 0
 	}
-	if k2 == All || k2 >= n {
+	if k2 == tbptt.All || k2 >= n {
 		return m.Backward(g, tr, 0, n, targets, 0, 1)
 	}
 	// Errors τ < k2 reach the sentence start: one shared pass.
@@ -466,12 +465,12 @@ func quantiles(v []float32, qs []float64) []float64 {
 }
 
 // Top returns the top layer's lags.
-func (r *HorizonReport) Top() []HorizonLag { return r.Layers[len(r.Layers)-1] }
+func (r *Report) Top() []Lag { return r.Layers[len(r.Layers)-1] }
 
 // Reach returns the first lag at which the top layer's mean ‖∂L/∂c‖ falls
 // below frac times its value at lag 0, or −1 if it stays above up to the
 // last lag measured.
-func (r *HorizonReport) Reach(frac float64) int {
+func (r *Report) Reach(frac float64) int {
 	top := r.Top()
 	for _, l := range top {
 		if l.MeanC < frac*top[0].MeanC {
@@ -482,20 +481,20 @@ func (r *HorizonReport) Reach(frac float64) int {
 }
 
 // Find returns the comparison for k2, if it was measured.
-func (r *HorizonReport) Find(k2 int) (HorizonK2, bool) {
+func (r *Report) Find(k2 int) (K2Result, bool) {
 	for _, k := range r.K2 {
 		if k.K2 == k2 {
 			return k, true
 		}
 	}
-	return HorizonK2{}, false
+	return K2Result{}, false
 }
 
 // Recommendation is the report's conclusion as one line.
-func (r *HorizonReport) Recommendation() string {
+func (r *Report) Recommendation() string {
 	var b strings.Builder
 	k, _ := r.Find(r.Recommended)
-	if r.Recommended == All {
+	if r.Recommended == tbptt.All {
 		fmt.Fprintf(&b, "recommended k2 = all: no k2 measured keeps cosine ≥ %g to the full-BPTT gradient", r.Cosine)
 	} else {
 		fmt.Fprintf(&b, "recommended k2 = %d: the smallest measured k2 whose gradient keeps cosine ≥ %g to full BPTT (cosine %.4f, relative error %.3f)",
@@ -511,7 +510,7 @@ func (r *HorizonReport) Recommendation() string {
 }
 
 // WriteJSON writes the whole report as indented JSON.
-func (r *HorizonReport) WriteJSON(w io.Writer) error {
+func (r *Report) WriteJSON(w io.Writer) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
@@ -522,7 +521,7 @@ func (r *HorizonReport) WriteJSON(w io.Writer) error {
 
 // WriteLagCSV writes one row per layer and lag: layer, lag, frames, mean
 // ‖∂L/∂h‖ and ‖∂L/∂c‖ and their quantiles.
-func (r *HorizonReport) WriteLagCSV(w io.Writer) error {
+func (r *Report) WriteLagCSV(w io.Writer) error {
 	cols := []string{"layer", "lag", "frames", "mean_dh", "mean_dc"}
 	for _, q := range r.Quantiles {
 		cols = append(cols, "dh_q"+qName(q))
@@ -553,12 +552,12 @@ func (r *HorizonReport) WriteLagCSV(w io.Writer) error {
 
 // WriteK2CSV writes one row per k2: k2 ("all" for full BPTT), relative
 // error, cosine, mean per-sentence cosine, frames back-propagated.
-func (r *HorizonReport) WriteK2CSV(w io.Writer) error {
+func (r *Report) WriteK2CSV(w io.Writer) error {
 	if _, err := fmt.Fprintln(w, "k2,rel_err,cosine,sentence_cosine,frames_backward"); err != nil {
 		return err
 	}
 	for _, k := range r.K2 {
-		if _, err := fmt.Fprintf(w, "%s,%.6g,%.6g,%.6g,%d\n", kString(k.K2), k.RelErr, k.Cosine, k.SentenceCosine, k.FramesBackward); err != nil {
+		if _, err := fmt.Fprintf(w, "%s,%.6g,%.6g,%.6g,%d\n", tbptt.K2String(k.K2), k.RelErr, k.Cosine, k.SentenceCosine, k.FramesBackward); err != nil {
 			return err
 		}
 	}
@@ -570,9 +569,9 @@ func qName(q float64) string { return strconv.FormatFloat(100*q, 'f', -1, 64) }
 
 // LagPlot draws the top layer's mean ‖∂L/∂c‖ and ‖∂L/∂h‖ against the lag on
 // a log scale, each with a band between the first and last quantile.
-func (r *HorizonReport) LagPlot(title string) (*plot.Plot, error) {
+func (r *Report) LagPlot(title string) (*gplot.Plot, error) {
 	top := r.Top()
-	var sc, sh eval.Series
+	var sc, sh plot.Series
 	qa, qb := 0, len(r.Quantiles)-1
 	sc.Name = fmt.Sprintf("‖∂L_τ/∂c_τ−d‖ (mean, %s–%s%% band)", qName(r.Quantiles[qa]), qName(r.Quantiles[qb]))
 	sh.Name = fmt.Sprintf("‖∂L_τ/∂h_τ−d‖ (mean, %s–%s%% band)", qName(r.Quantiles[qa]), qName(r.Quantiles[qb]))
@@ -587,12 +586,12 @@ func (r *HorizonReport) LagPlot(title string) (*plot.Plot, error) {
 		title = "Gradient horizon"
 	}
 	title += fmt.Sprintf(" (layer %d of %d, %d sentences)", len(r.Layers), len(r.Layers), r.Sentences)
-	p, err := eval.LinePlot([]eval.Series{sc, sh}, eval.LineOptions{Title: title,
+	p, err := plot.Lines([]plot.Series{sc, sh}, plot.LineOptions{Title: title,
 		XLabel: "lag d (frames)", YLabel: "gradient norm", LogY: true})
 	if err != nil {
 		return nil, err
 	}
-	p.Y.Tick.Marker = plot.TickerFunc(decadeTicks)
+	p.Y.Tick.Marker = gplot.TickerFunc(decadeTicks)
 	// Headroom above the data for the legend: a fifth of the decades shown.
 	if p.Y.Min > 0 && p.Y.Max > p.Y.Min {
 		p.Y.Max *= math.Pow(p.Y.Max/p.Y.Min, 0.25)
@@ -603,19 +602,19 @@ func (r *HorizonReport) LagPlot(title string) (*plot.Plot, error) {
 // decadeTicks labels powers of ten on a log axis, every one for up to 8
 // decades and a sparser selection (with unlabelled ticks between) for
 // wider ranges, where a gradient has vanished by many orders of magnitude.
-func decadeTicks(lo, hi float64) []plot.Tick {
+func decadeTicks(lo, hi float64) []gplot.Tick {
 	if !(lo > 0 && hi > lo) {
 		return nil
 	}
 	a, b := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
 	step := max(1, (b-a+7)/8)
-	var ticks []plot.Tick
+	var ticks []gplot.Tick
 	for e := a; e <= b; e++ {
 		v := math.Pow(10, float64(e))
 		if v < lo || v > hi {
 			continue
 		}
-		t := plot.Tick{Value: v}
+		t := gplot.Tick{Value: v}
 		if e%step == 0 {
 			t.Label = "1e" + strconv.Itoa(e)
 			if e >= -2 && e <= 2 {
@@ -629,13 +628,13 @@ func decadeTicks(lo, hi float64) []plot.Tick {
 
 // K2Plot draws the relative error and the cosine of the truncated gradient
 // against k2 (log scale), with the recommendation's threshold. Full BPTT
-// (All; relative error 0, cosine 1 by definition) is left out.
-func (r *HorizonReport) K2Plot(title string) (*plot.Plot, error) {
-	rel := eval.Series{Name: "‖g(k2) − g(all)‖ / ‖g(all)‖"}
-	cos := eval.Series{Name: "cos(g(k2), g(all))"}
-	thr := eval.Series{Name: fmt.Sprintf("cosine %g", r.Cosine)}
+// (tbptt.All; relative error 0, cosine 1 by definition) is left out.
+func (r *Report) K2Plot(title string) (*gplot.Plot, error) {
+	rel := plot.Series{Name: "‖g(k2) − g(all)‖ / ‖g(all)‖"}
+	cos := plot.Series{Name: "cos(g(k2), g(all))"}
+	thr := plot.Series{Name: fmt.Sprintf("cosine %g", r.Cosine)}
 	for _, k := range r.K2 {
-		if k.K2 == All {
+		if k.K2 == tbptt.All {
 			continue
 		}
 		x := float64(k.K2)
@@ -647,11 +646,11 @@ func (r *HorizonReport) K2Plot(title string) (*plot.Plot, error) {
 		title = "Truncated vs full-BPTT gradient"
 	}
 	rec := "all"
-	if r.Recommended != All {
+	if r.Recommended != tbptt.All {
 		rec = strconv.Itoa(r.Recommended)
 	}
 	title += fmt.Sprintf(" (per-error truncation; recommended k2 = %s)", rec)
-	p, err := eval.LinePlot([]eval.Series{rel, cos, thr}, eval.LineOptions{Title: title,
+	p, err := plot.Lines([]plot.Series{rel, cos, thr}, plot.LineOptions{Title: title,
 		XLabel: "k2 (frames back-propagated)", YLabel: "relative error, cosine", LogX: true})
 	if err != nil {
 		return nil, err
@@ -665,11 +664,11 @@ func (r *HorizonReport) K2Plot(title string) (*plot.Plot, error) {
 // WriteFiles writes into dir: horizon.json (the report), horizon_lags.csv,
 // horizon_k2.csv and the plots horizon_lags and horizon_k2 (.png, .svg).
 // It returns the paths written.
-func (r *HorizonReport) WriteFiles(dir, title string) ([]string, error) {
+func (r *Report) WriteFiles(dir, title string) ([]string, error) {
 	var files []string
 	write := func(name string, f func(io.Writer) error) error {
 		p := filepath.Join(dir, name)
-		if err := eval.WriteFile(p, f); err != nil {
+		if err := atomicfile.WriteFile(p, f); err != nil {
 			return err
 		}
 		files = append(files, p)
@@ -694,11 +693,11 @@ func (r *HorizonReport) WriteFiles(dir, title string) ([]string, error) {
 	}
 	for _, pl := range []struct {
 		name string
-		p    *plot.Plot
+		p    *gplot.Plot
 	}{{"horizon_lags", lp}, {"horizon_k2", kp}} {
 		for _, ext := range []string{".png", ".svg"} {
 			p := filepath.Join(dir, pl.name+ext)
-			if err := eval.SavePlot(pl.p, p, eval.PlotWidth, eval.PlotHeight); err != nil {
+			if err := plot.Save(pl.p, p, plot.Width, plot.Height); err != nil {
 				return files, err
 			}
 			files = append(files, p)
@@ -707,9 +706,9 @@ func (r *HorizonReport) WriteFiles(dir, title string) ([]string, error) {
 	return files, nil
 }
 
-// HorizonSummary is the short form of a HorizonReport recorded while
+// Summary is the short form of a Report recorded while
 // training (one JSON line per measurement).
-type HorizonSummary struct {
+type Summary struct {
 	Updates int64  `json:"updates"`
 	Epoch   int    `json:"epoch"`                 // 1-based epoch in progress
 	K2      string `json:"k2_in_force,omitempty"` // the k2 being trained with
@@ -726,98 +725,13 @@ type HorizonSummary struct {
 }
 
 // Summary returns the short form of r.
-func (r *HorizonReport) Summary() HorizonSummary {
-	s := HorizonSummary{Reach1: r.Reach(0.01), Reach10: r.Reach(0.1), Recommended: kString(r.Recommended),
+func (r *Report) Summary() Summary {
+	s := Summary{Reach1: r.Reach(0.01), Reach10: r.Reach(0.1), Recommended: tbptt.K2String(r.Recommended),
 		Cosine: r.Cosine, Cosines: map[string]float64{}}
 	for _, k := range r.K2 {
-		if k.K2 != All {
-			s.Cosines[kString(k.K2)] = k.Cosine
+		if k.K2 != tbptt.All {
+			s.Cosines[tbptt.K2String(k.K2)] = k.Cosine
 		}
 	}
 	return s
-}
-
-// Gradient horizon while training (TrainConfig.LogHorizon).
-
-// HorizonLogPath returns where Train records the gradient horizon of a run
-// whose model is out: one HorizonSummary per JSON line.
-func HorizonLogPath(out string) string { return basePath(out) + ".horizon.jsonl" }
-
-// horizonLogSentences is how many sentences (the first of dev, else of
-// train) each measurement during training covers: about 2,400 frames, a
-// few seconds for the 39→128→61 network.
-const horizonLogSentences = 8
-
-// horizonLogger appends HorizonSummary lines to HorizonLogPath.
-type horizonLogger struct {
-	path  string
-	sents []*data.Sentence
-	fresh bool // truncate the file at the first write (a new run)
-}
-
-// logHorizon measures the horizon of the model being trained and appends
-// its summary to the run's horizon log. Its time is not counted as training
-// time. A resumed run appends after the lines already there; those written
-// after the saved state are repeated (same update counts, same values).
-func (r *run) logHorizon() error {
-	if r.hz == nil {
-		sents := r.dev
-		if len(sents) == 0 {
-			sents = r.train
-		}
-		r.hz = &horizonLogger{path: HorizonLogPath(r.out), sents: sents[:min(len(sents), horizonLogSentences)], fresh: !r.cfg.Resume}
-	}
-	t0 := time.Now()
-	rep, err := Horizon(context.Background(), r.model, r.hz.sents, HorizonConfig{TargetDelay: r.cfg.TargetDelay})
-	if err != nil {
-		return fmt.Errorf("log horizon: %w", err)
-	}
-	s := rep.Summary()
-	s.Updates, s.Epoch = r.st.Updates, r.st.Epoch+1
-	if r.sched.Name != "sentence" {
-		s.K2 = kString(r.eng.Schedule().K2)
-	}
-	s.Seconds = time.Since(t0).Seconds()
-	r.st.Acc.Seconds -= s.Seconds
-	line, err := json.Marshal(s)
-	if err != nil {
-		return fmt.Errorf("log horizon: %w", err)
-	}
-	flag := os.O_CREATE | os.O_WRONLY | os.O_APPEND
-	if r.hz.fresh {
-		flag |= os.O_TRUNC
-		r.hz.fresh = false
-	}
-	f, err := os.OpenFile(r.hz.path, flag, 0o644)
-	if err != nil {
-		return fmt.Errorf("log horizon: %w", err)
-	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
-		f.Close()
-		return fmt.Errorf("log horizon: write %s: %w", r.hz.path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("log horizon: write %s: %w", r.hz.path, err)
-	}
-	return nil
-}
-
-// ReadHorizonLog reads a run's horizon log (HorizonLogPath).
-func ReadHorizonLog(path string) ([]HorizonSummary, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var out []HorizonSummary
-	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		if line == "" {
-			continue
-		}
-		var s HorizonSummary
-		if err := json.Unmarshal([]byte(line), &s); err != nil {
-			return nil, fmt.Errorf("%s: line %d: %w", path, i+1, err)
-		}
-		out = append(out, s)
-	}
-	return out, nil
 }

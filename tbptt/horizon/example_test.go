@@ -1,4 +1,4 @@
-package tbptt_test
+package horizon_test
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/lstm"
 	"github.com/phoneme/phoneme/tbptt"
+	"github.com/phoneme/phoneme/tbptt/horizon"
 )
 
 func ExampleParseK2Schedule() {
@@ -44,7 +45,7 @@ func ExampleHorizon() {
 		lab[t] = int32(t / 10 % 61)
 	}
 	rep, err := tbptt.Horizon(context.Background(), m, []*data.Sentence{{ID: "s1", Feats: x, Labels: lab}},
-		tbptt.HorizonConfig{Lags: 50, K2: []int{1, 5, 20, tbptt.All}})
+		horizon.Config{Lags: 50, K2: []int{1, 5, 20, tbptt.All}})
 	if err != nil {
 		fmt.Println(err)
 		return

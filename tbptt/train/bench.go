@@ -1,4 +1,4 @@
-package tbptt
+package train
 
 import (
 	"fmt"
@@ -8,12 +8,13 @@ import (
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/lstm"
+	"github.com/phoneme/phoneme/tbptt"
 )
 
 // BenchCase is one row of the training speed table: a schedule and a
 // batch size for the reference network.
 type BenchCase struct {
-	Schedule Schedule
+	Schedule tbptt.Schedule
 	Batch    int
 }
 
@@ -23,11 +24,11 @@ type BenchCase struct {
 // 0.54 k frames/s at batch 1, sentence at batch 32 on both cores 62 k.
 func BenchCases() []BenchCase {
 	return []BenchCase{
-		{Sentence(), 1},
-		{Schedule{Name: "tbptt", K1: 20, K2: 20}, 1},
-		{Schedule{Name: "frame", K1: 1, K2: 1}, 1},
-		{Schedule{Name: "frame", K1: 1, K2: 20}, 1},
-		{Sentence(), 32},
+		{tbptt.Sentence(), 1},
+		{tbptt.Schedule{Name: "tbptt", K1: 20, K2: 20}, 1},
+		{tbptt.Schedule{Name: "frame", K1: 1, K2: 1}, 1},
+		{tbptt.Schedule{Name: "frame", K1: 1, K2: 20}, 1},
+		{tbptt.Sentence(), 32},
 	}
 }
 
@@ -83,7 +84,7 @@ func Bench(bc BenchCase, optimizer string, d time.Duration) (BenchResult, error)
 	if err != nil {
 		return r, err
 	}
-	e, err := NewEngine(m, bc.Schedule, 0, bc.Batch)
+	e, err := tbptt.NewEngine(m, bc.Schedule, 0, bc.Batch)
 	if err != nil {
 		return r, err
 	}

@@ -1,4 +1,4 @@
-package eval
+package plot
 
 import (
 	"bytes"
@@ -48,7 +48,7 @@ func pixelSize(l vg.Length) int { return int(math.Round(l.Dots(96))) }
 func checkPNG(t *testing.T, p *plot.Plot, w, h vg.Length) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WritePlot(&buf, p, w, h, "png"); err != nil {
+	if err := Write(&buf, p, w, h, "png"); err != nil {
 		t.Fatal(err)
 	}
 	cfg, err := png.DecodeConfig(bytes.NewReader(buf.Bytes()))
@@ -76,7 +76,7 @@ func checkPNG(t *testing.T, p *plot.Plot, w, h vg.Length) {
 func checkSVG(t *testing.T, p *plot.Plot, w, h vg.Length) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WritePlot(&buf, p, w, h, "svg"); err != nil {
+	if err := Write(&buf, p, w, h, "svg"); err != nil {
 		t.Fatal(err)
 	}
 	var root struct {
@@ -102,8 +102,8 @@ func TestCurvePlots(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkPNG(t, p, PlotWidth, PlotHeight)
-			checkSVG(t, p, PlotWidth, PlotHeight)
+			checkPNG(t, p, Width, Height)
+			checkSVG(t, p, Width, Height)
 		})
 	}
 }
@@ -133,16 +133,16 @@ func TestLinePlotLogAndErrors(t *testing.T) {
 	// with a zero norm that a log axis cannot show.
 	lag := []float64{0, 1, 2, 5, 10, 20, 50, 100}
 	norm := []float64{1, 0.5, 0.3, 0.1, 0.01, 1e-3, 1e-5, 0}
-	p, err := LinePlot([]Series{{Name: "‖∂L/∂c‖", X: lag, Y: norm, Lo: make([]float64, len(lag)), Hi: norm}},
+	p, err := Lines([]Series{{Name: "‖∂L/∂c‖", X: lag, Y: norm, Lo: make([]float64, len(lag)), Hi: norm}},
 		LineOptions{Title: "horizon", XLabel: "lag", YLabel: "norm", LogY: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkPNG(t, p, PlotWidth, PlotHeight)
-	if _, err := LinePlot([]Series{{Name: "x", X: []float64{1, 2}, Y: []float64{1}}}, LineOptions{}); err == nil {
+	checkPNG(t, p, Width, Height)
+	if _, err := Lines([]Series{{Name: "x", X: []float64{1, 2}, Y: []float64{1}}}, LineOptions{}); err == nil {
 		t.Error("accepted mismatched lengths")
 	}
-	if _, err := LinePlot([]Series{{Name: "x", X: []float64{1}, Y: []float64{-1}}}, LineOptions{LogY: true}); err == nil {
+	if _, err := Lines([]Series{{Name: "x", X: []float64{1}, Y: []float64{-1}}}, LineOptions{LogY: true}); err == nil {
 		t.Error("accepted a plot with nothing drawable")
 	}
 }
@@ -173,12 +173,12 @@ func TestConfusionPlot(t *testing.T) {
 	}
 	if dir := os.Getenv("EVAL_PLOT_DIR"); dir != "" { // for looking at them
 		p, _ := ConfusionPlot(c, "61")
-		SavePlot(p, filepath.Join(dir, "conf61.png"), ConfusionSize61, ConfusionSize61)
+		Save(p, filepath.Join(dir, "conf61.png"), ConfusionSize61, ConfusionSize61)
 		p, _ = ConfusionPlot(f, "39")
-		SavePlot(p, filepath.Join(dir, "conf39.png"), ConfusionSize39, ConfusionSize39)
+		Save(p, filepath.Join(dir, "conf39.png"), ConfusionSize39, ConfusionSize39)
 		for name, mk := range map[string]func([]Run) (*plot.Plot, error){"epoch": DevFERByEpoch, "time": DevFERByTime, "loss": LossByUpdates} {
 			p, _ := mk(curveRuns())
-			SavePlot(p, filepath.Join(dir, name+".png"), PlotWidth, PlotHeight)
+			Save(p, filepath.Join(dir, name+".png"), Width, Height)
 		}
 	}
 }
@@ -191,14 +191,14 @@ func TestSavePlot(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"a.png", "a.svg"} {
 		path := filepath.Join(dir, name)
-		if err := SavePlot(p, path, PlotWidth, PlotHeight); err != nil {
+		if err := Save(p, path, Width, Height); err != nil {
 			t.Fatal(err)
 		}
 		if fi, err := os.Stat(path); err != nil || fi.Size() == 0 {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if err := SavePlot(p, filepath.Join(dir, "a.gif"), PlotWidth, PlotHeight); err == nil {
+	if err := Save(p, filepath.Join(dir, "a.gif"), Width, Height); err == nil {
 		t.Error("accepted .gif")
 	}
 }

@@ -1,27 +1,30 @@
-package tbptt
+package compare
 
 import (
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/phoneme/phoneme/tbptt"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 func TestParseScheduleList(t *testing.T) {
-	base := DefaultTrainConfig()
+	base := train.DefaultConfig()
 	tests := []struct {
 		list  string
-		want  []Schedule
-		check func(t *testing.T, cfgs []TrainConfig)
+		want  []tbptt.Schedule
+		check func(t *testing.T, cfgs []train.Config)
 	}{
 		{"sentence,frame:k2=1,frame:k2=20,tbptt:k1=20:k2=20,tbptt:k1=5:k2=20,tbptt:k1=20:k2=5:per-error",
-			[]Schedule{Sentence(), {"frame", 1, 1, Window}, {"frame", 1, 20, Window}, {"tbptt", 20, 20, Window},
-				{"tbptt", 5, 20, Window}, {"tbptt", 20, 5, PerError}}, nil},
+			[]tbptt.Schedule{Sentence(), {"frame", 1, 1, tbptt.Window}, {"frame", 1, 20, tbptt.Window}, {"tbptt", 20, 20, tbptt.Window},
+				{"tbptt", 5, 20, tbptt.Window}, {"tbptt", 20, 5, tbptt.PerError}}, nil},
 		{" frame , frame:k2=all:chunk ,tbptt:k1=3:truncation=per-error",
-			[]Schedule{{"frame", 1, All, Window}, {"frame", 1, All, Chunk}, {"tbptt", 3, 3, PerError}}, nil},
+			[]tbptt.Schedule{{"frame", 1, tbptt.All, tbptt.Window}, {"frame", 1, tbptt.All, tbptt.Chunk}, {"tbptt", 3, 3, tbptt.PerError}}, nil},
 		{"sentence:lr=0.01:hidden=64:layers=2:peepholes,tbptt:k1=7:optimizer=sgd:momentum=0.5:clip=1:batch=4:no-shuffle:target-delay=2:patience=3:epochs=9:max-updates=100:init=x.safetensors",
-			[]Schedule{Sentence(), {"tbptt", 7, 7, Window}},
-			func(t *testing.T, c []TrainConfig) {
+			[]tbptt.Schedule{Sentence(), {"tbptt", 7, 7, tbptt.Window}},
+			func(t *testing.T, c []train.Config) {
 				if c[0].LR != 0.01 || c[0].Hidden != 64 || c[0].Layers != 2 || !c[0].Peepholes || c[0].Optimizer != base.Optimizer {
 					t.Errorf("entry 1: %+v", c[0])
 				}
@@ -31,21 +34,21 @@ func TestParseScheduleList(t *testing.T) {
 					t.Errorf("entry 2: %+v", w)
 				}
 			}},
-		{"frame:shuffle=false:peepholes=true", []Schedule{{"frame", 1, All, Window}},
-			func(t *testing.T, c []TrainConfig) {
+		{"frame:shuffle=false:peepholes=true", []tbptt.Schedule{{"frame", 1, tbptt.All, tbptt.Window}},
+			func(t *testing.T, c []train.Config) {
 				if c[0].Shuffle || !c[0].Peepholes {
 					t.Errorf("%+v", c[0])
 				}
 			}},
 	}
 	for _, tt := range tests {
-		specs, err := ParseScheduleList(tt.list)
+		specs, err := ParseSpecs(tt.list)
 		if err != nil {
 			t.Errorf("%q: %v", tt.list, err)
 			continue
 		}
-		var got []Schedule
-		var cfgs []TrainConfig
+		var got []tbptt.Schedule
+		var cfgs []train.Config
 		for _, s := range specs {
 			got = append(got, s.Schedule)
 			c, err := s.Apply(base)
@@ -93,7 +96,7 @@ func TestParseScheduleListErrors(t *testing.T) {
 		{"tbptt:k1=4:", "bad option"},
 	}
 	for _, tt := range tests {
-		_, err := ParseScheduleList(tt.list)
+		_, err := ParseSpecs(tt.list)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q: error %v, want one containing %q", tt.list, err, tt.want)
 		}
@@ -105,7 +108,7 @@ func FuzzParseScheduleList(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, list string) {
-		specs, err := ParseScheduleList(list)
+		specs, err := ParseSpecs(list)
 		if err != nil {
 			return
 		}
@@ -113,11 +116,11 @@ func FuzzParseScheduleList(f *testing.F) {
 			if err := s.Schedule.Validate(); err != nil {
 				t.Fatalf("%q: accepted an invalid schedule: %v", s.Text, err)
 			}
-			again, err := ParseScheduleList(s.Text)
+			again, err := ParseSpecs(s.Text)
 			if err != nil || len(again) != 1 || !reflect.DeepEqual(again[0], s) {
 				t.Fatalf("%q does not parse back alone: %v %v", s.Text, again, err)
 			}
-			if _, err := s.Apply(DefaultTrainConfig()); err != nil {
+			if _, err := s.Apply(train.DefaultConfig()); err != nil {
 				t.Fatalf("%q: %v", s.Text, err)
 			}
 		}
@@ -125,12 +128,12 @@ func FuzzParseScheduleList(f *testing.F) {
 }
 
 func ExampleParseScheduleList() {
-	specs, err := ParseScheduleList("sentence,frame:k2=20,tbptt:k1=20:k2=5:per-error:lr=0.01")
+	specs, err := ParseSpecs("sentence,frame:k2=20,tbptt:k1=20:k2=5:per-error:lr=0.01")
 	if err != nil {
 		panic(err)
 	}
 	for _, s := range specs {
-		c, _ := s.Apply(DefaultTrainConfig())
+		c, _ := s.Apply(train.DefaultConfig())
 		fmt.Printf("%-38s %-34s lr %g\n", s.Text, s.Schedule, c.LR)
 	}
 	// Output:

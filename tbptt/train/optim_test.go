@@ -1,4 +1,4 @@
-package tbptt
+package train
 
 import (
 	"fmt"

@@ -1,9 +1,11 @@
-package tbptt
+package train
 
 import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/phoneme/phoneme/tbptt"
 )
 
 // BenchmarkBench runs each row of `phoneme bench` (Adam included) for the
@@ -29,7 +31,7 @@ func BenchmarkBench(b *testing.B) {
 // TestBenchSentences: synthetic sentences have TIMIT-like lengths and
 // labels that are all output classes.
 func TestBenchSentences(t *testing.T) {
-	r, err := Bench(BenchCase{Schedule{Name: "tbptt", K1: 20, K2: 20}, 2}, OptSGD, time.Millisecond)
+	r, err := Bench(BenchCase{tbptt.Schedule{Name: "tbptt", K1: 20, K2: 20}, 2}, OptSGD, time.Millisecond)
 	if err != nil || r.Frames < 250 || !(r.FramesPerSec > 0) {
 		t.Fatalf("Bench: %+v, %v", r, err)
 	}

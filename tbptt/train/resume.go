@@ -1,4 +1,4 @@
-package tbptt
+package train
 
 import (
 	"bufio"
@@ -33,7 +33,7 @@ const resumeMagic = "phoneme resume v1\n"
 // resumeState is the file format (magic line, then gob). gob keeps float32
 // and float64 values bit for bit, NaN and Inf included.
 type resumeState struct {
-	Config         TrainConfig
+	Config         Config
 	Model          lstm.Config
 	Params         []float32
 	Optimizer      []byte
@@ -76,6 +76,34 @@ func (r *run) saveResume() error {
 	return atomicfile.WriteBytes(ResumePath(r.out), b.Bytes())
 }
 
+// Progress is how far a saved run had got: the part of its state that a
+// caller may want to report.
+type Progress struct {
+	Epoch   int   // 0-based epoch in progress
+	Order   []int // that epoch's sentence order (nil before it starts)
+	Pos     int   // sentences of Order already trained
+	Updates int64
+	Forward int64   // frames forward-propagated, re-runs counted
+	Wall    float64 // seconds of wall-clock time
+	// Stopped is why the run stopped; NotStopped while it can go on.
+	Stopped StopReason
+}
+
+// SavedProgress reads the progress recorded in the resumable state of the
+// run whose model is out (ResumePath(out)).
+func SavedProgress(out string) (Progress, error) {
+	rs, err := readResume(ResumePath(out))
+	if err != nil {
+		return Progress{}, err
+	}
+	p := rs.Progress
+	stopped, err := ParseStopReason(p.Done)
+	if err != nil {
+		return Progress{}, fmt.Errorf("resume %s: %w", ResumePath(out), err)
+	}
+	return Progress{Epoch: p.Epoch, Order: p.Order, Pos: p.Pos, Updates: p.Updates, Forward: p.Forward, Wall: p.Wall, Stopped: stopped}, nil
+}
+
 func readResume(path string) (*resumeState, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -99,7 +127,7 @@ func readResume(path string) (*resumeState, error) {
 
 // withLimits returns c with the stopping limits of u: those may change
 // when a run is continued; nothing else may.
-func (c TrainConfig) withLimits(u TrainConfig) TrainConfig {
+func (c Config) withLimits(u Config) Config {
 	c.Epochs, c.MaxUpdates, c.MaxFrames, c.MaxSeconds, c.Patience = u.Epochs, u.MaxUpdates, u.MaxFrames, u.MaxSeconds, u.Patience
 	c.Resume = u.Resume
 	return c
@@ -107,7 +135,7 @@ func (c TrainConfig) withLimits(u TrainConfig) TrainConfig {
 
 // compatible checks that cfg and train are those of the saved run, naming
 // the first setting that differs.
-func (rs *resumeState) compatible(cfg TrainConfig, train *data.Split) error {
+func (rs *resumeState) compatible(cfg Config, train *data.Split) error {
 	saved := rs.Config
 	if saved.Init != "" && saved.Init == cfg.Init {
 		// The network shape came from the checkpoint.

@@ -1,4 +1,4 @@
-package tbptt
+package train
 
 import (
 	"math"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/phoneme/phoneme/internal/f32"
 	"github.com/phoneme/phoneme/lstm"
+	"github.com/phoneme/phoneme/tbptt"
 )
 
 // TestKernelsSameCurve trains the same small network with the portable
@@ -40,13 +41,13 @@ func TestKernelsSameCurve(t *testing.T) {
 	const nsent = 8
 	for _, tc := range []struct {
 		name          string
-		s             Schedule
+		s             tbptt.Schedule
 		batch, epochs int
 	}{
 		// 8 sentences of 31–43 frames: ~300 updates each.
-		{"tbptt-8-8", Schedule{Name: "tbptt", K1: 8, K2: 8}, 1, 8},
-		{"frame-k2=4", Schedule{Name: "frame", K1: 1, K2: 4}, 1, 2},
-		{"sentence-batch4", Sentence(), 4, 75}, // the lockstep (matrix–matrix) path; 150 updates
+		{"tbptt-8-8", tbptt.Schedule{Name: "tbptt", K1: 8, K2: 8}, 1, 8},
+		{"frame-k2=4", tbptt.Schedule{Name: "frame", K1: 1, K2: 4}, 1, 2},
+		{"sentence-batch4", tbptt.Sentence(), 4, 75}, // the lockstep (matrix–matrix) path; 150 updates
 	} {
 		for _, o := range []struct {
 			name string
@@ -64,7 +65,7 @@ func TestKernelsSameCurve(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					e, err := NewEngine(m, tc.s, 0, tc.batch)
+					e, err := tbptt.NewEngine(m, tc.s, 0, tc.batch)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -1,4 +1,4 @@
-package tbptt_test
+package train_test
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/tbptt"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 // toySplit is a tiny split whose labels follow the sign of the first
@@ -39,11 +40,11 @@ func ExampleTrain() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 
-	cfg := tbptt.DefaultTrainConfig()
+	cfg := train.DefaultConfig()
 	cfg.Schedule, cfg.K1, cfg.K2 = "tbptt", 4, "8" // TBPTT(4, 8)
 	cfg.Hidden, cfg.Epochs, cfg.MaxUpdates = 8, 0, 50
 	res, err := tbptt.Train(context.Background(), cfg, toySplit(1, 20), toySplit(2, 5),
-		filepath.Join(dir, "toy.safetensors"), tbptt.Hooks{})
+		filepath.Join(dir, "toy.safetensors"), train.Hooks{})
 	if err != nil {
 		fmt.Println(err)
 		return

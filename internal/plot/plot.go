@@ -1,4 +1,4 @@
-package eval
+package plot
 
 import (
 	"cmp"
@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/phoneme/phoneme/internal/atomicfile"
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
@@ -21,8 +22,8 @@ import (
 // Default plot sizes: readable on screen at the PNG resolution (96 dpi)
 // and in a README.
 const (
-	PlotWidth       = 18 * vg.Centimeter
-	PlotHeight      = 11 * vg.Centimeter
+	Width           = 18 * vg.Centimeter
+	Height          = 11 * vg.Centimeter
 	ConfusionSize61 = 26 * vg.Centimeter
 	ConfusionSize39 = 20 * vg.Centimeter
 )
@@ -44,11 +45,11 @@ type LineOptions struct {
 	LegendBottom bool
 }
 
-// LinePlot draws series as lines with their bands, coloured and dashed by
+// Lines draws series as lines with their bands, coloured and dashed by
 // index so that they stay distinct in grey print. Points with a NaN
 // coordinate are left out, as are points that cannot be shown on a log
 // axis (≤ 0); a band bound ≤ 0 on a log y axis is drawn at the line.
-func LinePlot(series []Series, o LineOptions) (*plot.Plot, error) {
+func Lines(series []Series, o LineOptions) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = o.Title
 	p.X.Label.Text = o.XLabel
@@ -172,100 +173,9 @@ func reversed(xy plotter.XYs) plotter.XYs {
 	return out
 }
 
-// CurveSeries turns the learning curves of runs into one series per
-// schedule (in order of first appearance): at each epoch the mean over
-// seeds of x and of y, with a min–max band of y over seeds. Epochs reached
-// by only some seeds are averaged over those; NaN values are left out.
-func CurveSeries(runs []Run, x, y func(CurvePoint) float64) []Series {
-	type acc struct{ xs, ys []float64 }
-	var order []string
-	bySched := map[string]map[int]*acc{}
-	for _, r := range runs {
-		m, ok := bySched[r.Schedule]
-		if !ok {
-			m = map[int]*acc{}
-			bySched[r.Schedule] = m
-			order = append(order, r.Schedule)
-		}
-		for _, pt := range r.Curve {
-			xv, yv := x(pt), y(pt)
-			if math.IsNaN(xv) || math.IsNaN(yv) {
-				continue
-			}
-			a := m[pt.Epoch]
-			if a == nil {
-				a = &acc{}
-				m[pt.Epoch] = a
-			}
-			a.xs = append(a.xs, xv)
-			a.ys = append(a.ys, yv)
-		}
-	}
-	out := make([]Series, 0, len(order))
-	for _, name := range order {
-		m := bySched[name]
-		s := Series{Name: name}
-		for _, e := range sortedKeys(m) {
-			a := m[e]
-			s.X = append(s.X, mean(a.xs))
-			s.Y = append(s.Y, mean(a.ys))
-			s.Lo = append(s.Lo, slices.Min(a.ys))
-			s.Hi = append(s.Hi, slices.Max(a.ys))
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-func mean(v []float64) float64 {
-	var s float64
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
-
-func seedNote(runs []Run) string {
-	seeds := map[uint64]bool{}
-	for _, r := range runs {
-		seeds[r.Seed] = true
-	}
-	if len(seeds) < 2 {
-		return ""
-	}
-	return fmt.Sprintf(" (mean of %d seeds, band min–max)", len(seeds))
-}
-
-// DevFERByEpoch plots dev FER (percent) against epoch, one line per
-// schedule.
-func DevFERByEpoch(runs []Run) (*plot.Plot, error) {
-	return LinePlot(CurveSeries(runs,
-		func(p CurvePoint) float64 { return float64(p.Epoch) },
-		func(p CurvePoint) float64 { return 100 * p.DevFER }),
-		LineOptions{Title: "Dev frame error rate" + seedNote(runs), XLabel: "epoch", YLabel: "dev FER (%)"})
-}
-
-// DevFERByTime plots dev FER (percent) against training wall-clock time.
-func DevFERByTime(runs []Run) (*plot.Plot, error) {
-	return LinePlot(CurveSeries(runs,
-		func(p CurvePoint) float64 { return p.WallSeconds },
-		func(p CurvePoint) float64 { return 100 * p.DevFER }),
-		LineOptions{Title: "Dev frame error rate against time" + seedNote(runs), XLabel: "wall-clock seconds", YLabel: "dev FER (%)"})
-}
-
-// LossByUpdates plots the mean training loss per frame against the number
-// of weight updates, on a log x axis since schedules differ by orders of
-// magnitude in updates per epoch.
-func LossByUpdates(runs []Run) (*plot.Plot, error) {
-	return LinePlot(CurveSeries(runs,
-		func(p CurvePoint) float64 { return float64(p.Updates) },
-		func(p CurvePoint) float64 { return p.TrainLoss }),
-		LineOptions{Title: "Training loss" + seedNote(runs), XLabel: "weight updates", YLabel: "loss per frame (nats)", LogX: true})
-}
-
-// WritePlot renders p at the given size in format ("png", "svg", "pdf",
+// Write renders p at the given size in format ("png", "svg", "pdf",
 // "eps") to w.
-func WritePlot(w io.Writer, p *plot.Plot, width, height vg.Length, format string) error {
+func Write(w io.Writer, p *plot.Plot, width, height vg.Length, format string) error {
 	wt, err := p.WriterTo(width, height, format)
 	if err != nil {
 		return err
@@ -274,16 +184,16 @@ func WritePlot(w io.Writer, p *plot.Plot, width, height vg.Length, format string
 	return err
 }
 
-// SavePlot writes p to path in the format named by its extension (.png,
+// Save writes p to path in the format named by its extension (.png,
 // .svg, .pdf, .eps), through a temporary file.
-func SavePlot(p *plot.Plot, path string, width, height vg.Length) error {
+func Save(p *plot.Plot, path string, width, height vg.Length) error {
 	format := strings.ToLower(strings.TrimPrefix(filepath.Ext(path), "."))
 	switch format {
 	case "png", "svg", "pdf", "eps":
 	default:
 		return fmt.Errorf("write %s: unknown plot format %q (want .png, .svg, .pdf or .eps)", path, filepath.Ext(path))
 	}
-	return WriteFile(path, func(w io.Writer) error { return WritePlot(w, p, width, height, format) })
+	return atomicfile.WriteFile(path, func(w io.Writer) error { return Write(w, p, width, height, format) })
 }
 
 // sortedKeys returns the keys of m in order.

@@ -1,4 +1,4 @@
-package tbptt
+package train
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/lstm"
+	"github.com/phoneme/phoneme/tbptt"
 )
 
 // The training loop (Train) around the engine:
@@ -35,9 +36,9 @@ import (
 //     parameters, optimizer state, RNG, order, position, counters, log
 //     sizes), so a resumed run repeats the uninterrupted one bit for bit.
 
-// TrainConfig is everything that determines a training run. Two runs with
+// Config is everything that determines a training run. Two runs with
 // equal configurations on the same data reach bit-identical weights.
-type TrainConfig struct {
+type Config struct {
 	// Schedule is "sentence", "frame" or "tbptt"; K1 (0 = unset), K2 (a
 	// number, "all" or "" = unset) and Truncation ("window", "per-error",
 	// "chunk") refine it as ParseSchedule documents. SetSchedule fills them
@@ -90,10 +91,10 @@ type TrainConfig struct {
 	Resume bool `json:"-"`
 }
 
-// DefaultTrainConfig returns the defaults of phoneme train: a 128-cell
+// DefaultConfig returns the defaults of phoneme train: a 128-cell
 // single-layer LSTM trained per sentence with Adam (lr 1e-3) for 20 epochs.
-func DefaultTrainConfig() TrainConfig {
-	return TrainConfig{
+func DefaultConfig() Config {
+	return Config{
 		Schedule:  "sentence",
 		Hidden:    128,
 		Layers:    1,
@@ -108,26 +109,26 @@ func DefaultTrainConfig() TrainConfig {
 }
 
 // schedule resolves the schedule fields.
-func (c TrainConfig) schedule() (Schedule, error) {
-	return ParseSchedule(c.Schedule, c.K1, c.K2, c.Truncation)
+func (c Config) schedule() (tbptt.Schedule, error) {
+	return tbptt.ParseSchedule(c.Schedule, c.K1, c.K2, c.Truncation)
 }
 
 // SetSchedule sets the schedule fields of c to s.
-func (c *TrainConfig) SetSchedule(s Schedule) {
+func (c *Config) SetSchedule(s tbptt.Schedule) {
 	c.Schedule, c.K1, c.K2, c.Truncation = s.Name, 0, "", ""
 	if s.Name == "tbptt" {
 		c.K1 = s.K1
 	}
 	if s.Name != "sentence" {
-		c.K2 = kString(s.K2)
+		c.K2 = tbptt.K2String(s.K2)
 	}
-	if s.Truncation != Window {
+	if s.Truncation != tbptt.Window {
 		c.Truncation = s.Truncation.String()
 	}
 }
 
 // Validate reports the first configuration mistake as one clear line.
-func (c TrainConfig) Validate() error {
+func (c Config) Validate() error {
 	if _, err := c.schedule(); err != nil {
 		return err
 	}
@@ -172,7 +173,7 @@ type EpochLog struct {
 	WallSeconds     float64 `json:"wall_seconds"` // since the run began, dev scoring included
 	FramesPerSecond float64 `json:"frames_per_second"`
 	LR              float64 `json:"lr"`
-	K2              string  `json:"k2,omitempty"` // k2 in force, with TrainConfig.K2Schedule
+	K2              string  `json:"k2,omitempty"` // k2 in force, with Config.K2Schedule
 	Best            bool    `json:"best"`         // the best-dev checkpoint was updated
 	Partial         bool    `json:"partial"`      // stopped before the epoch's end
 }
@@ -193,19 +194,54 @@ type Hooks struct {
 	EpochEnd func(EpochLog)
 }
 
-// Why a run stopped.
+// A StopReason says why a run stopped. Its text form ("epochs",
+// "max-updates", …) is what logs and result files record.
+type StopReason int
+
 const (
-	StopEpochs     = "epochs"
-	StopMaxUpdates = "max-updates"
-	StopMaxFrames  = "max-frames"
-	StopTime       = "max-seconds"
-	StopPatience   = "patience"
+	NotStopped     StopReason = iota // still running, or interrupted
+	StopEpochs                       // Config.Epochs done
+	StopMaxUpdates                   // Config.MaxUpdates reached
+	StopMaxFrames                    // Config.MaxFrames reached
+	StopTime                         // Config.MaxSeconds reached
+	StopPatience                     // Config.Patience epochs without a better dev FER
 )
+
+var stopNames = [...]string{NotStopped: "", StopEpochs: "epochs", StopMaxUpdates: "max-updates",
+	StopMaxFrames: "max-frames", StopTime: "max-seconds", StopPatience: "patience"}
+
+// String returns the text form ("" for NotStopped).
+func (s StopReason) String() string {
+	if s < 0 || int(s) >= len(stopNames) {
+		return fmt.Sprintf("StopReason(%d)", int(s))
+	}
+	return stopNames[s]
+}
+
+// ParseStopReason parses the text form of a StopReason.
+func ParseStopReason(text string) (StopReason, error) {
+	for i, n := range stopNames {
+		if n == text {
+			return StopReason(i), nil
+		}
+	}
+	return NotStopped, fmt.Errorf("unknown stop reason %q", text)
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s StopReason) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (s *StopReason) UnmarshalText(b []byte) error {
+	r, err := ParseStopReason(string(b))
+	*s = r
+	return err
+}
 
 // Result summarises a finished run.
 type Result struct {
-	Config         TrainConfig // as run (network shape from Init)
-	Schedule       Schedule
+	Config         Config // as run (network shape from Init)
+	Schedule       tbptt.Schedule
 	Model          lstm.Config
 	Epochs         []EpochLog // every epoch of the run, resumed ones included
 	Updates        int64
@@ -215,7 +251,7 @@ type Result struct {
 	BestEpoch      int     // 1-based; 0 when no epoch finished
 	BestDevFER61   float64 // NaN without dev data
 	BestDevFER39   float64
-	Stopped        string // one of the Stop* constants
+	Stopped        StopReason
 	Path, LastPath string // best-dev and last checkpoints
 }
 
@@ -256,15 +292,15 @@ func LogPaths(out string) (jsonl, csv string) {
 // run is the mutable state of a training run; the resumable part of it is
 // saved by resume.go.
 type run struct {
-	cfg   TrainConfig
+	cfg   Config
 	out   string
 	hooks Hooks
 
 	model *lstm.Model
 	md    *lstm.Metadata
 	opt   Optimizer
-	eng   *Engine
-	sched Schedule
+	eng   *tbptt.Engine
+	sched tbptt.Schedule
 	pcg   *rand.PCG // shuffle stream
 	rng   *rand.Rand
 
@@ -275,7 +311,7 @@ type run struct {
 	st    progressState
 	start time.Time // of this process's part of the run
 	logs  *epochLogger
-	hz    *horizonLogger // TrainConfig.LogHorizon
+	hz    *horizonLogger // Config.LogHorizon
 }
 
 // progressState is the position of a run: everything needed, beside
@@ -296,7 +332,7 @@ type progressState struct {
 	Wall      float64 // seconds before this process's part
 	LogJSONL  int64   // log sizes matching this state
 	LogCSV    int64
-	Done      string // Stop* once the run finished
+	Done      string // StopReason.String() once the run finished (a string: resume files are gob)
 }
 
 type epochAcc struct {
@@ -315,7 +351,7 @@ type epochAcc struct {
 // When ctx is cancelled Train saves its state at the next sentence-group
 // boundary and returns an error wrapping ErrInterrupted; the same call with
 // cfg.Resume set continues to bit-identical weights.
-func Train(ctx context.Context, cfg TrainConfig, train, dev *data.Split, out string, hooks Hooks) (*Result, error) {
+func Run(ctx context.Context, cfg Config, train, dev *data.Split, out string, hooks Hooks) (*Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
@@ -448,7 +484,7 @@ func (r *run) setup(train, dev *data.Split) error {
 	}
 
 	r.sched, _ = r.cfg.schedule()
-	r.eng, err = NewEngine(r.model, r.sched, r.cfg.TargetDelay, r.cfg.Batch)
+	r.eng, err = tbptt.NewEngine(r.model, r.sched, r.cfg.TargetDelay, r.cfg.Batch)
 	if err != nil {
 		return err
 	}
@@ -490,10 +526,10 @@ func (r *run) loop(ctx context.Context) error {
 		frames += int64(s.Feats.Rows)
 	}
 	for {
-		if stop := r.limitReached(); stop != "" {
+		if stop := r.limitReached(); stop != NotStopped {
 			// The run is complete at an exact position: record it so that
 			// resuming with higher limits continues from here.
-			r.st.Done = stop
+			r.st.Done = stop.String()
 			return r.saveResume()
 		}
 		r.st.Done = ""
@@ -523,11 +559,11 @@ func (r *run) loop(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := r.endEpoch(stop != ""); err != nil {
+		if err := r.endEpoch(stop != NotStopped); err != nil {
 			return err
 		}
 		switch stop {
-		case "":
+		case NotStopped:
 			r.st.Epoch++
 			r.st.Order, r.st.Pos = nil, 0
 			if err := r.saveResume(); err != nil {
@@ -537,18 +573,18 @@ func (r *run) loop(ctx context.Context) error {
 			// The engine stopped mid-sentence after the last allowed update,
 			// so this is no exact resume point: the last epoch-end state
 			// stays the one to continue from.
-			r.st.Done = stop
+			r.st.Done = stop.String()
 			return nil
 		default:
 			// Stopped at a sentence-group boundary: an exact position.
-			r.st.Done = stop
+			r.st.Done = stop.String()
 			return r.saveResume()
 		}
 	}
 }
 
 // limitReached returns why the run must not go on from its position, or "".
-func (r *run) limitReached() string {
+func (r *run) limitReached() StopReason {
 	c := &r.cfg
 	switch {
 	case c.MaxUpdates > 0 && r.st.Updates >= c.MaxUpdates:
@@ -562,12 +598,12 @@ func (r *run) limitReached() string {
 	case c.Epochs > 0 && r.st.Epoch >= c.Epochs:
 		return StopEpochs
 	}
-	return ""
+	return NotStopped
 }
 
 // epoch trains the rest of the current epoch's order. It returns a Stop*
 // reason when a limit ended it early.
-func (r *run) epoch(ctx context.Context) (string, error) {
+func (r *run) epoch(ctx context.Context) (StopReason, error) {
 	c := &r.cfg
 	step := func(g *lstm.Grads) error {
 		if c.Clip > 0 {
@@ -593,9 +629,9 @@ func (r *run) epoch(ctx context.Context) (string, error) {
 	for r.st.Pos < len(r.st.Order) {
 		if ctx.Err() != nil {
 			if err := r.saveResume(); err != nil {
-				return "", fmt.Errorf("interrupted, and saving the state failed: %w", err)
+				return NotStopped, fmt.Errorf("interrupted, and saving the state failed: %w", err)
 			}
-			return "", fmt.Errorf("%w in epoch %d after %d updates; state saved in %s (resume with --resume)",
+			return NotStopped, fmt.Errorf("%w in epoch %d after %d updates; state saved in %s (resume with --resume)",
 				ErrInterrupted, r.st.Epoch+1, r.st.Updates, ResumePath(r.out))
 		}
 		if c.MaxFrames > 0 && r.st.Forward >= c.MaxFrames {
@@ -622,21 +658,21 @@ func (r *run) epoch(ctx context.Context) (string, error) {
 		r.st.Forward += stats.FramesForward
 		r.st.Backward += stats.FramesBackward
 		if math.IsNaN(stats.Loss) || math.IsInf(stats.Loss, 0) {
-			return "", fmt.Errorf("training diverged: the loss became %v in epoch %d after %d updates (lower --lr or set --clip); checkpoints of earlier epochs are kept",
+			return NotStopped, fmt.Errorf("training diverged: the loss became %v in epoch %d after %d updates (lower --lr or set --clip); checkpoints of earlier epochs are kept",
 				stats.Loss, r.st.Epoch+1, r.st.Updates)
 		}
 		if errors.Is(err, errStop) {
 			return StopMaxUpdates, nil
 		}
 		if err != nil {
-			return "", err
+			return NotStopped, err
 		}
 		r.st.Pos = end
 		if r.hooks.Progress != nil {
 			r.hooks.Progress(frames)
 		}
 	}
-	return "", nil
+	return NotStopped, nil
 }
 
 func (r *run) wall() float64 { return r.st.Wall + time.Since(r.start).Seconds() }
@@ -655,7 +691,7 @@ func (r *run) endEpoch(partial bool) error {
 		Seconds: a.Seconds, LR: r.opt.LearningRate(), Partial: partial,
 	}
 	if r.cfg.K2Schedule != "" {
-		e.K2 = kString(r.eng.Schedule().K2)
+		e.K2 = tbptt.K2String(r.eng.Schedule().K2)
 	}
 	if a.Seconds > 0 {
 		e.FramesPerSecond = float64(a.Forward) / a.Seconds
@@ -717,8 +753,9 @@ func (r *run) result() *Result {
 		Updates: r.st.Updates, FramesForward: r.st.Forward, FramesBackward: r.st.Backward,
 		WallSeconds: r.wall(), BestEpoch: r.st.BestEpoch,
 		BestDevFER61: r.st.Best, BestDevFER39: r.st.Best39,
-		Stopped: r.st.Done, Path: r.out, LastPath: LastPath(r.out),
+		Path: r.out, LastPath: LastPath(r.out),
 	}
+	res.Stopped, _ = ParseStopReason(r.st.Done)
 	if math.IsInf(res.BestDevFER61, 1) {
 		res.BestDevFER61 = math.NaN()
 	}

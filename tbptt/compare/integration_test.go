@@ -1,6 +1,6 @@
 //go:build integration
 
-package tbptt
+package compare
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/internal/sharedtest"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 // TestCompareTIMITSample runs a small comparison on the shared TIMIT sample
@@ -40,17 +41,17 @@ func TestCompareTIMITSample(t *testing.T) {
 		}
 		splits[s] = sp
 	}
-	specs, err := ParseScheduleList("sentence,frame:k2=1,tbptt:k1=20:k2=20")
+	specs, err := ParseSpecs("sentence,frame:k2=1,tbptt:k1=20:k2=20")
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := DefaultTrainConfig()
+	base := train.DefaultConfig()
 	base.Hidden, base.Epochs, base.LR = 32, 3, 5e-3
 	out := t.TempDir()
-	res, err := Compare(context.Background(), CompareConfig{
+	res, err := Run(context.Background(), Config{
 		Train: splits[data.Train], Dev: splits[data.Dev], Test: splits[data.Test], Data: dir,
 		Schedules: specs, Seeds: []uint64{1, 2}, Base: base, Out: out,
-	}, CompareHooks{})
+	}, Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,15 +1,18 @@
-package tbptt
+package compare
 
 import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/phoneme/phoneme/tbptt"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
-// A ScheduleSpec is one entry of a comparison's schedule list: a schedule
+// A Spec is one entry of a comparison's schedule list: a schedule
 // and the training options that this run changes from the shared ones.
 //
-// The list syntax (ParseScheduleList) is
+// The list syntax (ParseSpecs) is
 //
 //	list    = entry { "," entry }
 //	entry   = name { ":" option }
@@ -17,7 +20,7 @@ import (
 //	option  = key "=" value | flag
 //
 // The schedule keys are k1 (a number ≥ 1), k2 (a number ≥ 1 or "all") and
-// truncation (window, per-error or chunk), as ParseSchedule takes them;
+// truncation (window, per-error or chunk), as tbptt.ParseSchedule takes them;
 // the bare flags window, per-error and chunk set the truncation. Every
 // other option of phoneme train may be given too, overriding the shared
 // value for this entry only: hidden, layers, batch, epochs, patience,
@@ -36,20 +39,20 @@ import (
 //	sentence:lr=0.01,frame:k2=all:optimizer=sgd:lr=1e-5:momentum=0.9
 //
 // Spaces around entries are ignored; a key may appear once per entry.
-type ScheduleSpec struct {
+type Spec struct {
 	Text     string // the entry as given, trimmed: the name of its table row
-	Schedule Schedule
-	Options  []SpecOption // the non-schedule options, in the order given
+	Schedule tbptt.Schedule
+	Options  []Option // the non-schedule options, in the order given
 }
 
-// SpecOption is one training option of a ScheduleSpec.
-type SpecOption struct {
+// Option is one training option of a Spec.
+type Option struct {
 	Key, Value string
 }
 
 // specFlags are the bare words an entry accepts, with the option each
 // stands for.
-var specFlags = map[string]SpecOption{
+var specFlags = map[string]Option{
 	"window":       {"truncation", "window"},
 	"per-error":    {"truncation", "per-error"},
 	"chunk":        {"truncation", "chunk"},
@@ -59,19 +62,19 @@ var specFlags = map[string]SpecOption{
 	"no-shuffle":   {"shuffle", "false"},
 }
 
-// ParseScheduleList parses a comma-separated list of schedule entries (see
-// ScheduleSpec for the syntax). Errors name the entry and the option.
-func ParseScheduleList(list string) ([]ScheduleSpec, error) {
+// ParseSpecs parses a comma-separated list of schedule entries (see
+// Spec for the syntax). Errors name the entry and the option.
+func ParseSpecs(list string) ([]Spec, error) {
 	if strings.TrimSpace(list) == "" {
 		return nil, fmt.Errorf("empty schedule list")
 	}
-	var specs []ScheduleSpec
+	var specs []Spec
 	for i, text := range strings.Split(list, ",") {
 		text = strings.TrimSpace(text)
 		if text == "" {
 			return nil, fmt.Errorf("schedule list %q: entry %d is empty", list, i+1)
 		}
-		s, err := parseScheduleSpec(text)
+		s, err := parseSpec(text)
 		if err != nil {
 			return nil, err
 		}
@@ -80,9 +83,9 @@ func ParseScheduleList(list string) ([]ScheduleSpec, error) {
 	return specs, nil
 }
 
-func parseScheduleSpec(text string) (ScheduleSpec, error) {
+func parseSpec(text string) (Spec, error) {
 	parts := strings.Split(text, ":")
-	spec := ScheduleSpec{Text: text}
+	spec := Spec{Text: text}
 	var k1 int
 	var k2, trunc string
 	seen := map[string]bool{}
@@ -91,19 +94,19 @@ func parseScheduleSpec(text string) (ScheduleSpec, error) {
 		if !ok {
 			key, val, found := strings.Cut(p, "=")
 			if !found || key == "" || val == "" {
-				return ScheduleSpec{}, fmt.Errorf("schedule %q: bad option %q (want key=value or one of window, per-error, chunk, peepholes, shuffle, no-peepholes, no-shuffle)", text, p)
+				return Spec{}, fmt.Errorf("schedule %q: bad option %q (want key=value or one of window, per-error, chunk, peepholes, shuffle, no-peepholes, no-shuffle)", text, p)
 			}
-			opt = SpecOption{key, val}
+			opt = Option{key, val}
 		}
 		if seen[opt.Key] {
-			return ScheduleSpec{}, fmt.Errorf("schedule %q: %s given twice", text, opt.Key)
+			return Spec{}, fmt.Errorf("schedule %q: %s given twice", text, opt.Key)
 		}
 		seen[opt.Key] = true
 		switch opt.Key {
 		case "k1":
 			n, err := strconv.Atoi(opt.Value)
 			if err != nil || n < 1 {
-				return ScheduleSpec{}, fmt.Errorf("schedule %q: k1 = %q: must be a number ≥ 1", text, opt.Value)
+				return Spec{}, fmt.Errorf("schedule %q: k1 = %q: must be a number ≥ 1", text, opt.Value)
 			}
 			k1 = n
 		case "k2":
@@ -111,35 +114,35 @@ func parseScheduleSpec(text string) (ScheduleSpec, error) {
 		case "truncation":
 			trunc = opt.Value
 		default:
-			var probe TrainConfig
+			var probe train.Config
 			if err := setOption(&probe, opt); err != nil {
-				return ScheduleSpec{}, fmt.Errorf("schedule %q: %w", text, err)
+				return Spec{}, fmt.Errorf("schedule %q: %w", text, err)
 			}
 			spec.Options = append(spec.Options, opt)
 		}
 	}
-	s, err := ParseSchedule(parts[0], k1, k2, trunc)
+	s, err := tbptt.ParseSchedule(parts[0], k1, k2, trunc)
 	if err != nil {
-		return ScheduleSpec{}, fmt.Errorf("schedule %q: %w", text, err)
+		return Spec{}, fmt.Errorf("schedule %q: %w", text, err)
 	}
 	spec.Schedule = s
 	return spec, nil
 }
 
 // Apply returns base with the schedule and options of s.
-func (s ScheduleSpec) Apply(base TrainConfig) (TrainConfig, error) {
+func (s Spec) Apply(base train.Config) (train.Config, error) {
 	c := base
 	c.SetSchedule(s.Schedule)
 	for _, o := range s.Options {
 		if err := setOption(&c, o); err != nil {
-			return TrainConfig{}, fmt.Errorf("schedule %q: %w", s.Text, err)
+			return train.Config{}, fmt.Errorf("schedule %q: %w", s.Text, err)
 		}
 	}
 	return c, nil
 }
 
 // has reports whether s sets the option key.
-func (s ScheduleSpec) has(key string) bool {
+func (s Spec) has(key string) bool {
 	for _, o := range s.Options {
 		if o.Key == key {
 			return true
@@ -149,7 +152,7 @@ func (s ScheduleSpec) has(key string) bool {
 }
 
 // setOption sets one training option of c from its command-line form.
-func setOption(c *TrainConfig, o SpecOption) error {
+func setOption(c *train.Config, o Option) error {
 	integer := func(dst *int, min int) error {
 		n, err := strconv.Atoi(o.Value)
 		if err != nil || n < min {
@@ -207,7 +210,7 @@ func setOption(c *TrainConfig, o SpecOption) error {
 	case "clip":
 		return number(&c.Clip)
 	case "optimizer":
-		if o.Value != OptSGD && o.Value != OptAdam {
+		if o.Value != train.OptSGD && o.Value != train.OptAdam {
 			return fmt.Errorf("optimizer = %q: want sgd or adam", o.Value)
 		}
 		c.Optimizer = o.Value
@@ -220,7 +223,7 @@ func setOption(c *TrainConfig, o SpecOption) error {
 	case "shuffle":
 		return boolean(&c.Shuffle)
 	case "k2-schedule":
-		if _, err := ParseK2Schedule(o.Value); err != nil {
+		if _, err := train.ParseK2Schedule(o.Value); err != nil {
 			return err
 		}
 		c.K2Schedule = o.Value

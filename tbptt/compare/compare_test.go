@@ -1,4 +1,4 @@
-package tbptt
+package compare
 
 import (
 	"bytes"
@@ -14,7 +14,7 @@ import (
 	"testing"
 
 	"github.com/phoneme/phoneme/data"
-	"github.com/phoneme/phoneme/eval"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 // compareSplits are small synthetic train, dev and test splits, their
@@ -31,18 +31,18 @@ func compareSplits() (train, dev, test *data.Split) {
 // tinyCompare is a comparison small enough to run many times: three
 // schedules (one re-running windows per error), two seeds, a 4-cell
 // network, two epochs.
-func tinyCompare(t *testing.T, out, list string) CompareConfig {
+func tinyCompare(t *testing.T, out, list string) Config {
 	t.Helper()
-	specs, err := ParseScheduleList(list)
+	specs, err := ParseSpecs(list)
 	if err != nil {
 		t.Fatal(err)
 	}
 	train, dev, test := compareSplits()
-	base := DefaultTrainConfig()
+	base := train.DefaultConfig()
 	base.Hidden = 4
 	base.Epochs = 2
 	base.LR = 1e-2
-	return CompareConfig{Train: train, Dev: dev, Test: test, Data: "synthetic", Schedules: specs,
+	return Config{Train: train, Dev: dev, Test: test, Data: "synthetic", Schedules: specs,
 		Seeds: []uint64{1, 2}, Base: base, Out: out, Jobs: 2, Command: []string{"phoneme", "compare", "--out", out}}
 }
 
@@ -78,7 +78,7 @@ func tableRecords(t *testing.T, dir string) [][]string {
 
 func TestCompareSameSeedSameTable(t *testing.T) {
 	dirA, dirB := t.TempDir(), t.TempDir()
-	resA, err := Compare(context.Background(), tinyCompare(t, dirA, tinyList), CompareHooks{})
+	resA, err := Run(context.Background(), tinyCompare(t, dirA, tinyList), Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +86,7 @@ func TestCompareSameSeedSameTable(t *testing.T) {
 	// matter either.
 	cfgB := tinyCompare(t, dirB, tinyList)
 	cfgB.Jobs = 1
-	if _, err := Compare(context.Background(), cfgB, CompareHooks{}); err != nil {
+	if _, err := Run(context.Background(), cfgB, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
 	a, b := tableRecords(t, dirA), tableRecords(t, dirB)
@@ -102,7 +102,7 @@ func TestCompareSameSeedSameTable(t *testing.T) {
 		t.Fatalf("%d runs, want 6", len(resA.Runs))
 	}
 	for _, r := range resA.Runs {
-		if r.Err != nil || r.State != RunNew || r.Stopped != StopEpochs {
+		if r.Err != nil || r.State != RunNew || r.Stopped != train.StopEpochs {
 			t.Errorf("%s: state %s, stopped %q, error %v", r.Dir, r.State, r.Stopped, r.Err)
 		}
 		x := r.Run
@@ -147,9 +147,9 @@ func TestCompareSameSeedSameTable(t *testing.T) {
 }
 
 // cancelAfter returns hooks that cancel after n progress reports.
-func cancelAfter(n int, cancel func()) CompareHooks {
+func cancelAfter(n int, cancel func()) Hooks {
 	calls := 0
-	return CompareHooks{Progress: func(int64) {
+	return Hooks{Progress: func(int64) {
 		calls++
 		if calls == n {
 			cancel()
@@ -159,7 +159,7 @@ func cancelAfter(n int, cancel func()) CompareHooks {
 
 func TestCompareResumesToSameNumbers(t *testing.T) {
 	dirA, dirB := t.TempDir(), t.TempDir()
-	resA, err := Compare(context.Background(), tinyCompare(t, dirA, tinyList), CompareHooks{})
+	resA, err := Run(context.Background(), tinyCompare(t, dirA, tinyList), Hooks{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,15 +170,15 @@ func TestCompareResumesToSameNumbers(t *testing.T) {
 	defer cancel()
 	cfg := tinyCompare(t, dirB, tinyList)
 	cfg.Jobs = 1
-	res, err := Compare(ctx, cfg, cancelAfter(2*32+5, cancel))
-	if !errors.Is(err, ErrInterrupted) {
+	res, err := Run(ctx, cfg, cancelAfter(2*32+5, cancel))
+	if !errors.Is(err, train.ErrInterrupted) {
 		t.Fatalf("interrupted comparison: error %v", err)
 	}
 	var done, unfinished int
 	for _, r := range res.Runs {
 		if r.Err == nil {
 			done++
-		} else if errors.Is(r.Err, ErrInterrupted) {
+		} else if errors.Is(r.Err, train.ErrInterrupted) {
 			unfinished++
 		} else {
 			t.Errorf("%s: %v", r.Dir, r.Err)
@@ -207,7 +207,7 @@ func TestCompareResumesToSameNumbers(t *testing.T) {
 	}
 
 	var progress int64
-	resB, err := Compare(context.Background(), cfg, CompareHooks{Progress: func(n int64) { progress += n }})
+	resB, err := Run(context.Background(), cfg, Hooks{Progress: func(n int64) { progress += n }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +236,7 @@ func TestCompareResumesToSameNumbers(t *testing.T) {
 
 	// A third invocation has nothing left to do.
 	progress = 0
-	resC, err := Compare(context.Background(), cfg, CompareHooks{Progress: func(n int64) { progress += n }})
+	resC, err := Run(context.Background(), cfg, Hooks{Progress: func(n int64) { progress += n }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,11 +268,11 @@ func TestCompareSameStart(t *testing.T) {
 	for i := range plan.Runs {
 		ctx, cancel := context.WithCancel(context.Background())
 		one := cfg
-		one.Schedules = []ScheduleSpec{cfg.Schedules[i/len(cfg.Seeds)]}
+		one.Schedules = []Spec{cfg.Schedules[i/len(cfg.Seeds)]}
 		one.Seeds = []uint64{plan.Runs[i].Seed}
-		_, err := Compare(ctx, one, CompareHooks{EpochStart: func(PlannedRun, int) { cancel() }})
+		_, err := Run(ctx, one, Hooks{EpochStart: func(PlannedRun, int) { cancel() }})
 		cancel()
-		if !errors.Is(err, ErrInterrupted) {
+		if !errors.Is(err, train.ErrInterrupted) {
 			t.Fatalf("%s: %v", plan.Runs[i].Spec, err)
 		}
 	}
@@ -282,7 +282,7 @@ func TestCompareSameStart(t *testing.T) {
 	}
 	starts := map[uint64][]start{}
 	for _, r := range plan.Runs {
-		rs, err := readResume(ResumePath(r.Model()))
+		rs, err := train.readResume(train.ResumePath(r.Model()))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -319,7 +319,7 @@ func TestCompareSameStart(t *testing.T) {
 
 func TestCompareFolders(t *testing.T) {
 	out := t.TempDir()
-	id := func(cfg CompareConfig) []string {
+	id := func(cfg Config) []string {
 		t.Helper()
 		plan, err := cfg.Plan()
 		if err != nil {
@@ -341,13 +341,13 @@ func TestCompareFolders(t *testing.T) {
 	if got := id(tinyCompare(t, out, "tbptt:k1=4:k2=4:window,sentence")); !slices.Equal(got, base) {
 		t.Errorf("the same configuration spelt differently moved: %v, %v", got, base)
 	}
-	changed := map[string]func(*CompareConfig){
-		"lr":     func(c *CompareConfig) { c.Base.LR = 2e-2 },
-		"epochs": func(c *CompareConfig) { c.Base.Epochs = 3 },
-		"hidden": func(c *CompareConfig) { c.Base.Hidden = 5 },
-		"data":   func(c *CompareConfig) { c.Train.Sentences[3].Feats.Data[0] += 1e-3 },
-		"test":   func(c *CompareConfig) { c.Test.Sentences = c.Test.Sentences[1:] },
-		"labels": func(c *CompareConfig) { c.Dev.Sentences[0].Labels[0] = 27 - c.Dev.Sentences[0].Labels[0] },
+	changed := map[string]func(*Config){
+		"lr":     func(c *Config) { c.Base.LR = 2e-2 },
+		"epochs": func(c *Config) { c.Base.Epochs = 3 },
+		"hidden": func(c *Config) { c.Base.Hidden = 5 },
+		"data":   func(c *Config) { c.Train.Sentences[3].Feats.Data[0] += 1e-3 },
+		"test":   func(c *Config) { c.Test.Sentences = c.Test.Sentences[1:] },
+		"labels": func(c *Config) { c.Dev.Sentences[0].Labels[0] = 27 - c.Dev.Sentences[0].Labels[0] },
 	}
 	for name, change := range changed {
 		cfg := tinyCompare(t, out, "tbptt:k1=4,sentence")
@@ -366,7 +366,7 @@ func TestCompareFolders(t *testing.T) {
 	cfg := tinyCompare(t, out, "sentence")
 	cfg.Seeds = []uint64{1}
 	cfg.Base.Epochs = 1
-	if _, err := Compare(context.Background(), cfg, CompareHooks{}); err != nil {
+	if _, err := Run(context.Background(), cfg, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
 	cfg.Base.Epochs = 2
@@ -383,24 +383,24 @@ func TestCompareErrors(t *testing.T) {
 	out := t.TempDir()
 	tests := []struct {
 		name   string
-		change func(*CompareConfig)
+		change func(*Config)
 		want   string
 	}{
-		{"no seeds", func(c *CompareConfig) { c.Seeds = nil }, "no seeds"},
-		{"seed twice", func(c *CompareConfig) { c.Seeds = []uint64{3, 3} }, "seed 3 given twice"},
-		{"no dev", func(c *CompareConfig) { c.Dev = nil }, "no dev data"},
-		{"empty test", func(c *CompareConfig) { c.Test = &data.Split{} }, "no test data"},
-		{"no out", func(c *CompareConfig) { c.Out = "" }, "no output folder"},
-		{"same run twice", func(c *CompareConfig) {
-			c.Schedules, _ = ParseScheduleList("frame,frame:k2=all")
+		{"no seeds", func(c *Config) { c.Seeds = nil }, "no seeds"},
+		{"seed twice", func(c *Config) { c.Seeds = []uint64{3, 3} }, "seed 3 given twice"},
+		{"no dev", func(c *Config) { c.Dev = nil }, "no dev data"},
+		{"empty test", func(c *Config) { c.Test = &data.Split{} }, "no test data"},
+		{"no out", func(c *Config) { c.Out = "" }, "no output folder"},
+		{"same run twice", func(c *Config) {
+			c.Schedules, _ = ParseSpecs("frame,frame:k2=all")
 		}, `schedules "frame" and "frame:k2=all" are the same run`},
-		{"bad shared option", func(c *CompareConfig) { c.Base.Batch = 0 }, "batch must be at least 1"},
-		{"never stops", func(c *CompareConfig) { c.Base.Epochs = 0 }, "never stop"},
+		{"bad shared option", func(c *Config) { c.Base.Batch = 0 }, "batch must be at least 1"},
+		{"never stops", func(c *Config) { c.Base.Epochs = 0 }, "never stop"},
 	}
 	for _, tt := range tests {
 		cfg := tinyCompare(t, out, tinyList)
 		tt.change(&cfg)
-		_, err := Compare(context.Background(), cfg, CompareHooks{})
+		_, err := Run(context.Background(), cfg, Hooks{})
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want one containing %q", tt.name, err, tt.want)
 		}
@@ -415,7 +415,7 @@ func TestCompareErrors(t *testing.T) {
 func TestCompareFailedRun(t *testing.T) {
 	out := t.TempDir()
 	cfg := tinyCompare(t, out, "sentence,frame:k2=all:optimizer=sgd:lr=1e300")
-	res, err := Compare(context.Background(), cfg, CompareHooks{})
+	res, err := Run(context.Background(), cfg, Hooks{})
 	if err == nil || !strings.Contains(err.Error(), "2 of 4 runs failed") || !strings.Contains(err.Error(), "diverged") {
 		t.Fatalf("error %v", err)
 	}
@@ -430,12 +430,12 @@ func TestCompareFailedRun(t *testing.T) {
 // The runs recorded in result.json read back as the table saw them.
 func TestRunResultRoundTrip(t *testing.T) {
 	r := PlannedRun{Spec: "frame", Seed: 4, ID: "abc", Dir: t.TempDir()}
-	run := eval.Run{Schedule: "frame", K1: 1, K2: 0, Truncation: "window", Seed: 4, Updates: 10, FramesForward: 20,
+	run := RunRecord{Schedule: "frame", K1: 1, K2: 0, Truncation: "window", Seed: 4, Updates: 10, FramesForward: 20,
 		FramesBackward: 30, WallSeconds: 1.5, FramesPerSecond: math.NaN(), BestEpoch: 2, DevFER: 0.25, TestFER61: 0.5, TestFER39: 0.375,
-		Curve: []eval.CurvePoint{
+		Curve: []CurvePoint{
 			{Epoch: 1, WallSeconds: 0.5, Updates: 5, TrainLoss: math.NaN(), DevFER: 0.3},
 			{Epoch: 2, WallSeconds: 1.5, Updates: 10, TrainLoss: 1.25, DevFER: 0.25}}}
-	if err := writeJSON(filepath.Join(r.Dir, RunResultFile), newRunResultFile(r, run, StopEpochs)); err != nil {
+	if err := writeJSON(filepath.Join(r.Dir, RunResultFile), newRunResultFile(r, run, train.StopEpochs)); err != nil {
 		t.Fatal(err)
 	}
 	f, err := readRunResult(r)
@@ -448,7 +448,7 @@ func TestRunResultRoundTrip(t *testing.T) {
 	}
 	got.FramesPerSecond, run.FramesPerSecond = 0, 0
 	got.Curve[0].TrainLoss, run.Curve[0].TrainLoss = 0, 0
-	if !reflect.DeepEqual(got, run) || f.Stopped != StopEpochs {
+	if !reflect.DeepEqual(got, run) || f.Stopped != train.StopEpochs {
 		t.Errorf("read back %+v\nwant %+v", got, run)
 	}
 	r.ID = "abd"

@@ -1,8 +1,8 @@
-package tbptt
+package compare
 
 // Schedule comparison: one training run per (schedule, seed), identical in
 // everything but the schedule, each scored on test, summarised in a table
-// and plots. The schedule list syntax is documented at ScheduleSpec.
+// and plots. The schedule list syntax is documented at Spec.
 
 import (
 	"context"
@@ -23,10 +23,11 @@ import (
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/eval"
 	"github.com/phoneme/phoneme/lstm"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
-// CompareConfig describes a schedule comparison.
-type CompareConfig struct {
+// Config describes a schedule comparison.
+type Config struct {
 	// Train, Dev and Test are the splits as LoadSplit returns them (raw
 	// features). Dev picks each run's best epoch; that checkpoint is scored
 	// on Test.
@@ -35,8 +36,8 @@ type CompareConfig struct {
 	Data string
 
 	// Schedules are the runs' schedules and per-run options
-	// (ParseScheduleList).
-	Schedules []ScheduleSpec
+	// (ParseSpecs).
+	Schedules []Spec
 	// Seeds: every schedule is trained once per seed. A seed fixes the
 	// initial weights and the data order, the same for every schedule.
 	Seeds []uint64
@@ -46,7 +47,7 @@ type CompareConfig struct {
 	// set Epochs to 0) or MaxSeconds (equal wall-clock time, dev scoring
 	// included; set Epochs to 0). LR 0 means the optimizer's default
 	// (Adam 1e-3, SGD 1e-5), chosen per run.
-	Base TrainConfig
+	Base train.Config
 
 	// Out is the output folder; runs live in Out/runs/<name>-<hash>.
 	Out string
@@ -61,35 +62,50 @@ type CompareConfig struct {
 type PlannedRun struct {
 	Spec   string // the schedule entry as given
 	Seed   uint64
-	Config TrainConfig // resolved
+	Config train.Config // resolved
 	// ID is a hash of the resolved configuration and the data: a changed
 	// configuration gets a new folder.
 	ID  string
 	Dir string // Out/runs/<spec>-seed<seed>-<ID>
 	// State is "done" (finished by an earlier invocation: skipped),
 	// "resume" (interrupted: continued) or "new".
-	State string
+	State RunState
 }
 
-// Run states.
+// A RunState says what a comparison does with a planned run.
+type RunState int
+
 const (
-	RunNew    = "new"
-	RunResume = "resume"
-	RunDone   = "done"
+	RunNew    RunState = iota // not started: trained from the beginning
+	RunResume                 // interrupted: continued from its saved state
+	RunDone                   // finished by an earlier invocation: skipped
 )
+
+var stateNames = [...]string{RunNew: "new", RunResume: "resume", RunDone: "done"}
+
+// String returns "new", "resume" or "done".
+func (s RunState) String() string {
+	if s < 0 || int(s) >= len(stateNames) {
+		return fmt.Sprintf("RunState(%d)", int(s))
+	}
+	return stateNames[s]
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (s RunState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
 // Files of a run folder.
 const (
 	RunConfigFile = "config.json"
 	RunResultFile = "result.json"
-	RunModelFile  = "model.safetensors" // best-dev checkpoint; see LastPath, ResumePath, LogPaths
+	RunModelFile  = "model.safetensors" // best-dev checkpoint; see train.LastPath, train.ResumePath, train.LogPaths
 )
 
 // Model returns the path of the run's best-dev checkpoint.
 func (p PlannedRun) Model() string { return filepath.Join(p.Dir, RunModelFile) }
 
-// ComparePlan is what a comparison is about to do.
-type ComparePlan struct {
+// Plan is what a comparison is about to do.
+type Plan struct {
 	Runs []PlannedRun
 	// Total is the work of all runs in Unit: "frames" (training frames
 	// streamed) for an epoch budget, "frames fwd" (frames
@@ -97,33 +113,33 @@ type ComparePlan struct {
 	// time budget, "updates" for an update budget. Done is the part that
 	// earlier invocations did.
 	Total, Done int64
-	Unit        string
+	Unit        BudgetUnit
 }
 
-// CompareHooks let a caller follow a comparison; every field may be nil.
+// Hooks let a caller follow a comparison; every field may be nil.
 // Calls are serialised (never two at once), though they come from the
 // goroutines of several runs.
-type CompareHooks struct {
-	Start      func(ComparePlan)
-	Progress   func(n int64) // n more units of ComparePlan.Unit done
+type Hooks struct {
+	Start      func(Plan)
+	Progress   func(n int64) // n more units of Plan.Unit done
 	RunStart   func(PlannedRun)
 	EpochStart func(r PlannedRun, epoch int)
-	EpochEnd   func(PlannedRun, EpochLog)
+	EpochEnd   func(PlannedRun, train.EpochLog)
 	RunEnd     func(RunResult)
 }
 
 // RunResult is the outcome of one run.
 type RunResult struct {
 	PlannedRun
-	Run     eval.Run // schedule, cost, dev and test FER, learning curve
-	Stopped string   // why training stopped (Stop*)
-	Err     error    // the run failed; Run is then incomplete
+	Run     RunRecord        // schedule, cost, dev and test FER, learning curve
+	Stopped train.StopReason // why training stopped
+	Err     error            // the run failed; Run is then incomplete
 }
 
-// CompareResult is the outcome of a comparison.
-type CompareResult struct {
+// Result is the outcome of a comparison.
+type Result struct {
 	Runs  []RunResult // in plan order: schedules as listed, seeds within
-	Table *eval.Table // over the runs without error
+	Table *Table      // over the runs without error
 	Files []string    // files written into Out, tables and plots first
 }
 
@@ -131,7 +147,7 @@ type CompareResult struct {
 // time — scores each run's best-dev checkpoint on cfg.Test and writes into
 // cfg.Out:
 //
-//   - results.md, results.csv: mean ± sd over seeds per schedule (eval.Table);
+//   - results.md, results.csv: mean ± sd over seeds per schedule (Table);
 //   - dev_fer_epoch, dev_fer_time, loss_updates (.png and .svg): learning
 //     curves, one line per schedule with a band over seeds;
 //   - command.txt, environment.json (git revision, Go version, platform,
@@ -148,10 +164,10 @@ type CompareResult struct {
 // with the numbers an uninterrupted one gives (except under a time budget).
 //
 // When ctx is cancelled every running run saves its state and Compare
-// returns an error wrapping ErrInterrupted. A run that fails (diverges,
+// returns an error wrapping train.ErrInterrupted. A run that fails (diverges,
 // say) does not stop the others: the table is written over the rest and
 // the error names the failed runs.
-func Compare(ctx context.Context, cfg CompareConfig, hooks CompareHooks) (*CompareResult, error) {
+func Run(ctx context.Context, cfg Config, hooks Hooks) (*Result, error) {
 	plan, dataID, err := cfg.plan()
 	if err != nil {
 		return nil, err
@@ -191,7 +207,7 @@ func Compare(ctx context.Context, cfg CompareConfig, hooks CompareHooks) (*Compa
 	}
 	for i := range plan.Runs {
 		if ctx.Err() != nil {
-			c.results[i] = RunResult{PlannedRun: plan.Runs[i], Err: fmt.Errorf("%w before it started", ErrInterrupted)}
+			c.results[i] = RunResult{PlannedRun: plan.Runs[i], Err: fmt.Errorf("%w before it started", train.ErrInterrupted)}
 			continue
 		}
 		work <- i
@@ -199,14 +215,14 @@ func Compare(ctx context.Context, cfg CompareConfig, hooks CompareHooks) (*Compa
 	close(work)
 	wg.Wait()
 
-	res := &CompareResult{Runs: c.results}
-	var runs []eval.Run
+	res := &Result{Runs: c.results}
+	var runs []RunRecord
 	var failed []string
 	var firstErr error
 	for _, r := range c.results {
 		if r.Err != nil {
 			failed = append(failed, filepath.Base(r.Dir))
-			if firstErr == nil || errors.Is(firstErr, ErrInterrupted) && !errors.Is(r.Err, ErrInterrupted) {
+			if firstErr == nil || errors.Is(firstErr, train.ErrInterrupted) && !errors.Is(r.Err, train.ErrInterrupted) {
 				firstErr = r.Err
 			}
 			continue
@@ -214,7 +230,7 @@ func Compare(ctx context.Context, cfg CompareConfig, hooks CompareHooks) (*Compa
 		runs = append(runs, r.Run)
 	}
 	if ctx.Err() != nil {
-		return res, fmt.Errorf("comparison %w: %d of %d runs unfinished; run the same command again to continue", ErrInterrupted, len(failed), len(plan.Runs))
+		return res, fmt.Errorf("comparison %w: %d of %d runs unfinished; run the same command again to continue", train.ErrInterrupted, len(failed), len(plan.Runs))
 	}
 	if len(runs) > 0 {
 		if err := c.writeSummary(res, runs); err != nil {
@@ -230,17 +246,17 @@ func Compare(ctx context.Context, cfg CompareConfig, hooks CompareHooks) (*Compa
 // Plan resolves the runs of cfg and finds which of them earlier
 // invocations finished or left resumable. It reads the data and the run
 // folders but writes nothing.
-func (cfg CompareConfig) Plan() (ComparePlan, error) {
+func (cfg Config) Plan() (Plan, error) {
 	plan, _, err := cfg.plan()
 	return plan, err
 }
 
-func (cfg CompareConfig) plan() (ComparePlan, dataIdentity, error) {
+func (cfg Config) plan() (Plan, dataIdentity, error) {
 	if err := cfg.check(); err != nil {
-		return ComparePlan{}, dataIdentity{}, err
+		return Plan{}, dataIdentity{}, err
 	}
 	dataID := dataIdentity{Train: fingerprint(cfg.Train), Dev: fingerprint(cfg.Dev), Test: fingerprint(cfg.Test)}
-	var plan ComparePlan
+	var plan Plan
 	plan.Unit = budgetUnit(cfg.Base)
 	first := map[string]string{} // resolved configuration (seed 0) → entry
 	for _, spec := range cfg.Schedules {
@@ -253,24 +269,24 @@ func (cfg CompareConfig) plan() (ComparePlan, dataIdentity, error) {
 					opt = o.Value
 				}
 			}
-			if opt == OptSGD {
+			if opt == train.OptSGD {
 				base.LR = 1e-5
 			}
 		}
 		tc, err := spec.Apply(base)
 		if err != nil {
-			return ComparePlan{}, dataIdentity{}, err
+			return Plan{}, dataIdentity{}, err
 		}
 		tc.Seed, tc.Resume = 0, false
 		key, _ := json.Marshal(tc)
 		if prev, ok := first[string(key)]; ok {
-			return ComparePlan{}, dataIdentity{}, fmt.Errorf("schedules %q and %q are the same run", prev, spec.Text)
+			return Plan{}, dataIdentity{}, fmt.Errorf("schedules %q and %q are the same run", prev, spec.Text)
 		}
 		first[string(key)] = spec.Text
 		for _, seed := range cfg.Seeds {
 			tc.Seed = seed
 			if err := tc.Validate(); err != nil {
-				return ComparePlan{}, dataIdentity{}, fmt.Errorf("schedule %q: %w", spec.Text, err)
+				return Plan{}, dataIdentity{}, fmt.Errorf("schedule %q: %w", spec.Text, err)
 			}
 			id := runID(tc, dataID)
 			r := PlannedRun{Spec: spec.Text, Seed: seed, Config: tc, ID: id,
@@ -278,7 +294,7 @@ func (cfg CompareConfig) plan() (ComparePlan, dataIdentity, error) {
 			r.State = RunNew
 			if _, err := readRunResult(r); err == nil {
 				r.State = RunDone
-			} else if Resumable(r.Model()) {
+			} else if train.Resumable(r.Model()) {
 				r.State = RunResume
 			}
 			b := cfg.budgetOf(r)
@@ -290,7 +306,7 @@ func (cfg CompareConfig) plan() (ComparePlan, dataIdentity, error) {
 	return plan, dataID, nil
 }
 
-func (cfg CompareConfig) check() error {
+func (cfg Config) check() error {
 	switch {
 	case cfg.Train == nil || len(cfg.Train.Sentences) == 0:
 		return errors.New("compare: no training data")
@@ -369,11 +385,11 @@ func fingerprint(s *data.Split) splitID {
 // runKey is what a run's folder name hashes.
 type runKey struct {
 	Format int          `json:"format"`
-	Train  TrainConfig  `json:"train"`
+	Train  train.Config `json:"train"`
 	Data   dataIdentity `json:"data"`
 }
 
-func runID(c TrainConfig, d dataIdentity) string {
+func runID(c train.Config, d dataIdentity) string {
 	b, _ := json.Marshal(runKey{Format: 1, Train: c, Data: d})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:6])
@@ -399,60 +415,84 @@ func slug(s string) string {
 	return out
 }
 
-// budgetUnit names the unit of a comparison's progress.
-func budgetUnit(c TrainConfig) string {
+// A BudgetUnit is what a comparison's budget and progress count.
+type BudgetUnit int
+
+const (
+	// UnitFrames counts training frames streamed (an epoch budget).
+	UnitFrames BudgetUnit = iota
+	// UnitFramesForward counts frames forward-propagated, re-runs included
+	// (a frame budget).
+	UnitFramesForward
+	// UnitSeconds counts wall-clock seconds (a time budget).
+	UnitSeconds
+	// UnitUpdates counts weight updates (an update budget).
+	UnitUpdates
+)
+
+var unitNames = [...]string{UnitFrames: "frames", UnitFramesForward: "frames fwd", UnitSeconds: "s", UnitUpdates: "updates"}
+
+// String returns the unit as a progress bar shows it.
+func (u BudgetUnit) String() string {
+	if u < 0 || int(u) >= len(unitNames) {
+		return fmt.Sprintf("BudgetUnit(%d)", int(u))
+	}
+	return unitNames[u]
+}
+
+// budgetUnit returns the unit of a comparison's budget.
+func budgetUnit(c train.Config) BudgetUnit {
 	switch {
 	case c.MaxSeconds > 0:
-		return "s"
+		return UnitSeconds
 	case c.MaxFrames > 0:
-		return "frames fwd"
+		return UnitFramesForward
 	case c.Epochs > 0:
-		return "frames"
+		return UnitFrames
 	case c.MaxUpdates > 0:
-		return "updates"
+		return UnitUpdates
 	}
-	return "frames"
+	return UnitFrames
 }
 
 // runBudget is the progress of one run in its comparison's unit.
 type runBudget struct {
-	unit        string
+	unit        BudgetUnit
 	total, done int64
 	epochFrames int64
 }
 
 // budgetOf returns the work of r in the comparison's unit and the part of
 // it already done, read from the run's saved state.
-func (cfg CompareConfig) budgetOf(r PlannedRun) runBudget {
+func (cfg Config) budgetOf(r PlannedRun) runBudget {
 	b := runBudget{unit: budgetUnit(cfg.Base), epochFrames: cfg.Train.Frames()}
 	c := r.Config
 	switch b.unit {
-	case "s":
+	case UnitSeconds:
 		b.total = int64(math.Ceil(c.MaxSeconds))
-	case "frames fwd":
+	case UnitFramesForward:
 		b.total = c.MaxFrames
-	case "frames":
+	case UnitFrames:
 		b.total = int64(c.Epochs) * b.epochFrames
-	case "updates":
+	case UnitUpdates:
 		b.total = c.MaxUpdates
 	}
 	switch r.State {
 	case RunDone:
 		b.done = b.total
 	case RunResume:
-		rs, err := readResume(ResumePath(r.Model()))
+		p, err := train.SavedProgress(r.Model())
 		if err != nil {
 			break
 		}
-		p := rs.Progress
 		switch b.unit {
-		case "s":
+		case UnitSeconds:
 			b.done = int64(p.Wall)
-		case "frames fwd":
+		case UnitFramesForward:
 			b.done = p.Forward
-		case "updates":
+		case UnitUpdates:
 			b.done = p.Updates
-		case "frames":
+		case UnitFrames:
 			b.done = int64(p.Epoch) * b.epochFrames
 			for _, i := range p.Order[:min(p.Pos, len(p.Order))] {
 				if i >= 0 && i < len(cfg.Train.Sentences) {
@@ -460,7 +500,7 @@ func (cfg CompareConfig) budgetOf(r PlannedRun) runBudget {
 				}
 			}
 		}
-		if p.Done != "" {
+		if p.Stopped != train.NotStopped {
 			b.done = b.total
 		}
 		b.done = min(b.done, b.total)
@@ -470,8 +510,8 @@ func (cfg CompareConfig) budgetOf(r PlannedRun) runBudget {
 
 // comparison is the state shared by the runs of one Compare call.
 type comparison struct {
-	cfg     CompareConfig
-	hooks   CompareHooks
+	cfg     Config
+	hooks   Hooks
 	dataID  dataIdentity
 	mu      sync.Mutex // serialises hook calls
 	results []RunResult
@@ -492,7 +532,7 @@ func (c *comparison) budget(r PlannedRun) *runBudget {
 func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResult {
 	out := RunResult{PlannedRun: r}
 	if r.State != RunDone && ctx.Err() != nil {
-		out.Err = fmt.Errorf("run %s: %w before it started", filepath.Base(r.Dir), ErrInterrupted)
+		out.Err = fmt.Errorf("run %s: %w before it started", filepath.Base(r.Dir), train.ErrInterrupted)
 		return out
 	}
 	if r.State == RunDone {
@@ -519,12 +559,12 @@ func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResu
 		}
 	})
 	tc := r.Config
-	tc.Resume = Resumable(r.Model())
+	tc.Resume = train.Resumable(r.Model())
 	start := time.Now()
 	var wallBefore float64
 	if tc.Resume {
-		if rs, err := readResume(ResumePath(r.Model())); err == nil {
-			wallBefore = rs.Progress.Wall
+		if p, err := train.SavedProgress(r.Model()); err == nil {
+			wallBefore = p.Wall
 		}
 	}
 	report := func(done int64) {
@@ -538,7 +578,7 @@ func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResu
 			})
 		}
 	}
-	hooks := Hooks{
+	hooks := train.Hooks{
 		EpochStart: func(epoch int, _ int64) {
 			c.call(func() {
 				if c.hooks.EpochStart != nil {
@@ -548,19 +588,19 @@ func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResu
 		},
 		Progress: func(frames int64) {
 			switch b.unit {
-			case "frames":
+			case UnitFrames:
 				report(b.done + frames)
-			case "s":
+			case UnitSeconds:
 				report(int64(wallBefore + time.Since(start).Seconds()))
 			}
 		},
 		Update: func(n int64) {
-			if b.unit == "updates" {
+			if b.unit == UnitUpdates {
 				report(n)
 			}
 		},
-		EpochEnd: func(e EpochLog) {
-			if b.unit == "frames fwd" {
+		EpochEnd: func(e train.EpochLog) {
+			if b.unit == UnitFramesForward {
 				report(e.FramesForward)
 			}
 			c.call(func() {
@@ -570,7 +610,7 @@ func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResu
 			})
 		},
 	}
-	res, err := Train(ctx, tc, c.cfg.Train, c.cfg.Dev, r.Model(), hooks)
+	res, err := train.Run(ctx, tc, c.cfg.Train, c.cfg.Dev, r.Model(), hooks)
 	if err != nil {
 		out.Err = fmt.Errorf("run %s: %w", filepath.Base(r.Dir), err)
 		return out
@@ -596,8 +636,8 @@ func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResu
 }
 
 // evalRun summarises a finished run for the results table.
-func evalRun(r PlannedRun, res *Result, rep *eval.Report) eval.Run {
-	run := eval.Run{
+func evalRun(r PlannedRun, res *train.Result, rep *eval.Report) RunRecord {
+	run := RunRecord{
 		Schedule: r.Spec, K1: res.Schedule.K1, K2: res.Schedule.K2,
 		Truncation: res.Schedule.Truncation.String(), Seed: r.Seed,
 		Updates: res.Updates, FramesForward: res.FramesForward, FramesBackward: res.FramesBackward,
@@ -607,7 +647,7 @@ func evalRun(r PlannedRun, res *Result, rep *eval.Report) eval.Run {
 	var seconds float64
 	for _, e := range res.Epochs {
 		seconds += e.Seconds
-		run.Curve = append(run.Curve, eval.CurvePoint{Epoch: e.Epoch, WallSeconds: e.WallSeconds,
+		run.Curve = append(run.Curve, CurvePoint{Epoch: e.Epoch, WallSeconds: e.WallSeconds,
 			Updates: e.Updates, TrainLoss: e.Loss, DevFER: e.DevFER61})
 	}
 	if seconds > 0 {

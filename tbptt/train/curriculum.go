@@ -1,10 +1,12 @@
-package tbptt
+package train
 
 import (
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/phoneme/phoneme/tbptt"
 )
 
 // K2Schedule is a curriculum on k2: the truncation length in force in each
@@ -65,7 +67,7 @@ func ParseK2Schedule(s string) (K2Schedule, error) {
 		if !ok {
 			return K2Schedule{}, fmt.Errorf("k2 schedule %q: step %q: want K2@EPOCH, e.g. 5@2", s, part)
 		}
-		k2, err := parseK2(ks)
+		k2, err := tbptt.ParseK2(ks)
 		if err != nil {
 			return K2Schedule{}, fmt.Errorf("k2 schedule %q: step %q: %w", s, part, err)
 		}
@@ -82,18 +84,6 @@ func ParseK2Schedule(s string) (K2Schedule, error) {
 		steps = append(steps, k2Step{k2, e})
 	}
 	return K2Schedule{steps: steps}, nil
-}
-
-// parseK2 parses a k2 value: a number ≥ 1 or "all".
-func parseK2(s string) (int, error) {
-	if s == "all" {
-		return All, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("k2 %q must be a number ≥ 1 or \"all\"", s)
-	}
-	return n, nil
 }
 
 // parseRamp parses "a-b@e0-e1".
@@ -141,7 +131,7 @@ func (k K2Schedule) K2At(epoch int) int {
 		f := float64(r.from) + float64(r.to-r.from)*float64(epoch-r.e0)/float64(r.e1-r.e0)
 		return max(1, int(math.Round(f)))
 	}
-	k2 := All
+	k2 := tbptt.All
 	for _, s := range k.steps {
 		if s.epoch > epoch {
 			break
@@ -159,13 +149,13 @@ func (k K2Schedule) String() string {
 	}
 	parts := make([]string, len(k.steps))
 	for i, s := range k.steps {
-		parts[i] = kString(s.k2) + "@" + strconv.Itoa(s.epoch)
+		parts[i] = tbptt.K2String(s.k2) + "@" + strconv.Itoa(s.epoch)
 	}
 	return strings.Join(parts, ",")
 }
 
-// validateK2Schedule checks the k2 curriculum of c (TrainConfig.Validate).
-func (c TrainConfig) validateK2Schedule() error {
+// validateK2Schedule checks the k2 curriculum of c (Config.Validate).
+func (c Config) validateK2Schedule() error {
 	if c.K2Schedule == "" {
 		return nil
 	}
@@ -194,7 +184,7 @@ func (r *run) applyK2Schedule() error {
 	if s == r.eng.Schedule() {
 		return nil
 	}
-	e, err := NewEngine(r.model, s, r.cfg.TargetDelay, r.cfg.Batch)
+	e, err := tbptt.NewEngine(r.model, s, r.cfg.TargetDelay, r.cfg.Batch)
 	if err != nil {
 		return fmt.Errorf("k2 schedule %q in epoch %d: %w", r.cfg.K2Schedule, r.st.Epoch+1, err)
 	}

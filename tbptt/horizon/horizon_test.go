@@ -1,4 +1,4 @@
-package tbptt
+package horizon
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/lstm"
+	"github.com/phoneme/phoneme/tbptt"
 )
 
 // refLoss runs the float64 reference over frames 0 … τ of xs from zero
@@ -122,7 +123,7 @@ func TestHorizonFiniteDifferences(t *testing.T) {
 			y := 3
 			lab[tc.τ-tc.delay] = int32(y)
 			s := &data.Sentence{ID: "s", Feats: x, Labels: lab}
-			rep, err := Horizon(context.Background(), m, []*data.Sentence{s}, HorizonConfig{Lags: tc.lags, K2: []int{1, 3}, TargetDelay: tc.delay, Workers: 1})
+			rep, err := Measure(context.Background(), m, []*data.Sentence{s}, Config{Lags: tc.lags, K2: []int{1, 3}, TargetDelay: tc.delay, Workers: 1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -185,8 +186,8 @@ func TestTruncatedGradientIsEngines(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	m, _ := lstm.New(cfg, rng)
 	sents := randomSentences(rng, cfg, []int{13, 5, 20})
-	for _, k2 := range []int{1, 3, 7, All} {
-		spec := fmt.Sprintf("frame:k2=%s:truncation=per-error", kString(k2))
+	for _, k2 := range []int{1, 3, 7, tbptt.All} {
+		spec := fmt.Sprintf("frame:k2=%s:truncation=per-error", tbptt.K2String(k2))
 		s, err := ParseSpec(spec)
 		if err != nil {
 			t.Fatal(err)
@@ -204,7 +205,7 @@ func TestTruncatedGradientIsEngines(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		w := newHorizonWorker(m, HorizonConfig{Lags: 1, K2: []int{k2}, TargetDelay: 1})
+		w := newWorker(m, Config{Lags: 1, K2: []int{k2}, TargetDelay: 1})
 		got := make([]float64, len(m.Params()))
 		for _, s := range sents {
 			w.measure(s)
@@ -336,7 +337,7 @@ func TestHorizonLagTask(t *testing.T) {
 		if tc.k2 != L+2 {
 			continue
 		}
-		rep, err := Horizon(context.Background(), m, test, HorizonConfig{Lags: 3 * L, K2: []int{L, L + 1, 2 * L}})
+		rep, err := Measure(context.Background(), m, test, Config{Lags: 3 * L, K2: []int{L, L + 1, 2 * L}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -378,20 +379,20 @@ func TestHorizonConfigErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		sents []*data.Sentence
-		cfg   HorizonConfig
+		cfg   Config
 		want  string
 	}{
-		{"no sentences", nil, HorizonConfig{}, "no sentences"},
-		{"nothing scored", unscored, HorizonConfig{}, "no scored frame"},
-		{"wrong inputs", bad, HorizonConfig{}, "features per frame"},
-		{"negative lags", sents, HorizonConfig{Lags: -1}, "lags"},
-		{"negative k2", sents, HorizonConfig{K2: []int{-2}}, "k2"},
-		{"cosine", sents, HorizonConfig{Cosine: 2}, "cosine"},
-		{"quantile", sents, HorizonConfig{Quantiles: []float64{0.5, 1}}, "quantile"},
-		{"quantile order", sents, HorizonConfig{Quantiles: []float64{0.9, 0.1}}, "increasing"},
-		{"delay", sents, HorizonConfig{TargetDelay: -1}, "delay"},
+		{"no sentences", nil, Config{}, "no sentences"},
+		{"nothing scored", unscored, Config{}, "no scored frame"},
+		{"wrong inputs", bad, Config{}, "features per frame"},
+		{"negative lags", sents, Config{Lags: -1}, "lags"},
+		{"negative k2", sents, Config{K2: []int{-2}}, "k2"},
+		{"cosine", sents, Config{Cosine: 2}, "cosine"},
+		{"quantile", sents, Config{Quantiles: []float64{0.5, 1}}, "quantile"},
+		{"quantile order", sents, Config{Quantiles: []float64{0.9, 0.1}}, "increasing"},
+		{"delay", sents, Config{TargetDelay: -1}, "delay"},
 	} {
-		_, err := Horizon(context.Background(), m, tc.sents, tc.cfg)
+		_, err := Measure(context.Background(), m, tc.sents, tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
 		}
@@ -405,13 +406,13 @@ func TestHorizonReportFiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 5))
 	m, _ := lstm.New(cfg, rng)
 	sents := randomSentences(rng, cfg, []int{30, 12, 25, 40, 7})
-	hc := HorizonConfig{Lags: 20, K2: []int{20, 1, 5, 5, 10}, MaxSentences: 4, Workers: 1}
-	rep, err := Horizon(context.Background(), m, sents, hc)
+	hc := Config{Lags: 20, K2: []int{20, 1, 5, 5, 10}, MaxSentences: 4, Workers: 1}
+	rep, err := Measure(context.Background(), m, sents, hc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hc.Workers = 3
-	rep3, err := Horizon(context.Background(), m, sents, hc)
+	rep3, err := Measure(context.Background(), m, sents, hc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -428,7 +429,7 @@ func TestHorizonReportFiles(t *testing.T) {
 	for _, k := range rep.K2 {
 		ks = append(ks, k.K2)
 	}
-	if fmt.Sprint(ks) != fmt.Sprint([]int{1, 5, 10, 20, All}) {
+	if fmt.Sprint(ks) != fmt.Sprint([]int{1, 5, 10, 20, tbptt.All}) {
 		t.Errorf("k2 measured %v, want sorted, unique, all last", ks)
 	}
 	full := rep.K2[len(rep.K2)-1]
@@ -461,7 +462,7 @@ func TestHorizonReportFiles(t *testing.T) {
 			t.Errorf("%s: missing or empty", f)
 		}
 	}
-	var back HorizonReport
+	var back Report
 	jb, _ := os.ReadFile(filepath.Join(dir, "horizon.json"))
 	if err := json.Unmarshal(jb, &back); err != nil || back.Recommended != rep.Recommended || len(back.Layers) != 2 {
 		t.Errorf("horizon.json does not read back: %v", err)
@@ -474,7 +475,7 @@ func TestHorizonReportFiles(t *testing.T) {
 		t.Errorf("horizon_lags.csv header: %q", strings.SplitN(string(csv), "\n", 2)[0])
 	}
 	s := rep.Summary()
-	if s.Recommended != kString(rep.Recommended) || len(s.Cosines) != 4 {
+	if s.Recommended != tbptt.K2String(rep.Recommended) || len(s.Cosines) != 4 {
 		t.Errorf("summary %+v", s)
 	}
 }
@@ -489,7 +490,7 @@ func BenchmarkHorizon(b *testing.B) {
 	sents := randomSentences(rng, cfg, []int{300})
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := Horizon(context.Background(), m, sents, HorizonConfig{Workers: 1}); err != nil {
+		if _, err := Measure(context.Background(), m, sents, Config{Workers: 1}); err != nil {
 			b.Fatal(err)
 		}
 	}
