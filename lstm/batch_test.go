@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/phoneme/phoneme/internal/ref64"
 )
 
 // batchCase is a group of sentences of mixed lengths (one empty, one
@@ -49,17 +51,17 @@ func TestBatchFiniteDifferences(t *testing.T) {
 			f := func(p []float64) float64 {
 				var sum float64
 				for k, x := range xs {
-					s := r.zero()
+					s := r.Zero()
 					for τ := range len(targets[k]) {
-						s = r.step(p, s, to64(x[τ*c.Inputs:(τ+1)*c.Inputs]))
+						s = r.Step(p, s, to64(x[τ*c.Inputs:(τ+1)*c.Inputs]))
 						if targets[k][τ] >= 0 {
-							sum += r.loss(p, s, int(targets[k][τ]))
+							sum += r.Loss(p, s, int(targets[k][τ]))
 						}
 					}
 				}
 				return scale * sum
 			}
-			compareGrad(t, g.Data, fdGrad(to64(m.params), f), 1e-5)
+			compareGrad(t, g.Data, ref64.FDGrad(to64(m.params), f), 1e-5)
 		})
 	}
 }

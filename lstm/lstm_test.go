@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/internal/ref64"
 )
 
 // testConfigs covers one and two layers, with and without peepholes.
@@ -76,11 +77,11 @@ func TestForwardReference(t *testing.T) {
 			lp := m.LogProbs(x)
 			r := newRef64(c)
 			p := to64(m.params)
-			s := r.zero()
+			s := r.Zero()
 			for j := range n {
-				s = r.step(p, s, to64(x.Row(j)))
+				s = r.Step(p, s, to64(x.Row(j)))
 				for y := range c.Outputs {
-					want := -r.loss(p, s, y)
+					want := -r.Loss(p, s, y)
 					if got := float64(lp.Row(j)[y]); math.Abs(got-want) > 1e-5 {
 						t.Fatalf("frame %d class %d: log p = %g, reference %g", j, y, got, want)
 					}
@@ -134,23 +135,23 @@ func TestBackwardFiniteDifferences(t *testing.T) {
 				m.Backward(g, tr, tc.lo, tc.hi, targets, tc.first, tc.scale)
 
 				r := newRef64(c)
-				init := r.zero()
+				init := r.Zero()
 				for l := range c.Layers {
 					h, cc := tr.State(l, tc.lo-1)
 					init[l] = [2][]float64{to64(h), to64(cc)}
 				}
 				f := func(p []float64) float64 {
-					s := init.clone()
+					s := init.Clone()
 					var sum float64
 					for τ := tc.lo; τ < tc.hi; τ++ {
-						s = r.step(p, s, to64(x[τ*c.Inputs:(τ+1)*c.Inputs]))
+						s = r.Step(p, s, to64(x[τ*c.Inputs:(τ+1)*c.Inputs]))
 						if τ >= tc.first && targets[τ] >= 0 {
-							sum += r.loss(p, s, int(targets[τ]))
+							sum += r.Loss(p, s, int(targets[τ]))
 						}
 					}
 					return float64(tc.scale) * sum
 				}
-				want := fdGrad(to64(m.params), f)
+				want := ref64.FDGrad(to64(m.params), f)
 				compareGrad(t, g.Data, want, 1e-5)
 			})
 		}
@@ -202,23 +203,23 @@ func TestStateGrad(t *testing.T) {
 
 			r := newRef64(c)
 			p := to64(m.params)
-			init := r.zero()
+			init := r.Zero()
 			for l := range c.Layers {
 				h, cc := tr.State(l, lo-1)
 				init[l] = [2][]float64{to64(h), to64(cc)}
 			}
 			loss := func(j, l, k int, dh, dc float64) float64 {
-				s := init.clone()
+				s := init.Clone()
 				var sum float64
 				for τ := lo; τ < n; τ++ {
-					r.pl, r.pk, r.dh, r.dc = -1, -1, 0, 0
+					r.Perturb(-1, 0, 0, 0)
 					if τ == j {
-						r.pl, r.pk, r.dh, r.dc = l, k, dh, dc
+						r.Perturb(l, k, dh, dc)
 					}
-					s = r.step(p, s, to64(x[τ*c.Inputs:(τ+1)*c.Inputs]))
-					sum += r.loss(p, s, int(targets[τ]))
+					s = r.Step(p, s, to64(x[τ*c.Inputs:(τ+1)*c.Inputs]))
+					sum += r.Loss(p, s, int(targets[τ]))
 				}
-				r.pl = -1
+				r.Perturb(-1, 0, 0, 0)
 				return sum
 			}
 			const h = 1e-6

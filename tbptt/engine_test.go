@@ -8,6 +8,7 @@ import (
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/internal/ref64"
 	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/lstm"
 )
@@ -19,7 +20,7 @@ import (
 // current weights; the update's gradient is the central finite difference
 // of (1/A) Σ_streams Σ_τ L_τ with respect to every parameter.
 type refTrainer struct {
-	r     *ref64
+	r     *ref64.Net
 	s     Schedule
 	delay int
 	batch int
@@ -72,10 +73,10 @@ func (rt *refTrainer) train(p []float64, sents []*data.Sentence) [][]float64 {
 	for g0 := 0; g0 < len(sents); g0 += rt.batch {
 		group := sents[g0:min(g0+rt.batch, len(sents))]
 		T := 0
-		stored := make([][]refState, len(group)) // stored[b][j+1]: state after frame j
+		stored := make([][]ref64.State, len(group)) // stored[b][j+1]: state after frame j
 		for b, s := range group {
 			T = max(T, s.Feats.Rows)
-			stored[b] = []refState{rt.r.zero()}
+			stored[b] = []ref64.State{rt.r.Zero()}
 		}
 		k1 := rt.s.K1
 		if k1 == All {
@@ -85,7 +86,7 @@ func (rt *refTrainer) train(p []float64, sents []*data.Sentence) [][]float64 {
 			t1 := min(t0+k1, T)
 			for b, s := range group {
 				for j := t0; j < min(t1, s.Feats.Rows); j++ {
-					stored[b] = append(stored[b], rt.r.step(p, stored[b][j], to64(s.Feats.Row(j))))
+					stored[b] = append(stored[b], rt.r.Step(p, stored[b][j], to64(s.Feats.Row(j))))
 				}
 			}
 			active := 0
@@ -110,14 +111,14 @@ func (rt *refTrainer) train(p []float64, sents []*data.Sentence) [][]float64 {
 						st := rt.start(τ, t, prev)
 						state := stored[b][st]
 						for j := st; j <= τ; j++ {
-							state = rt.r.step(q, state, to64(s.Feats.Row(j)))
+							state = rt.r.Step(q, state, to64(s.Feats.Row(j)))
 						}
-						sum += rt.r.loss(q, state, y)
+						sum += rt.r.Loss(q, state, y)
 					}
 				}
 				return sum / float64(active)
 			}
-			g := fdGrad(p, f)
+			g := ref64.FDGrad(p, f)
 			grads = append(grads, g)
 			for i := range p {
 				p[i] -= rt.lr * g[i]

@@ -15,6 +15,7 @@ import (
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/lstm"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 // classifyFixture trains a tiny model with target delay 2 on the extracted
@@ -22,14 +23,14 @@ import (
 func classifyFixture(t *testing.T) (model, dataDir, audioDir string, wavs []string) {
 	t.Helper()
 	dataDir = extracted(t)
-	train, err := data.LoadSplit(filepath.Join(dataDir, data.Train))
+	trainSplit, err := data.LoadSplit(filepath.Join(dataDir, data.Train))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := train.DefaultConfig()
 	cfg.Hidden, cfg.Epochs, cfg.LR, cfg.TargetDelay = 8, 2, 1e-2, 2
 	model = filepath.Join(t.TempDir(), "m.safetensors")
-	if _, err := train.Run(context.Background(), cfg, train, nil, model, train.Hooks{}); err != nil {
+	if _, err := train.Run(context.Background(), cfg, trainSplit, nil, model, train.Hooks{}); err != nil {
 		t.Fatal(err)
 	}
 	// The same corpus extracted() used: speaker f is the test split.

@@ -14,32 +14,9 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 
+	"github.com/phoneme/phoneme/eval"
 	"github.com/phoneme/phoneme/labels"
 )
-
-// curveRuns makes three schedules × three seeds of plausible learning
-// curves.
-func curveRuns() []Run {
-	rng := rand.New(rand.NewPCG(1, 2))
-	var runs []Run
-	for i, sched := range []string{"sentence", "frame:k2=1", "tbptt:k1=20:k2=20"} {
-		for seed := uint64(1); seed <= 3; seed++ {
-			r := Run{Schedule: sched, Seed: seed}
-			for e := range 8 {
-				fer := 0.75*math.Exp(-float64(e+1)/(3+float64(i))) + 0.25 + 0.02*rng.Float64()
-				r.Curve = append(r.Curve, CurvePoint{
-					Epoch:       e + 1,
-					WallSeconds: float64(e+1) * (10 + 5*float64(i)) * (1 + 0.05*rng.Float64()),
-					Updates:     int64(e+1) * []int64{100, 30000, 1500}[i],
-					TrainLoss:   4*math.Exp(-float64(e)/3) + 0.8,
-					DevFER:      fer,
-				})
-			}
-			runs = append(runs, r)
-		}
-	}
-	return runs
-}
 
 // pixelSize is the PNG size in pixels of a plot of the given size: gonum
 // renders PNG at 96 dots per inch.
@@ -92,42 +69,6 @@ func checkSVG(t *testing.T, p *plot.Plot, w, h vg.Length) {
 	}
 }
 
-func TestCurvePlots(t *testing.T) {
-	runs := curveRuns()
-	for name, mk := range map[string]func([]Run) (*plot.Plot, error){
-		"epoch": DevFERByEpoch, "time": DevFERByTime, "loss": LossByUpdates,
-	} {
-		t.Run(name, func(t *testing.T) {
-			p, err := mk(runs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkPNG(t, p, Width, Height)
-			checkSVG(t, p, Width, Height)
-		})
-	}
-}
-
-func TestCurveSeries(t *testing.T) {
-	runs := []Run{
-		{Schedule: "a", Seed: 1, Curve: []CurvePoint{{Epoch: 1, DevFER: 0.5}, {Epoch: 2, DevFER: 0.4}}},
-		{Schedule: "a", Seed: 2, Curve: []CurvePoint{{Epoch: 2, DevFER: 0.2}, {Epoch: 1, DevFER: 0.7}, {Epoch: 3, DevFER: math.NaN()}}},
-		{Schedule: "b", Seed: 1, Curve: []CurvePoint{{Epoch: 1, DevFER: 0.9}}},
-	}
-	s := CurveSeries(runs, func(p CurvePoint) float64 { return float64(p.Epoch) }, func(p CurvePoint) float64 { return p.DevFER })
-	if len(s) != 2 || s[0].Name != "a" || s[1].Name != "b" {
-		t.Fatalf("series %+v", s)
-	}
-	// Means of two values; 1e-12 absorbs rounding of 0.1-multiples.
-	const tol = 1e-12
-	want := Series{Name: "a", X: []float64{1, 2}, Y: []float64{0.6, 0.3}, Lo: []float64{0.5, 0.2}, Hi: []float64{0.7, 0.4}}
-	for i := range want.X {
-		if len(s[0].X) != 2 || s[0].X[i] != want.X[i] || math.Abs(s[0].Y[i]-want.Y[i]) > tol || s[0].Lo[i] != want.Lo[i] || s[0].Hi[i] != want.Hi[i] {
-			t.Fatalf("series a = %+v, want %+v", s[0], want)
-		}
-	}
-}
-
 func TestLinePlotLogAndErrors(t *testing.T) {
 	// Issue 7's horizon plot: gradient norm against lag on a log y axis,
 	// with a zero norm that a log axis cannot show.
@@ -149,7 +90,7 @@ func TestLinePlotLogAndErrors(t *testing.T) {
 
 func TestConfusionPlot(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	c := NewConfusion61()
+	c := eval.NewConfusion61()
 	for r := range labels.NumPhones {
 		if r == 20 { // eng: leave a row empty
 			continue
@@ -161,30 +102,29 @@ func TestConfusionPlot(t *testing.T) {
 	}
 	f, _ := c.Fold(labels.Fold39())
 	for _, tt := range []struct {
-		c    *Confusion
+		c    *eval.Confusion
 		size vg.Length
 	}{{c, ConfusionSize61}, {f, ConfusionSize39}} {
-		p, err := ConfusionPlot(tt.c, "confusion")
+		p, err := Confusion(tt.c.Labels, tt.c.Counts, tt.c.Unmapped, "confusion")
 		if err != nil {
 			t.Fatal(err)
 		}
 		checkPNG(t, p, tt.size, tt.size)
 		checkSVG(t, p, tt.size, tt.size)
 	}
+	if _, err := Confusion([]string{"a", "b"}, []int64{1, 2, 3}, nil, "bad"); err == nil {
+		t.Error("accepted 3 counts for 2 classes")
+	}
 	if dir := os.Getenv("EVAL_PLOT_DIR"); dir != "" { // for looking at them
-		p, _ := ConfusionPlot(c, "61")
+		p, _ := Confusion(c.Labels, c.Counts, c.Unmapped, "61")
 		Save(p, filepath.Join(dir, "conf61.png"), ConfusionSize61, ConfusionSize61)
-		p, _ = ConfusionPlot(f, "39")
+		p, _ = Confusion(f.Labels, f.Counts, f.Unmapped, "39")
 		Save(p, filepath.Join(dir, "conf39.png"), ConfusionSize39, ConfusionSize39)
-		for name, mk := range map[string]func([]Run) (*plot.Plot, error){"epoch": DevFERByEpoch, "time": DevFERByTime, "loss": LossByUpdates} {
-			p, _ := mk(curveRuns())
-			Save(p, filepath.Join(dir, name+".png"), Width, Height)
-		}
 	}
 }
 
 func TestSavePlot(t *testing.T) {
-	p, err := DevFERByEpoch(curveRuns())
+	p, err := Lines([]Series{{Name: "a", X: []float64{1, 2, 3}, Y: []float64{3, 1, 2}}}, LineOptions{Title: "t"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,16 +14,17 @@ import (
 	"testing"
 
 	"github.com/phoneme/phoneme/data"
+	"github.com/phoneme/phoneme/internal/synth"
 	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 // compareSplits are small synthetic train, dev and test splits, their
-// manifests describing features of synthDim dimensions so that test
+// manifests describing features of synth.Dim dimensions so that test
 // scoring (eval.CheckCompatible) accepts them.
 func compareSplits() (train, dev, test *data.Split) {
-	train, dev, test = synthSplit(1, 16, false), synthSplit(2, 6, false), synthSplit(3, 6, false)
+	train, dev, test = synth.Split(1, 16, false), synth.Split(2, 6, false), synth.Split(3, 6, false)
 	for _, s := range []*data.Split{train, dev, test} {
-		s.Manifest.Features.NumCeps, s.Manifest.Features.Deltas = synthDim, 0
+		s.Manifest.Features.NumCeps, s.Manifest.Features.Deltas = synth.Dim, 0
 	}
 	return train, dev, test
 }
@@ -37,12 +38,12 @@ func tinyCompare(t *testing.T, out, list string) Config {
 	if err != nil {
 		t.Fatal(err)
 	}
-	train, dev, test := compareSplits()
+	trainSplit, dev, test := compareSplits()
 	base := train.DefaultConfig()
 	base.Hidden = 4
 	base.Epochs = 2
 	base.LR = 1e-2
-	return Config{Train: train, Dev: dev, Test: test, Data: "synthetic", Schedules: specs,
+	return Config{Train: trainSplit, Dev: dev, Test: test, Data: "synthetic", Schedules: specs,
 		Seeds: []uint64{1, 2}, Base: base, Out: out, Jobs: 2, Command: []string{"phoneme", "compare", "--out", out}}
 }
 
@@ -137,7 +138,7 @@ func TestCompareSameSeedSameTable(t *testing.T) {
 	}
 	// Every schedule learns something: below the majority-class baseline.
 	_, _, test := compareSplits()
-	chance := majorityFER(test)
+	chance := synth.MajorityFER(test)
 	fer := resA.Table.ColumnIndex("test_fer61")
 	for _, row := range resA.Table.Rows {
 		if m := row.Stats[fer].Mean; !(m < chance) {
@@ -195,11 +196,11 @@ func TestCompareResumesToSameNumbers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var states []string
+	var states []RunState
 	for _, r := range plan.Runs {
 		states = append(states, r.State)
 	}
-	if want := []string{RunDone, RunDone, RunResume, RunNew, RunNew, RunNew}; !slices.Equal(states, want) {
+	if want := []RunState{RunDone, RunDone, RunResume, RunNew, RunNew, RunNew}; !slices.Equal(states, want) {
 		t.Errorf("states %v, want %v", states, want)
 	}
 	if plan.Done <= 2*plan.Total/6 || plan.Done >= 3*plan.Total/6 {
@@ -282,14 +283,14 @@ func TestCompareSameStart(t *testing.T) {
 	}
 	starts := map[uint64][]start{}
 	for _, r := range plan.Runs {
-		rs, err := train.readResume(train.ResumePath(r.Model()))
+		p, err := train.SavedProgress(r.Model())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rs.Progress.Updates != 0 || rs.Progress.Pos != 0 || len(rs.Progress.Order) != 16 {
-			t.Fatalf("%s seed %d: saved after %d updates at %d/%d", r.Spec, r.Seed, rs.Progress.Updates, rs.Progress.Pos, len(rs.Progress.Order))
+		if p.Updates != 0 || p.Pos != 0 || len(p.Order) != 16 {
+			t.Fatalf("%s seed %d: saved after %d updates at %d/%d", r.Spec, r.Seed, p.Updates, p.Pos, len(p.Order))
 		}
-		starts[r.Seed] = append(starts[r.Seed], start{rs.Params, rs.Progress.Order})
+		starts[r.Seed] = append(starts[r.Seed], start{p.Params, p.Order})
 
 		// Apart from the schedule (and what the entry overrides), the
 		// resolved configurations agree.
@@ -303,7 +304,7 @@ func TestCompareSameStart(t *testing.T) {
 	}
 	for seed, ss := range starts {
 		for i, s := range ss[1:] {
-			if k := sameBits(ss[0].params, s.params); k >= 0 {
+			if k := synth.SameBits(ss[0].params, s.params); k >= 0 {
 				t.Errorf("seed %d: schedule %d starts from other weights (parameter %d)", seed, i+1, k)
 			}
 			if !slices.Equal(ss[0].order, s.order) {
@@ -312,7 +313,7 @@ func TestCompareSameStart(t *testing.T) {
 		}
 	}
 	// The seeds do differ, so the comparison above can fail.
-	if sameBits(starts[1][0].params, starts[2][0].params) < 0 || slices.Equal(starts[1][0].order, starts[2][0].order) {
+	if synth.SameBits(starts[1][0].params, starts[2][0].params) < 0 || slices.Equal(starts[1][0].order, starts[2][0].order) {
 		t.Error("seeds 1 and 2 give the same start")
 	}
 }

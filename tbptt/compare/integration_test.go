@@ -14,6 +14,7 @@ import (
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/internal/sharedtest"
+	"github.com/phoneme/phoneme/internal/synth"
 	"github.com/phoneme/phoneme/tbptt/train"
 )
 
@@ -55,7 +56,7 @@ func TestCompareTIMITSample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	chance := majorityFER(splits[data.Test])
+	chance := synth.MajorityFER(splits[data.Test])
 	f, err := os.Open(filepath.Join(out, "results.csv"))
 	if err != nil {
 		t.Fatal(err)

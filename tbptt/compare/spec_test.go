@@ -18,12 +18,12 @@ func TestParseScheduleList(t *testing.T) {
 		check func(t *testing.T, cfgs []train.Config)
 	}{
 		{"sentence,frame:k2=1,frame:k2=20,tbptt:k1=20:k2=20,tbptt:k1=5:k2=20,tbptt:k1=20:k2=5:per-error",
-			[]tbptt.Schedule{Sentence(), {"frame", 1, 1, tbptt.Window}, {"frame", 1, 20, tbptt.Window}, {"tbptt", 20, 20, tbptt.Window},
-				{"tbptt", 5, 20, tbptt.Window}, {"tbptt", 20, 5, tbptt.PerError}}, nil},
+			[]tbptt.Schedule{tbptt.Sentence(), {Name: "frame", K1: 1, K2: 1, Truncation: tbptt.Window}, {Name: "frame", K1: 1, K2: 20, Truncation: tbptt.Window}, {Name: "tbptt", K1: 20, K2: 20, Truncation: tbptt.Window},
+				{Name: "tbptt", K1: 5, K2: 20, Truncation: tbptt.Window}, {Name: "tbptt", K1: 20, K2: 5, Truncation: tbptt.PerError}}, nil},
 		{" frame , frame:k2=all:chunk ,tbptt:k1=3:truncation=per-error",
-			[]tbptt.Schedule{{"frame", 1, tbptt.All, tbptt.Window}, {"frame", 1, tbptt.All, tbptt.Chunk}, {"tbptt", 3, 3, tbptt.PerError}}, nil},
+			[]tbptt.Schedule{{Name: "frame", K1: 1, K2: tbptt.All, Truncation: tbptt.Window}, {Name: "frame", K1: 1, K2: tbptt.All, Truncation: tbptt.Chunk}, {Name: "tbptt", K1: 3, K2: 3, Truncation: tbptt.PerError}}, nil},
 		{"sentence:lr=0.01:hidden=64:layers=2:peepholes,tbptt:k1=7:optimizer=sgd:momentum=0.5:clip=1:batch=4:no-shuffle:target-delay=2:patience=3:epochs=9:max-updates=100:init=x.safetensors",
-			[]tbptt.Schedule{Sentence(), {"tbptt", 7, 7, tbptt.Window}},
+			[]tbptt.Schedule{tbptt.Sentence(), {Name: "tbptt", K1: 7, K2: 7, Truncation: tbptt.Window}},
 			func(t *testing.T, c []train.Config) {
 				if c[0].LR != 0.01 || c[0].Hidden != 64 || c[0].Layers != 2 || !c[0].Peepholes || c[0].Optimizer != base.Optimizer {
 					t.Errorf("entry 1: %+v", c[0])
@@ -34,7 +34,7 @@ func TestParseScheduleList(t *testing.T) {
 					t.Errorf("entry 2: %+v", w)
 				}
 			}},
-		{"frame:shuffle=false:peepholes=true", []tbptt.Schedule{{"frame", 1, tbptt.All, tbptt.Window}},
+		{"frame:shuffle=false:peepholes=true", []tbptt.Schedule{{Name: "frame", K1: 1, K2: tbptt.All, Truncation: tbptt.Window}},
 			func(t *testing.T, c []train.Config) {
 				if c[0].Shuffle || !c[0].Peepholes {
 					t.Errorf("%+v", c[0])
@@ -55,7 +55,7 @@ func TestParseScheduleList(t *testing.T) {
 			if err != nil {
 				t.Errorf("%q: apply %q: %v", tt.list, s.Text, err)
 			}
-			if back, _ := c.schedule(); back != s.Schedule {
+			if back, _ := c.ParsedSchedule(); back != s.Schedule {
 				t.Errorf("%q: applied schedule %v, want %v", s.Text, back, s.Schedule)
 			}
 			cfgs = append(cfgs, c)
@@ -127,7 +127,7 @@ func FuzzParseScheduleList(f *testing.F) {
 	})
 }
 
-func ExampleParseScheduleList() {
+func ExampleParseSpecs() {
 	specs, err := ParseSpecs("sentence,frame:k2=20,tbptt:k1=20:k2=5:per-error:lr=0.01")
 	if err != nil {
 		panic(err)
@@ -140,4 +140,20 @@ func ExampleParseScheduleList() {
 	// sentence                               sentence                           lr 0.001
 	// frame:k2=20                            frame:k2=20                        lr 0.001
 	// tbptt:k1=20:k2=5:per-error:lr=0.01     tbptt:k1=20:k2=5:truncation=per-error lr 0.01
+}
+
+// TestSpecK2Schedule: an entry's k2-schedule reaches the run's configuration
+// and is validated when the list is parsed.
+func TestSpecK2Schedule(t *testing.T) {
+	specs, err := ParseSpecs("frame:k2-schedule=1@0/5@2,tbptt:k1=4:k2-schedule=1-8@0-3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := specs[1].Apply(train.DefaultConfig())
+	if err != nil || c.K2Schedule != "1-8@0-3" || c.K1 != 4 {
+		t.Errorf("applied %+v, %v", c, err)
+	}
+	if _, err := ParseSpecs("frame:k2-schedule=1@3"); err == nil || !strings.Contains(err.Error(), "epoch 0") {
+		t.Errorf("bad k2-schedule in a list: %v", err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phoneme/phoneme/internal/synth"
 	"github.com/phoneme/phoneme/tbptt"
 )
 
@@ -84,18 +85,6 @@ func TestParseK2ScheduleErrors(t *testing.T) {
 	}
 }
 
-func TestParseK2List(t *testing.T) {
-	got, err := ParseK2List("1, 2,50,all")
-	if err != nil || fmt.Sprint(got) != fmt.Sprint([]int{1, 2, 50, tbptt.All}) {
-		t.Errorf("got %v, %v", got, err)
-	}
-	for _, bad := range []string{"", "1,,2", "0", "-3", "1,x"} {
-		if _, err := ParseK2List(bad); err == nil {
-			t.Errorf("%q: no error", bad)
-		}
-	}
-}
-
 // FuzzParseK2Schedule: any schedule that parses has a canonical form that
 // parses to the same k2 in every epoch, and k2 is never negative.
 func FuzzParseK2Schedule(f *testing.F) {
@@ -126,7 +115,7 @@ func FuzzParseK2Schedule(f *testing.F) {
 // a constant curriculum is the plain k2 bit for bit, and an interrupted
 // curriculum run resumes to the same weights.
 func TestTrainK2Schedule(t *testing.T) {
-	train, dev := synthSplit(11, 12, false), synthSplit(12, 4, false)
+	train, dev := synth.Split(11, 12, false), synth.Split(12, 4, false)
 	dir := t.TempDir()
 	base := smallConfig()
 	base.Schedule, base.Epochs = "frame", 3
@@ -173,7 +162,7 @@ func TestTrainK2Schedule(t *testing.T) {
 	if _, err := Run(context.Background(), plain, train, dev, b, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
-	if i := sameBits(loadParams(t, LastPath(a)), loadParams(t, LastPath(b))); i != -1 {
+	if i := synth.SameBits(loadParams(t, LastPath(a)), loadParams(t, LastPath(b))); i != -1 {
 		t.Errorf("k2 schedule 3@0 and k2 3 differ at parameter %d", i)
 	}
 
@@ -194,7 +183,7 @@ func TestTrainK2Schedule(t *testing.T) {
 	if _, err := Run(context.Background(), curr, train, dev, out, Hooks{}); err != nil {
 		t.Fatal(err)
 	}
-	if i := sameBits(loadParams(t, LastPath(filepath.Join(dir, "curr.safetensors"))), loadParams(t, LastPath(out))); i != -1 {
+	if i := synth.SameBits(loadParams(t, LastPath(filepath.Join(dir, "curr.safetensors"))), loadParams(t, LastPath(out))); i != -1 {
 		t.Errorf("resumed curriculum run differs at parameter %d", i)
 	}
 }
@@ -216,16 +205,5 @@ func TestTrainK2ScheduleErrors(t *testing.T) {
 		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s with %q: error %v, want one containing %q", tc.schedule, tc.k2s, err, tc.want)
 		}
-	}
-	specs, err := ParseScheduleList("frame:k2-schedule=1@0/5@2,tbptt:k1=4:k2-schedule=1-8@0-3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := specs[1].Apply(smallConfig())
-	if err != nil || c.K2Schedule != "1-8@0-3" || c.K1 != 4 {
-		t.Errorf("applied %+v, %v", c, err)
-	}
-	if _, err := ParseScheduleList("frame:k2-schedule=1@3"); err == nil || !strings.Contains(err.Error(), "epoch 0") {
-		t.Errorf("bad k2-schedule in a list: %v", err)
 	}
 }

@@ -36,14 +36,14 @@ func toySplit(seed uint64, n int) *data.Split {
 	return s
 }
 
-func ExampleTrain() {
+func ExampleRun() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 
 	cfg := train.DefaultConfig()
 	cfg.Schedule, cfg.K1, cfg.K2 = "tbptt", 4, "8" // TBPTT(4, 8)
 	cfg.Hidden, cfg.Epochs, cfg.MaxUpdates = 8, 0, 50
-	res, err := tbptt.Train(context.Background(), cfg, toySplit(1, 20), toySplit(2, 5),
+	res, err := train.Run(context.Background(), cfg, toySplit(1, 20), toySplit(2, 5),
 		filepath.Join(dir, "toy.safetensors"), train.Hooks{})
 	if err != nil {
 		fmt.Println(err)
@@ -51,4 +51,22 @@ func ExampleTrain() {
 	}
 	fmt.Println(res.Schedule, res.Updates, "updates, stopped by", res.Stopped)
 	// Output: tbptt:k1=4:k2=8 50 updates, stopped by max-updates
+}
+
+func ExampleParseK2Schedule() {
+	k, err := train.ParseK2Schedule("ramp:1-20@0-8")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var byEpoch []int
+	for e := range 10 {
+		byEpoch = append(byEpoch, k.K2At(e))
+	}
+	fmt.Println(byEpoch)
+	steps, _ := train.ParseK2Schedule("1@0/5@2/all@4")
+	fmt.Println(steps, steps.K2At(3), steps.K2At(4) == tbptt.All)
+	// Output:
+	// [1 3 6 8 11 13 15 18 20 20]
+	// 1@0,5@2,all@4 5 true
 }

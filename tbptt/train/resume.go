@@ -87,6 +87,8 @@ type Progress struct {
 	Wall    float64 // seconds of wall-clock time
 	// Stopped is why the run stopped; NotStopped while it can go on.
 	Stopped StopReason
+	// Params are the network's weights at that point.
+	Params []float32
 }
 
 // SavedProgress reads the progress recorded in the resumable state of the
@@ -101,7 +103,7 @@ func SavedProgress(out string) (Progress, error) {
 	if err != nil {
 		return Progress{}, fmt.Errorf("resume %s: %w", ResumePath(out), err)
 	}
-	return Progress{Epoch: p.Epoch, Order: p.Order, Pos: p.Pos, Updates: p.Updates, Forward: p.Forward, Wall: p.Wall, Stopped: stopped}, nil
+	return Progress{Epoch: p.Epoch, Order: p.Order, Pos: p.Pos, Updates: p.Updates, Forward: p.Forward, Wall: p.Wall, Stopped: stopped, Params: rs.Params}, nil
 }
 
 func readResume(path string) (*resumeState, error) {

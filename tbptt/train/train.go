@@ -108,8 +108,8 @@ func DefaultConfig() Config {
 	}
 }
 
-// schedule resolves the schedule fields.
-func (c Config) schedule() (tbptt.Schedule, error) {
+// ParsedSchedule returns the schedule that the schedule fields describe.
+func (c Config) ParsedSchedule() (tbptt.Schedule, error) {
 	return tbptt.ParseSchedule(c.Schedule, c.K1, c.K2, c.Truncation)
 }
 
@@ -129,7 +129,7 @@ func (c *Config) SetSchedule(s tbptt.Schedule) {
 
 // Validate reports the first configuration mistake as one clear line.
 func (c Config) Validate() error {
-	if _, err := c.schedule(); err != nil {
+	if _, err := c.ParsedSchedule(); err != nil {
 		return err
 	}
 	if err := c.validateK2Schedule(); err != nil {
@@ -483,7 +483,7 @@ func (r *run) setup(train, dev *data.Split) error {
 		}
 	}
 
-	r.sched, _ = r.cfg.schedule()
+	r.sched, _ = r.cfg.ParsedSchedule()
 	r.eng, err = tbptt.NewEngine(r.model, r.sched, r.cfg.TargetDelay, r.cfg.Batch)
 	if err != nil {
 		return err

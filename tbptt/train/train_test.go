@@ -11,79 +11,10 @@ import (
 	"testing"
 
 	"github.com/phoneme/phoneme/data"
-	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/internal/synth"
 	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/lstm"
 )
-
-// synthDim is the feature dimension of the synthetic task.
-const synthDim = 4
-
-// synthSplit builds an in-memory split of a learnable task: each frame's
-// label is the argmax of its first three features, three of the 61 phone
-// classes (plus a few excluded frames), so chance — always predicting the
-// most frequent class — is about 2/3 frame error. The features are shifted
-// and scaled so that CMVN matters, and the manifest carries their true
-// statistics. random makes the labels independent of the features
-// (nothing to learn).
-func synthSplit(seed uint64, n int, random bool) *data.Split {
-	rng := rand.New(rand.NewPCG(seed, 99))
-	classes := []int32{5, 27, 48} // ax, h#, s
-	s := &data.Split{Dir: "synthetic", Manifest: &data.Manifest{
-		Features: features.DefaultConfig(),
-		Dim:      synthDim,
-		Phones:   labels.TIMIT61().Names(),
-		CMVNMean: []float32{10, 10, 10, 10},
-		CMVNStd:  []float32{3, 3, 3, 3},
-	}}
-	for i := range n {
-		T := 5 + rng.IntN(30)
-		x := features.NewMatrix(T, synthDim)
-		lab := make([]int32, T)
-		for t := range T {
-			row := x.Row(t)
-			best := 0
-			for d := range row {
-				row[d] = float32(10 + 3*rng.NormFloat64())
-				if d < 3 && row[d] > row[best] {
-					best = d
-				}
-			}
-			lab[t] = classes[best]
-			if random {
-				lab[t] = classes[rng.IntN(3)]
-			}
-			if rng.IntN(20) == 0 {
-				lab[t] = labels.Excluded
-			}
-		}
-		s.Sentences = append(s.Sentences, &data.Sentence{
-			ID: "utt" + string(rune('a'+i%26)) + string(rune('a'+i/26)), Speaker: "spk",
-			Feats: x, Labels: lab,
-		})
-	}
-	return s
-}
-
-// majorityFER is the frame error of always predicting the most frequent
-// scored label.
-func majorityFER(s *data.Split) float64 {
-	count := map[int32]int{}
-	total := 0
-	for _, x := range s.Sentences {
-		for _, l := range x.Labels {
-			if l != labels.Excluded {
-				count[l]++
-				total++
-			}
-		}
-	}
-	best := 0
-	for _, c := range count {
-		best = max(best, c)
-	}
-	return 1 - float64(best)/float64(total)
-}
 
 func smallConfig() Config {
 	c := DefaultConfig()
@@ -103,26 +34,14 @@ func loadParams(t *testing.T, path string) []float32 {
 	return m.Params()
 }
 
-func sameBits(a, b []float32) int {
-	if len(a) != len(b) {
-		return 0
-	}
-	for i := range a {
-		if math.Float32bits(a[i]) != math.Float32bits(b[i]) {
-			return i
-		}
-	}
-	return -1
-}
-
 // TestTrainLearns trains every named schedule (and each truncation mode) on
 // the synthetic task and requires the dev frame error to fall well below
 // the majority-class baseline: a network that learned nothing scores at
 // that baseline (≈0.6), the task is learnt to well under 0.3 within a few
 // epochs, so 0.75×baseline separates the two with a wide margin.
 func TestTrainLearns(t *testing.T) {
-	train, dev := synthSplit(1, 40, false), synthSplit(2, 15, false)
-	base := majorityFER(dev)
+	train, dev := synth.Split(1, 40, false), synth.Split(2, 15, false)
+	base := synth.MajorityFER(dev)
 	tests := []struct {
 		name     string
 		schedule string
@@ -183,14 +102,14 @@ func devFERs(r *Result) []float64 {
 // TestTrainLeavesSplitsAlone checks that Train normalises copies: the
 // caller's features are untouched (compare trains many runs on one load).
 func TestTrainLeavesSplitsAlone(t *testing.T) {
-	train, dev := synthSplit(1, 5, false), synthSplit(2, 3, false)
+	train, dev := synth.Split(1, 5, false), synth.Split(2, 3, false)
 	before := append([]float32(nil), train.Sentences[0].Feats.Data...)
 	c := smallConfig()
 	c.Epochs = 1
 	if _, err := Run(context.Background(), c, train, dev, filepath.Join(t.TempDir(), "m.safetensors"), Hooks{}); err != nil {
 		t.Fatal(err)
 	}
-	if i := sameBits(before, train.Sentences[0].Feats.Data); i != -1 {
+	if i := synth.SameBits(before, train.Sentences[0].Feats.Data); i != -1 {
 		t.Fatalf("training features changed at %d", i)
 	}
 }
@@ -200,7 +119,7 @@ func TestTrainLeavesSplitsAlone(t *testing.T) {
 // weights to equal an uninterrupted run's bit for bit, for both optimizers
 // with shuffling, clipping and batches.
 func TestResumeBitIdentical(t *testing.T) {
-	train, dev := synthSplit(3, 12, false), synthSplit(4, 4, false)
+	train, dev := synth.Split(3, 12, false), synth.Split(4, 4, false)
 	tests := []struct {
 		name      string
 		opt       string
@@ -250,10 +169,10 @@ func TestResumeBitIdentical(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if i := sameBits(loadParams(t, LastPath(ref)), loadParams(t, LastPath(out))); i != -1 {
+			if i := synth.SameBits(loadParams(t, LastPath(ref)), loadParams(t, LastPath(out))); i != -1 {
 				t.Fatalf("last weights differ from the uninterrupted run at parameter %d", i)
 			}
-			if i := sameBits(loadParams(t, ref), loadParams(t, out)); i != -1 {
+			if i := synth.SameBits(loadParams(t, ref), loadParams(t, out)); i != -1 {
 				t.Fatalf("best weights differ at parameter %d", i)
 			}
 			if got.Updates != want.Updates || got.FramesForward != want.FramesForward || len(got.Epochs) != len(want.Epochs) {
@@ -280,7 +199,7 @@ func TestResumeBitIdentical(t *testing.T) {
 // TestMaxUpdatesExact stops after exactly N updates, mid-epoch and
 // mid-sentence, and the stored weights are those after update N.
 func TestMaxUpdatesExact(t *testing.T) {
-	train, dev := synthSplit(5, 10, false), synthSplit(6, 3, false)
+	train, dev := synth.Split(5, 10, false), synth.Split(6, 3, false)
 	for _, n := range []int64{1, 13, 37} {
 		c := smallConfig()
 		c.Schedule, c.K1 = "tbptt", 3
@@ -311,7 +230,7 @@ func TestMaxUpdatesExact(t *testing.T) {
 				t.Fatal(err)
 			}
 			snapshot = loadParams(t, LastPath(out2))
-			if sameBits(snapshot, loadParams(t, LastPath(out))) == -1 {
+			if synth.SameBits(snapshot, loadParams(t, LastPath(out))) == -1 {
 				t.Errorf("max %d: same weights as after %d updates", n, n-1)
 			}
 		}
@@ -322,7 +241,7 @@ func TestMaxUpdatesExact(t *testing.T) {
 // error wanders around chance, so patience must stop the run, exactly
 // Patience epochs after the best one.
 func TestPatience(t *testing.T) {
-	train, dev := synthSplit(7, 10, true), synthSplit(8, 10, true)
+	train, dev := synth.Split(7, 10, true), synth.Split(8, 10, true)
 	c := smallConfig()
 	c.Epochs, c.Patience = 40, 2
 	res, err := Run(context.Background(), c, train, dev, filepath.Join(t.TempDir(), "m.safetensors"), Hooks{})
@@ -345,7 +264,7 @@ func TestPatience(t *testing.T) {
 // TestTrainErrors checks that each mistake a user can make is one clear
 // error naming it.
 func TestTrainErrors(t *testing.T) {
-	train, dev := synthSplit(9, 4, false), synthSplit(10, 2, false)
+	train, dev := synth.Split(9, 4, false), synth.Split(10, 2, false)
 	dir := t.TempDir()
 
 	// A checkpoint with 5 inputs for the dimension-mismatch case.
@@ -357,7 +276,7 @@ func TestTrainErrors(t *testing.T) {
 	if err := lstm.Save(init5, m5, &lstm.Metadata{Phones: labels.TIMIT61().Names()}); err != nil {
 		t.Fatal(err)
 	}
-	nanTrain := synthSplit(9, 4, false)
+	nanTrain := synth.Split(9, 4, false)
 	nanTrain.Sentences[2].Feats.Data[3] = float32(math.NaN())
 
 	tests := []struct {
@@ -398,7 +317,7 @@ func TestTrainErrors(t *testing.T) {
 
 // TestResumeRefusesChangedConfig: only the stopping limits may change.
 func TestResumeRefusesChangedConfig(t *testing.T) {
-	train, dev := synthSplit(11, 4, false), synthSplit(12, 2, false)
+	train, dev := synth.Split(11, 4, false), synth.Split(12, 2, false)
 	c := smallConfig()
 	c.Epochs = 1
 	out := filepath.Join(t.TempDir(), "m.safetensors")
@@ -426,7 +345,7 @@ func TestResumeRefusesChangedConfig(t *testing.T) {
 // TestLogFiles checks both logs: one line per epoch, the CSV header once,
 // null/empty for undefined rates (no dev data), and the reader.
 func TestLogFiles(t *testing.T) {
-	train := synthSplit(13, 4, false)
+	train := synth.Split(13, 4, false)
 	c := smallConfig()
 	c.Epochs = 2
 	out := filepath.Join(t.TempDir(), "m.safetensors")
@@ -460,7 +379,7 @@ func TestLogFiles(t *testing.T) {
 // normalisation used: the checkpoint's CMVN when it has one, else the
 // data's.
 func TestInitFromCheckpoint(t *testing.T) {
-	train, dev := synthSplit(14, 30, false), synthSplit(15, 10, false)
+	train, dev := synth.Split(14, 30, false), synth.Split(15, 10, false)
 	dir := t.TempDir()
 	c := smallConfig()
 	c.Epochs = 4
@@ -510,7 +429,7 @@ func TestInitFromCheckpoint(t *testing.T) {
 // FuzzReadResume: the resume-state reader must reject any corruption with
 // an error, never panic.
 func FuzzReadResume(f *testing.F) {
-	train := synthSplit(16, 3, false)
+	train := synth.Split(16, 3, false)
 	c := smallConfig()
 	c.Epochs = 1
 	dir := f.TempDir()
