@@ -37,6 +37,23 @@
 // variable is involved. Implementations lists what the CPU can run and
 // Use switches implementation, for tests and benchmarks that compare them.
 //
+// # Assembly
+//
+// The assembly (avx2_amd64.s, avx512_amd64.s, act_amd64.s) is generated
+// by avo (github.com/mmcloughlin/avo) from Go descriptions in _asm/, one
+// per kernel, shared by the AVX2 and AVX-512 levels where they have the
+// same structure; _asm is a module of its own, as in the standard
+// library's crypto packages, so avo is not a dependency of this module.
+// Edit the descriptions, never the .s files, and regenerate with
+//
+//	cd internal/f32 && go generate
+//
+// CI runs _asm/check.sh, which regenerates the files and fails if they
+// differ from the committed ones. The generated code is, instruction for
+// instruction, the hand-written assembly it replaced (_asm/samecode.sh
+// compares the machine code with any revision), and a golden test
+// (TestKernelsGolden) pins the output bits of every routine.
+//
 // # Accuracy
 //
 // The products sum in a different order from the portable loops and use
