@@ -69,7 +69,7 @@ Budget, the same for every run: --epochs N (default), --frames-budget F
 			&cli.StringFlag{Name: "frames-budget", Usage: "budget: frames forward-propagated per run (re-runs counted), e.g. 5e6 or 5M"},
 			&cli.DurationFlag{Name: "time-budget", Usage: "budget: wall-clock time per run, e.g. 10m"},
 			&cli.IntFlag{Name: "jobs", Usage: "runs trained at once (default: number of CPUs)"},
-		}, modelFlags(def)...),
+		}, optionFlags(train.Shared)...),
 		Action: runCompare,
 	}
 }
@@ -87,7 +87,8 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 		return usagef("--seeds: %v", err)
 	}
 	base := train.DefaultConfig()
-	if err := readModelFlags(cmd, &base); err != nil {
+	base.LR = 0 // each optimizer's default, chosen per run
+	if err := readOptionFlags(cmd, &base, train.Shared); err != nil {
 		return err
 	}
 	base.Epochs = cmd.Int("epochs")

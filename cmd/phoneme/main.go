@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/phoneme/phoneme/tbptt/train"
 	"github.com/urfave/cli/v3"
 )
 
@@ -79,10 +80,22 @@ func exitCode(err error) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(os.Stderr, "phoneme: %v\n", err)
+	fmt.Fprintf(os.Stderr, "phoneme: %v%s\n", err, hint(err))
 	var ue usageError
 	if errors.As(err, &ue) {
 		return 2
 	}
 	return 1
+}
+
+// hint is what the user can do about an error that a library reports
+// without naming flags: the libraries do not know the command line.
+func hint(err error) string {
+	switch {
+	case errors.Is(err, train.ErrDiverged):
+		return " (lower --lr or set --clip)"
+	case errors.Is(err, train.ErrInterrupted):
+		return " (continue with the same command and --resume; compare resumes by itself)"
+	}
+	return ""
 }

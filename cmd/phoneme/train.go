@@ -18,7 +18,6 @@ import (
 )
 
 func trainCommand() *cli.Command {
-	def := train.DefaultConfig()
 	return &cli.Command{
 		Name:      "train",
 		Usage:     "train an LSTM frame classifier under an update schedule",
@@ -44,16 +43,8 @@ full corpus, so that is the SGD default; on small data SGD needs about 1e-4.`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "data", Usage: "folder with train/ and dev/ from phoneme extract", Required: true},
 			&cli.StringFlag{Name: "out", Usage: "model checkpoint to write (.safetensors)", Required: true},
-			&cli.StringFlag{Name: "schedule", Value: def.Schedule, Usage: "sentence, frame or tbptt"},
-			&cli.IntFlag{Name: "k1", Usage: "frames between updates (tbptt)", DefaultText: "unset"},
-			&cli.StringFlag{Name: "k2", Usage: `frames back-propagated: a number or "all"`, DefaultText: "tbptt: k1, frame: all"},
-			&cli.StringFlag{Name: "truncation", Value: "window", Usage: "window, per-error or chunk"},
-			&cli.StringFlag{Name: "k2-schedule", Usage: "k2 by epoch (0-based), overriding --k2: steps 1@0,5@2,20@4,all@8 or a linear ramp 1-20@0-8"},
-			&cli.IntFlag{Name: "epochs", Value: def.Epochs, Usage: "passes over the training data (0: until --max-updates)"},
-			&cli.Uint64Flag{Name: "seed", Value: def.Seed, Usage: "seed of the initial weights and the shuffles"},
 			&cli.BoolFlag{Name: "resume", Usage: "continue the run saved beside --out"},
-			&cli.Int64Flag{Name: "log-horizon", Usage: "every N updates, measure the gradient horizon on 8 dev sentences into NAME.horizon.jsonl", DefaultText: "0 = off"},
-		}, modelFlags(def)...),
+		}, optionFlags(train.TrainOnly, train.Shared)...),
 		Action: runTrain,
 	}
 }
@@ -63,23 +54,13 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 		return usagef("train takes no arguments, got %q", cmd.Args().First())
 	}
 	cfg := train.DefaultConfig()
-	cfg.Schedule = cmd.String("schedule")
-	cfg.K1 = cmd.Int("k1")
-	if cmd.IsSet("k1") && cfg.K1 < 1 {
-		return usagef("--k1 %d: must be at least 1", cfg.K1)
-	}
-	cfg.K2 = cmd.String("k2")
-	cfg.Truncation = cmd.String("truncation")
-	cfg.K2Schedule = cmd.String("k2-schedule")
-	cfg.LogHorizon = cmd.Int64("log-horizon")
-	if err := readModelFlags(cmd, &cfg); err != nil {
+	cfg.LR = 0 // unless --lr: the default of the optimizer chosen
+	if err := readOptionFlags(cmd, &cfg, train.TrainOnly, train.Shared); err != nil {
 		return err
 	}
 	if cfg.LR == 0 {
-		cfg.LR = defaultLR(cfg.Optimizer)
+		cfg.LR = train.DefaultLR(cfg.Optimizer)
 	}
-	cfg.Epochs = cmd.Int("epochs")
-	cfg.Seed = cmd.Uint64("seed")
 	if cfg.MaxUpdates > 0 && !cmd.IsSet("epochs") {
 		cfg.Epochs = 0 // --max-updates alone: as many epochs as it takes
 	}
@@ -142,16 +123,6 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 			res.Stopped, res.Updates, pct(res.BestDevFER61), pct(res.BestDevFER39), res.BestEpoch, res.Path, res.LastPath)
 	}
 	return nil
-}
-
-// defaultLR is the default learning rate of each optimizer: Adam's usual
-// 1e-3 (scale-free, so it suits summed losses), and Graves's 1e-5 for SGD
-// with summed losses.
-func defaultLR(opt string) float64 {
-	if opt == train.OptSGD {
-		return 1e-5
-	}
-	return 1e-3
 }
 
 func scheduleName(c train.Config) string {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 
 	"github.com/urfave/cli/v3"
 
@@ -11,55 +13,74 @@ import (
 	"github.com/phoneme/phoneme/tbptt/train"
 )
 
-// modelFlags are the options train and compare share: the network, the
-// optimiser and how the data is fed. Both verbs must read them alike, or a
-// comparison would not be the training its rows name.
-func modelFlags(def train.Config) []cli.Flag {
-	return []cli.Flag{
-		&cli.IntFlag{Name: "hidden", Value: def.Hidden, Usage: "LSTM cells per layer"},
-		&cli.IntFlag{Name: "layers", Value: def.Layers, Usage: "stacked LSTM layers"},
-		&cli.BoolFlag{Name: "peepholes", Usage: "peephole connections (Graves & Schmidhuber 2005)"},
-		&cli.IntFlag{Name: "batch", Value: def.Batch, Usage: "sentences streamed side by side (gradient averaged over them)"},
-		&cli.StringFlag{Name: "optimizer", Value: def.Optimizer, Usage: "sgd or adam"},
-		&cli.FloatFlag{Name: "lr", Usage: "learning rate", DefaultText: "adam 1e-3, sgd 1e-5"},
-		&cli.FloatFlag{Name: "momentum", Value: def.Momentum, Usage: "SGD momentum"},
-		&cli.FloatFlag{Name: "clip", Usage: "clip the gradient's global norm to this", DefaultText: "0 = off"},
-		&cli.IntFlag{Name: "target-delay", Usage: "score the output at frame t against the label of frame t-D"},
-		&cli.StringFlag{Name: "init", Usage: "start from this checkpoint instead of random weights"},
-		&cli.Int64Flag{Name: "max-updates", Usage: "stop after exactly this many weight updates", DefaultText: "0 = no limit"},
-		&cli.BoolFlag{Name: "shuffle", Value: def.Shuffle, Usage: "shuffle the training utterances each epoch (false: feats.scp order)", DefaultText: "true"},
-		&cli.IntFlag{Name: "patience", Usage: "stop after this many epochs without a better dev FER61", DefaultText: "0 = off"},
+// optionFlags makes the command-line flags of the training options in
+// scope from their one description (train.Options): train has every scope,
+// compare the shared ones, so both verbs read them alike and a comparison is
+// the training its rows name.
+func optionFlags(scopes ...train.Scope) []cli.Flag {
+	var flags []cli.Flag
+	for _, o := range train.Options() {
+		if !slices.Contains(scopes, o.Scope) {
+			continue
+		}
+		flags = append(flags, optionFlag(o))
+	}
+	return flags
+}
+
+// optionFlag is the flag of o: typed, with o's default value, and o's note
+// on the default, if any, in the help.
+func optionFlag(o train.Option) cli.Flag {
+	switch o.Kind {
+	case train.Int:
+		f := &cli.Int64Flag{Name: o.Name, Usage: o.Help, DefaultText: o.Note}
+		f.Value, _ = strconv.ParseInt(o.Default, 10, 64)
+		return f
+	case train.Uint:
+		f := &cli.Uint64Flag{Name: o.Name, Usage: o.Help, DefaultText: o.Note}
+		f.Value, _ = strconv.ParseUint(o.Default, 10, 64)
+		return f
+	case train.Float:
+		f := &cli.FloatFlag{Name: o.Name, Usage: o.Help, DefaultText: o.Note}
+		f.Value, _ = strconv.ParseFloat(o.Default, 64)
+		return f
+	case train.Bool:
+		f := &cli.BoolFlag{Name: o.Name, Usage: o.Help}
+		f.Value, _ = strconv.ParseBool(o.Default)
+		if f.Value {
+			f.DefaultText = "true"
+		}
+		return f
+	default:
+		return &cli.StringFlag{Name: o.Name, Usage: o.Help, Value: o.Default, DefaultText: o.Note}
 	}
 }
 
-// readModelFlags copies the modelFlags into cfg. An unset --lr leaves
-// cfg.LR at 0, the optimiser's default; --max-updates alone (no --epochs)
-// makes it the budget.
-func readModelFlags(cmd *cli.Command, cfg *train.Config) error {
-	cfg.Hidden = cmd.Int("hidden")
-	cfg.Layers = cmd.Int("layers")
-	cfg.Peepholes = cmd.Bool("peepholes")
-	cfg.Batch = cmd.Int("batch")
-	cfg.Optimizer = cmd.String("optimizer")
-	cfg.LR = 0
-	if cmd.IsSet("lr") {
-		cfg.LR = cmd.Float("lr")
-		if !(cfg.LR > 0) {
-			return usagef("--lr %g: must be positive", cfg.LR)
+// readOptionFlags sets cfg from the flags of the options in scope, through
+// each option's own validation; a bad value is a usage error naming the
+// flag. Unset options without a default value (k1, k2, lr) keep cfg's
+// value: lr 0 then means the optimizer's default.
+func readOptionFlags(cmd *cli.Command, cfg *train.Config, scopes ...train.Scope) error {
+	for _, o := range train.Options() {
+		if !slices.Contains(scopes, o.Scope) {
+			continue
+		}
+		if !cmd.IsSet(o.Name) && o.Default == "" {
+			continue // no default value: cfg keeps its own (k1, k2 unset; lr 0)
+		}
+		text := fmt.Sprint(cmd.Value(o.Name))
+		if err := o.Set(cfg, text); err != nil {
+			if oe, ok := err.(*train.OptionError); ok {
+				return usagef("--%s %s: %s", oe.Name, oe.Value, oe.Reason)
+			}
+			return usagef("--%s: %v", o.Name, err)
 		}
 	}
-	cfg.Momentum = cmd.Float("momentum")
-	cfg.Clip = cmd.Float("clip")
-	cfg.TargetDelay = cmd.Int("target-delay")
-	cfg.Init = cmd.String("init")
 	if cfg.Init != "" {
 		if _, err := os.Stat(cfg.Init); err != nil {
 			return usagef("--init %s: no such file", cfg.Init)
 		}
 	}
-	cfg.MaxUpdates = cmd.Int64("max-updates")
-	cfg.Shuffle = cmd.Bool("shuffle")
-	cfg.Patience = cmd.Int("patience")
 	return nil
 }
 

@@ -46,7 +46,7 @@ type Config struct {
 	// epochs), MaxFrames (equal frames forward-propagated, re-runs counted;
 	// set Epochs to 0) or MaxSeconds (equal wall-clock time, dev scoring
 	// included; set Epochs to 0). LR 0 means the optimizer's default
-	// (Adam 1e-3, SGD 1e-5), chosen per run.
+	// (train.DefaultLR), chosen per run.
 	Base train.Config
 
 	// Out is the output folder; runs live in Out/runs/<name>-<hash>.
@@ -262,16 +262,13 @@ func (cfg Config) plan() (Plan, dataIdentity, error) {
 	for _, spec := range cfg.Schedules {
 		base := cfg.Base
 		if base.LR == 0 && !spec.has("lr") {
-			base.LR = 1e-3
 			opt := base.Optimizer
 			for _, o := range spec.Options {
 				if o.Key == "optimizer" {
 					opt = o.Value
 				}
 			}
-			if opt == train.OptSGD {
-				base.LR = 1e-5
-			}
+			base.LR = train.DefaultLR(opt)
 		}
 		tc, err := spec.Apply(base)
 		if err != nil {

@@ -151,87 +151,18 @@ func (s Spec) has(key string) bool {
 	return false
 }
 
-// setOption sets one training option of c from its command-line form.
+// setOption sets one training option of c from its schedule-list form:
+// any option that train.Options marks PerEntry.
 func setOption(c *train.Config, o Option) error {
-	integer := func(dst *int, min int) error {
-		n, err := strconv.Atoi(o.Value)
-		if err != nil || n < min {
-			return fmt.Errorf("%s = %q: must be an integer ≥ %d", o.Key, o.Value, min)
-		}
-		*dst = n
-		return nil
-	}
-	number := func(dst *float64) error {
-		x, err := strconv.ParseFloat(o.Value, 64)
-		if err != nil || x < 0 || x != x || x > 1e300 {
-			return fmt.Errorf("%s = %q: must be a finite number ≥ 0", o.Key, o.Value)
-		}
-		*dst = x
-		return nil
-	}
-	boolean := func(dst *bool) error {
-		b, err := strconv.ParseBool(o.Value)
-		if err != nil {
-			return fmt.Errorf("%s = %q: must be true or false", o.Key, o.Value)
-		}
-		*dst = b
-		return nil
-	}
 	switch o.Key {
-	case "hidden":
-		return integer(&c.Hidden, 1)
-	case "layers":
-		return integer(&c.Layers, 1)
-	case "batch":
-		return integer(&c.Batch, 1)
-	case "epochs":
-		return integer(&c.Epochs, 0)
-	case "patience":
-		return integer(&c.Patience, 0)
-	case "target-delay":
-		return integer(&c.TargetDelay, 0)
-	case "max-updates":
-		n, err := strconv.ParseInt(o.Value, 10, 64)
-		if err != nil || n < 0 {
-			return fmt.Errorf("%s = %q: must be an integer ≥ 0", o.Key, o.Value)
-		}
-		c.MaxUpdates = n
-		return nil
-	case "lr":
-		if err := number(&c.LR); err != nil {
-			return err
-		}
-		if c.LR == 0 {
-			return fmt.Errorf("lr = %q: must be positive", o.Value)
-		}
-		return nil
-	case "momentum":
-		return number(&c.Momentum)
-	case "clip":
-		return number(&c.Clip)
-	case "optimizer":
-		if o.Value != train.OptSGD && o.Value != train.OptAdam {
-			return fmt.Errorf("optimizer = %q: want sgd or adam", o.Value)
-		}
-		c.Optimizer = o.Value
-		return nil
-	case "init":
-		c.Init = o.Value
-		return nil
-	case "peepholes":
-		return boolean(&c.Peepholes)
-	case "shuffle":
-		return boolean(&c.Shuffle)
-	case "k2-schedule":
-		if _, err := train.ParseK2Schedule(o.Value); err != nil {
-			return err
-		}
-		c.K2Schedule = o.Value
-		return nil
 	case "seed":
-		return fmt.Errorf("seed is not a per-schedule option: give the seeds of the whole comparison once (--seeds)")
+		return fmt.Errorf("seed is not a per-schedule option: a comparison's seeds are given once, for every entry")
 	case "resume":
 		return fmt.Errorf("resume is not an option: an interrupted comparison resumes when the same command is run again")
 	}
-	return fmt.Errorf("unknown option %q", o.Key)
+	opt, ok := train.LookupOption(o.Key)
+	if !ok || !opt.PerEntry {
+		return fmt.Errorf("unknown option %q", o.Key)
+	}
+	return opt.Set(c, o.Value)
 }

@@ -88,10 +88,7 @@ func Bench(bc BenchCase, optimizer string, d time.Duration) (BenchResult, error)
 	if err != nil {
 		return r, err
 	}
-	lr := 1e-3
-	if optimizer == OptSGD {
-		lr = 1e-5
-	}
+	lr := DefaultLR(optimizer)
 	opt, err := NewOptimizer(optimizer, len(m.Params()), lr, 0.9)
 	if err != nil {
 		return r, err

@@ -100,7 +100,7 @@ func DefaultConfig() Config {
 		Layers:    1,
 		Batch:     1,
 		Optimizer: OptAdam,
-		LR:        1e-3,
+		LR:        DefaultLR(OptAdam),
 		Momentum:  0.9,
 		Seed:      1,
 		Shuffle:   true,
@@ -258,6 +258,11 @@ type Result struct {
 // ErrInterrupted is returned (wrapped) when ctx is cancelled: the state to
 // continue with Resume has been saved.
 var ErrInterrupted = errors.New("interrupted")
+
+// ErrDiverged is returned (wrapped) when the loss or the weights stop being
+// finite; the checkpoints of earlier epochs are kept, no non-finite one is
+// written. A smaller learning rate or gradient clipping usually helps.
+var ErrDiverged = errors.New("training diverged")
 
 // errStop aborts the engine after the last allowed update.
 var errStop = errors.New("update limit reached")
@@ -631,7 +636,7 @@ func (r *run) epoch(ctx context.Context) (StopReason, error) {
 			if err := r.saveResume(); err != nil {
 				return NotStopped, fmt.Errorf("interrupted, and saving the state failed: %w", err)
 			}
-			return NotStopped, fmt.Errorf("%w in epoch %d after %d updates; state saved in %s (resume with --resume)",
+			return NotStopped, fmt.Errorf("%w in epoch %d after %d updates; state saved in %s",
 				ErrInterrupted, r.st.Epoch+1, r.st.Updates, ResumePath(r.out))
 		}
 		if c.MaxFrames > 0 && r.st.Forward >= c.MaxFrames {
@@ -658,8 +663,8 @@ func (r *run) epoch(ctx context.Context) (StopReason, error) {
 		r.st.Forward += stats.FramesForward
 		r.st.Backward += stats.FramesBackward
 		if math.IsNaN(stats.Loss) || math.IsInf(stats.Loss, 0) {
-			return NotStopped, fmt.Errorf("training diverged: the loss became %v in epoch %d after %d updates (lower --lr or set --clip); checkpoints of earlier epochs are kept",
-				stats.Loss, r.st.Epoch+1, r.st.Updates)
+			return NotStopped, fmt.Errorf("%w: the loss became %v in epoch %d after %d updates; checkpoints of earlier epochs are kept",
+				ErrDiverged, stats.Loss, r.st.Epoch+1, r.st.Updates)
 		}
 		if errors.Is(err, errStop) {
 			return StopMaxUpdates, nil
@@ -680,7 +685,7 @@ func (r *run) wall() float64 { return r.st.Wall + time.Since(r.start).Seconds() 
 // endEpoch scores dev, appends the log line and writes the checkpoints.
 func (r *run) endEpoch(partial bool) error {
 	if !paramsFinite(r.model.Params()) {
-		return fmt.Errorf("training diverged: non-finite weights in epoch %d (lower --lr or set --clip); checkpoints of earlier epochs are kept", r.st.Epoch+1)
+		return fmt.Errorf("%w: non-finite weights in epoch %d; checkpoints of earlier epochs are kept", ErrDiverged, r.st.Epoch+1)
 	}
 	a := r.st.Acc
 	e := EpochLog{

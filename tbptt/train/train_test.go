@@ -160,8 +160,8 @@ func TestResumeBitIdentical(t *testing.T) {
 				if !errors.Is(err, ErrInterrupted) {
 					t.Fatalf("interrupt after %d updates: err = %v", k, err)
 				}
-				if !strings.Contains(err.Error(), "--resume") {
-					t.Errorf("interrupt message does not say how to resume: %v", err)
+				if !strings.Contains(err.Error(), ResumePath(out)) {
+					t.Errorf("interrupt message does not say where the state is: %v", err)
 				}
 				cfg.Resume = true
 			}
