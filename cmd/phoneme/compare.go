@@ -49,12 +49,11 @@ colon-separated options:
   frame[:k2=K]                  an update every frame, K frames back (all)
   tbptt:k1=K1[:k2=K2]           an update every K1 frames, K2 back (K1)
   :per-error, :chunk, :window   truncation (or :truncation=per-error)
-Any shared option below may be overridden for one entry as key=value:
-hidden, layers, batch, epochs, patience, target-delay, max-updates, lr,
-momentum, clip, optimizer, init, peepholes, shuffle (bare peepholes,
-no-peepholes, shuffle, no-shuffle too), and k2-schedule, a k2 that changes
-with the epoch (0-based): steps joined by "/" (frame:k2-schedule=1@0/5@2/20@4)
-or a linear ramp (tbptt:k1=20:k2-schedule=1-20@0-8). Example:
+These options may be overridden for one entry as key=value:
+` + perEntryOptions() + ` (bare peepholes,
+no-peepholes, shuffle, no-shuffle too); k2-schedule's steps are joined by "/"
+(frame:k2-schedule=1@0/5@2/20@4) or a linear ramp (tbptt:k1=20:k2-schedule=1-20@0-8).
+Example:
   sentence,frame:k2=1,frame:k2=20,tbptt:k1=20:k2=20,tbptt:k1=5:k2=20,tbptt:k1=20:k2=5:per-error
 
 Budget, the same for every run: --epochs N (default), --frames-budget F
@@ -220,4 +219,16 @@ func parseCount(s string) (int64, error) {
 		return 0, fmt.Errorf("%q: want a positive whole number of frames, e.g. 5000000, 5e6 or 5M", s)
 	}
 	return int64(x), nil
+}
+
+// perEntryOptions lists the options a schedule entry may override, from
+// their one description.
+func perEntryOptions() string {
+	var names []string
+	for _, o := range train.Options() {
+		if o.PerEntry && o.Name != "k1" && o.Name != "k2" && o.Name != "truncation" {
+			names = append(names, o.Name)
+		}
+	}
+	return strings.Join(names, ", ")
 }

@@ -22,14 +22,12 @@ import (
 // The schedule keys are k1 (a number ≥ 1), k2 (a number ≥ 1 or "all") and
 // truncation (window, per-error or chunk), as tbptt.ParseSchedule takes them;
 // the bare flags window, per-error and chunk set the truncation. Every
-// other option of phoneme train may be given too, overriding the shared
-// value for this entry only: hidden, layers, batch, epochs, patience,
-// target-delay, max-updates (integers), lr, momentum, clip (numbers),
-// optimizer (sgd or adam), init (a checkpoint path), peepholes and shuffle
-// (true or false; the bare flags peepholes, no-peepholes, shuffle and
-// no-shuffle too), and k2-schedule (a K2Schedule, its steps separated by
-// "/" since "," separates entries: frame:k2-schedule=1@0/5@2/20@4, or a
-// ramp: tbptt:k1=20:k2-schedule=1-20@0-8). seed and resume are not options of an entry: seeds are
+// option that train.Options marks PerEntry may be given too, overriding the
+// shared value for this entry only, with that option's validation (the bare
+// flags peepholes, no-peepholes, shuffle and no-shuffle too); k2-schedule's
+// steps are separated by "/" since "," separates entries
+// (frame:k2-schedule=1@0/5@2/20@4, or a ramp: tbptt:k1=20:k2-schedule=1-20@0-8).
+// seed and resume are not options of an entry: seeds are
 // given once for the whole comparison, and resuming is automatic.
 //
 // Examples:
