@@ -1,7 +1,11 @@
-// Package tbptt trains the LSTM of package lstm under exact weight-update
-// schedules — per frame, per sentence, or truncated back-propagation
-// through time — and holds the optimisers and the training loop built on
-// them.
+// Package tbptt turns weight-update schedules — per frame, per sentence, or
+// truncated back-propagation through time — into exact gradients of the LSTM
+// of package lstm: Schedule says when to update and how far back each error
+// reaches, and Engine streams sentences through the network and hands every
+// update's gradient to a step function. Nothing else lives here: the
+// training loop and optimisers are in tbptt/train, the comparison of
+// schedules in tbptt/compare and the gradient-horizon diagnostic in
+// tbptt/horizon, each importing this package.
 //
 // # Notation
 //
@@ -100,27 +104,11 @@
 // frames per frame, sentence-level BPTT one of each. The streaming loss and
 // frame errors in Stats are those of the outputs computed once per frame.
 //
-// # Training, comparison and diagnostics
+// # Around the engine
 //
-// Around the Engine:
-//
-//   - Optimizers (NewSGD, NewAdam; PyTorch's update rules) and ClipGradNorm
-//     work on the model's flat parameter slice; their state marshals exactly.
-//   - Train runs epochs of a TrainConfig: shuffling with a seeded PCG,
-//     dev scoring (eval.Evaluate) after every epoch, best-dev and last
-//     checkpoints, CSV and JSON-lines epoch logs, stopping limits (epochs,
-//     updates, frames, seconds, patience), and a resumable state written at
-//     every epoch end and on cancellation, from which Train reaches the same
-//     weights as an uninterrupted run, bit for bit. A K2Schedule changes k2
-//     with the epoch (a curriculum); LogHorizon records the gradient horizon
-//     as training goes.
-//   - Compare trains one run per schedule and seed of a CompareConfig, all
-//     alike but for the schedule (same initial weights and data order per
-//     seed, same budget), scores each best-dev checkpoint on test and writes
-//     the results table and learning-curve plots; rerunning it skips
-//     finished runs and resumes interrupted ones. ParseScheduleList reads the
-//     list syntax ("sentence,frame:k2=1,tbptt:k1=20:k2=20").
-//   - Horizon measures how far back the error signal reaches: the norms of
-//     ∂L_τ/∂h and ∂L_τ/∂c at each lag, and how close a gradient truncated at
-//     k2 comes to full BPTT's, with the smallest k2 that keeps a given cosine.
+//   - tbptt/train runs epochs of a Config: optimizers, clipping, the k2
+//     curriculum, dev scoring, logs, checkpoints and bit-identical resume.
+//   - tbptt/compare trains one run per schedule and seed on equal terms and
+//     writes the results table and plots.
+//   - tbptt/horizon measures how far back the error signal reaches.
 package tbptt
