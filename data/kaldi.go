@@ -2,7 +2,6 @@ package data
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -474,17 +473,4 @@ func readPairs(r io.Reader) ([][2]string, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-// writePairs writes a two-column Kaldi text table.
-func writePairs(w io.Writer, pairs [][2]string) error {
-	var b bytes.Buffer
-	for _, p := range pairs {
-		b.WriteString(p[0])
-		b.WriteByte(' ')
-		b.WriteString(p[1])
-		b.WriteByte('\n')
-	}
-	_, err := w.Write(b.Bytes())
-	return err
 }

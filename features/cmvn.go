@@ -26,9 +26,6 @@ func NewStats(dim int) *Stats {
 	return &Stats{dim: dim, sum: make([]float64, dim), sumSq: make([]float64, dim)}
 }
 
-// Dim is the feature dimension the statistics were made for.
-func (s *Stats) Dim() int { return s.dim }
-
 // Add accumulates every row of m. It panics if m.Cols differs from the Stats dimension,
 // which is a programming error.
 func (s *Stats) Add(m *Matrix) {

@@ -1,7 +1,6 @@
 package plot
 
 import (
-	"cmp"
 	"fmt"
 	"image/color"
 	"io"
@@ -194,16 +193,6 @@ func Save(p *plot.Plot, path string, width, height vg.Length) error {
 		return fmt.Errorf("write %s: unknown plot format %q (want .png, .svg, .pdf or .eps)", path, filepath.Ext(path))
 	}
 	return atomicfile.WriteFile(path, func(w io.Writer) error { return Write(w, p, width, height, format) })
-}
-
-// sortedKeys returns the keys of m in order.
-func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // seriesColor returns the colour of the i-th series from the Okabe–Ito

@@ -64,13 +64,6 @@ func IsTerminal(w io.Writer) bool {
 // Quiet returns a Bar that shows nothing, for callers that want no output.
 func Quiet() *Bar { return New(io.Discard, "", 0, "") }
 
-// SetTotal changes the amount of work expected.
-func (b *Bar) SetTotal(total int64) {
-	b.mu.Lock()
-	b.total = total
-	b.mu.Unlock()
-}
-
 // Add records n more units of finished work.
 func (b *Bar) Add(n int64) {
 	b.mu.Lock()

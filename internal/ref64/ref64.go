@@ -31,12 +31,6 @@ func New(c Config, offsets map[string]int) *Net {
 	return &Net{cfg: c, off: offsets, pl: -1}
 }
 
-// Config returns the network's shape.
-func (r *Net) Config() Config { return r.cfg }
-
-// Offset returns where tensor name starts in the flat parameter slice.
-func (r *Net) Offset(name string) int { return r.off[name] }
-
 // Perturb makes every following Step add dc to the cell and then dh to the
 // output of unit k of layer l; Perturb(-1, 0, 0, 0) turns that off.
 func (r *Net) Perturb(l, k int, dh, dc float64) { r.pl, r.pk, r.dh, r.dc = l, k, dh, dc }
