@@ -1,13 +1,8 @@
 package eval
 
 import (
-	"encoding/json"
-	"errors"
 	"fmt"
-	"reflect"
 	"runtime"
-	"slices"
-	"strings"
 	"sync"
 
 	"github.com/phoneme/phoneme/data"
@@ -27,81 +22,18 @@ func Evaluate(m *lstm.Model, s *data.Split, targetDelay int) (*Report, error) {
 }
 
 // EvaluateModel scores a checkpoint (model m with metadata md, as returned
-// by lstm.Load) on a split of raw features: it refuses a split whose
-// feature configuration or phone list differs from the model's
-// (CheckCompatible), applies the CMVN stored in the checkpoint to a copy of
-// each sentence's features, and scores with the checkpoint's target delay.
-// The split is not modified.
+// by lstm.Load) on a split of raw features: it refuses a checkpoint that
+// does not fit the split (CheckModel: shape, phone list, feature
+// configuration, CMVN statistics, target delay, sentences), applies the
+// CMVN stored in the checkpoint to a copy of each sentence's features, and
+// scores with the checkpoint's target delay. The split is not modified.
+// Callers that know the checkpoint's file name call CheckModel with it
+// first, so that an incompatibility names the file.
 func EvaluateModel(m *lstm.Model, md *lstm.Metadata, s *data.Split) (*Report, error) {
-	if err := CheckCompatible(md, s.Manifest); err != nil {
+	if err := CheckModel("", m, md, s); err != nil {
 		return nil, err
 	}
-	if len(md.CMVNMean) == 0 {
-		return nil, errors.New("model carries no feature normalisation (CMVN) statistics; it cannot be applied to raw features")
-	}
-	c := m.Config()
-	if c.Inputs != s.Manifest.Dim || c.Outputs != len(s.Manifest.Phones) {
-		return nil, fmt.Errorf("model has %d inputs and %d outputs, data has %d features and %d phones", c.Inputs, c.Outputs, s.Manifest.Dim, len(s.Manifest.Phones))
-	}
 	return evaluate(m, s, md.TargetDelay, md.CMVNMean, md.CMVNStd)
-}
-
-// CheckCompatible reports whether a model trained with metadata md can
-// score data described by man: same phone list in the same order, same
-// feature configuration, and normalisation statistics (if any) of the
-// feature dimension. The error names what differs.
-func CheckCompatible(md *lstm.Metadata, man *data.Manifest) error {
-	if md == nil || man == nil {
-		return errors.New("missing model metadata or data manifest")
-	}
-	if !slices.Equal(md.Phones, man.Phones) {
-		if len(md.Phones) != len(man.Phones) {
-			return fmt.Errorf("model predicts %d phones, data is labelled with %d", len(md.Phones), len(man.Phones))
-		}
-		for i := range md.Phones {
-			if md.Phones[i] != man.Phones[i] {
-				return fmt.Errorf("phone lists differ: model class %d is %q, data label %d is %q", i, md.Phones[i], i, man.Phones[i])
-			}
-		}
-	}
-	if len(md.Features) == 0 {
-		return errors.New("model does not record its feature configuration")
-	}
-	var fc features.Config
-	if err := json.Unmarshal(md.Features, &fc); err != nil {
-		return fmt.Errorf("model feature configuration: %w", err)
-	}
-	if fc != man.Features {
-		return fmt.Errorf("model was trained on other features than the data (%s); re-extract the data with the model's configuration", configDiff(fc, man.Features))
-	}
-	dim := man.Features.Dim()
-	if len(md.CMVNMean) != len(md.CMVNStd) || (len(md.CMVNMean) != 0 && len(md.CMVNMean) != dim) {
-		return fmt.Errorf("model normalisation has %d means and %d deviations for %d features", len(md.CMVNMean), len(md.CMVNStd), dim)
-	}
-	for i, sd := range md.CMVNStd {
-		if !(sd > 0) || sd != sd || md.CMVNMean[i] != md.CMVNMean[i] {
-			return fmt.Errorf("model normalisation: feature %d has mean %g and deviation %g", i, md.CMVNMean[i], sd)
-		}
-	}
-	if md.TargetDelay < 0 {
-		return fmt.Errorf("model has negative target delay %d", md.TargetDelay)
-	}
-	return nil
-}
-
-// configDiff lists the JSON options on which model and data differ, as
-// "name: model X, data Y".
-func configDiff(model, data features.Config) string {
-	var diffs []string
-	mv, dv := reflect.ValueOf(model), reflect.ValueOf(data)
-	t := mv.Type()
-	for i := range t.NumField() {
-		if a, b := mv.Field(i).Interface(), dv.Field(i).Interface(); a != b {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-			diffs = append(diffs, fmt.Sprintf("%s: model %v, data %v", name, a, b))
-		}
-	}
-	return strings.Join(diffs, "; ")
 }
 
 // evaluate scores every sentence of s, normalising a private copy of the

@@ -130,42 +130,6 @@ func TestEvaluateRejects(t *testing.T) {
 	}
 }
 
-func TestCheckCompatible(t *testing.T) {
-	_, md, s := testSplit(t)
-	if err := CheckCompatible(md, s.Manifest); err != nil {
-		t.Fatalf("compatible pair refused: %v", err)
-	}
-	fc := features.DefaultConfig()
-	fc.Deltas = 1
-	other, _ := json.Marshal(fc)
-	swapped := labels.TIMIT61().Names()
-	swapped[3], swapped[4] = swapped[4], swapped[3]
-	tests := []struct {
-		name string
-		edit func(md *lstm.Metadata)
-		want string
-	}{
-		{"features", func(md *lstm.Metadata) { md.Features = other }, "deltas: model 1, data 2"},
-		{"no features", func(md *lstm.Metadata) { md.Features = nil }, "feature configuration"},
-		{"bad features", func(md *lstm.Metadata) { md.Features = json.RawMessage(`{"num_ceps":"x"}`) }, "feature configuration"},
-		{"phone count", func(md *lstm.Metadata) { md.Phones = md.Phones[:39] }, "39 phones"},
-		{"phone order", func(md *lstm.Metadata) { md.Phones = swapped }, "class 3"},
-		{"cmvn length", func(md *lstm.Metadata) { md.CMVNMean = md.CMVNMean[:5] }, "5 means"},
-		{"cmvn zero sd", func(md *lstm.Metadata) { md.CMVNStd = slices.Clone(md.CMVNStd); md.CMVNStd[2] = 0 }, "feature 2"},
-		{"delay", func(md *lstm.Metadata) { md.TargetDelay = -1 }, "delay"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			c := *md
-			tt.edit(&c)
-			err := CheckCompatible(&c, s.Manifest)
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("error %v, want one containing %q", err, tt.want)
-			}
-		})
-	}
-}
-
 func BenchmarkEvaluateModel(b *testing.B) {
 	m, md, s := testSplit(b)
 	var frames int64

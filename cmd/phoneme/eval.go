@@ -30,8 +30,10 @@ target delay D, output t is scored against the label of frame t−D. For the
 reference is q are not scored, and a hypothesis q (which has no class) counts
 as an error.
 
-A model whose feature configuration or phone list differs from the data's is
-refused.`,
+A model that does not fit the data is refused with one line saying what
+differs: input dimension, outputs or phone list, feature configuration,
+normalisation (CMVN) statistics, target delay, or a sentence's features or
+labels.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "model checkpoint (from phoneme train)", Required: true},
 			&cli.StringFlag{Name: "data", Usage: "split folder written by phoneme extract, e.g. feats/test", Required: true},
@@ -63,6 +65,9 @@ refused.`,
 			}
 			split, err := data.LoadSplit(cmd.String("data"))
 			if err != nil {
+				return err
+			}
+			if err := eval.CheckModel(cmd.String("model"), m, md, split); err != nil {
 				return err
 			}
 			rep, err := eval.EvaluateModel(m, md, split)

@@ -108,6 +108,25 @@ func TestEvalCommandErrors(t *testing.T) {
 	fc.NumMelBins = 40
 	other := untrainedModel(t, otherDir, fc, split.Manifest)
 	test := filepath.Join(dir, "test")
+	// A checkpoint whose recorded feature configuration does not parse as
+	// one (lstm.Save and lstm.Load only insist on valid JSON), and one
+	// without CMVN statistics.
+	m, md, err := lstm.Load(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	corrupt := filepath.Join(tmp, "corrupt.safetensors")
+	bad := *md
+	bad.Features = json.RawMessage(`{"sample_rate": "16 kHz"}`)
+	if err := lstm.Save(corrupt, m, &bad); err != nil {
+		t.Fatal(err)
+	}
+	noCMVN := filepath.Join(tmp, "nocmvn.safetensors")
+	bad = *md
+	bad.CMVNMean, bad.CMVNStd = nil, nil
+	if err := lstm.Save(noCMVN, m, &bad); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
@@ -119,7 +138,9 @@ func TestEvalCommandErrors(t *testing.T) {
 		{"argument", []string{"--model", good, "--data", test, "extra"}, 2, "no arguments"},
 		{"missing model", []string{"--model", filepath.Join(tmp, "none.safetensors"), "--data", test}, 1, "none.safetensors"},
 		{"missing data", []string{"--model", good, "--data", filepath.Join(tmp, "nodata")}, 1, "nodata"},
-		{"other features", []string{"--model", other, "--data", test}, 1, "num_mel_bins: model 40, data 23"},
+		{"other features", []string{"--model", other, "--data", test}, 1, other + " on " + test + ": the model was trained on other features than the data (num_mel_bins: model 40, data 23)"},
+		{"corrupt metadata", []string{"--model", corrupt, "--data", test}, 1, corrupt + " on " + test + ": the checkpoint's feature configuration does not parse"},
+		{"no cmvn", []string{"--model", noCMVN, "--data", test}, 1, noCMVN + " on " + test + ": the checkpoint has no normalisation statistics"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

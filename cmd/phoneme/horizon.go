@@ -115,14 +115,8 @@ func runHorizon(ctx context.Context, cmd *cli.Command) error {
 		if err != nil {
 			return err
 		}
-		if err := eval.CheckCompatible(md, split.Manifest); err != nil {
-			return fmt.Errorf("%s on %s: %w", model, split.Dir, err)
-		}
-		if len(md.CMVNMean) == 0 {
-			return fmt.Errorf("%s: the model carries no feature normalisation (CMVN); it cannot be applied to raw features", model)
-		}
-		if c := m.Config(); c.Inputs != split.Manifest.Dim {
-			return fmt.Errorf("%s takes %d features per frame, %s has %d", model, c.Inputs, split.Dir, split.Manifest.Dim)
+		if err := eval.CheckModel(model, m, md, split); err != nil {
+			return err
 		}
 		delay, mean, std = md.TargetDelay, md.CMVNMean, md.CMVNStd
 		if title == "" {

@@ -50,6 +50,17 @@ func TestHorizonCommand(t *testing.T) {
 			t.Errorf("%v: exit %d, %q; want usage error naming %s", tc.args, code, stderr, tc.want)
 		}
 	}
+	// A model trained on other features is refused, naming model and split.
+	otherDir := filepath.Join(tmp, "other")
+	os.Mkdir(otherDir, 0o755)
+	fc := split.Manifest.Features
+	fc.Deltas = 1
+	other := untrainedModel(t, otherDir, fc, split.Manifest)
+	_, stderr, code := run("horizon", "--data", dev, "--out", tmp, "--model", other)
+	if want := other + " on " + dev + ": the model was trained on other features than the data (deltas: model 1, data 2)"; code != 1 ||
+		!strings.Contains(stderr, want) || strings.Count(strings.TrimSpace(stderr), "\n") != 0 {
+		t.Errorf("other features: exit %d, %q; want one line with %q", code, stderr, want)
+	}
 }
 
 // TestTrainCurriculumAndHorizonLog: train --k2-schedule runs each epoch
