@@ -395,22 +395,34 @@ func computeUtterance(ex *features.Extractor, fsys fs.FS, u Utterance, cfg featu
 	if err := labels.CheckEnd(segs, len(a.Samples), cfg.FrameShift()); err != nil {
 		return fail(fmt.Errorf("%s: %w", u.PHN, err))
 	}
-	if cfg.NumFrames(len(a.Samples)) == 0 {
-		return fail(fmt.Errorf("%s: %d samples is too short for one frame", u.Audio, len(a.Samples)))
-	}
-	feats, err := ex.Compute(a.Samples)
+	feats, err := ComputeFeatures(ex, a.Samples)
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", u.Audio, err))
+	}
+	ali, excluded := labels.Align(segs, feats.Rows, cfg.FrameCentre)
+	return utterance{feats: feats, ali: ali, excluded: excluded, samples: len(a.Samples)}
+}
+
+// ComputeFeatures returns the raw (not normalised) features of one
+// utterance of samples at ex's sample rate, as Extract writes them: it
+// refuses a signal too short for one frame and features that are not all
+// finite. Errors do not name a file; callers add it.
+func ComputeFeatures(ex *features.Extractor, samples []int16) (*features.Matrix, error) {
+	if ex.Config().NumFrames(len(samples)) == 0 {
+		return nil, fmt.Errorf("%d samples is too short for one frame", len(samples))
+	}
+	feats, err := ex.Compute(samples)
+	if err != nil {
+		return nil, err
 	}
 	for t := 0; t < feats.Rows; t++ {
 		for _, v := range feats.Row(t) {
 			if !finite(v) {
-				return fail(fmt.Errorf("%s: non-finite feature value at frame %d", u.Audio, t))
+				return nil, fmt.Errorf("non-finite feature value at frame %d", t)
 			}
 		}
 	}
-	ali, excluded := labels.Align(segs, feats.Rows, cfg.FrameCentre)
-	return utterance{feats: feats, ali: ali, excluded: excluded, samples: len(a.Samples)}
+	return feats, nil
 }
 
 func finite(v float32) bool { return !math.IsNaN(float64(v)) && !math.IsInf(float64(v), 0) }

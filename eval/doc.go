@@ -1,4 +1,5 @@
-// Package eval scores framewise phone classifiers and presents the results.
+// Package eval scores framewise phone classifiers: it checks a checkpoint
+// against data, runs it, decodes its outputs and counts its errors.
 //
 // Scoring. A Confusion counts scored frames by reference (rows) and
 // hypothesis (columns). Confusion.AddSentence adds one sentence given the
@@ -15,17 +16,23 @@
 // always chooses among all 61 phones; folding never changes its decision.
 //
 // Evaluate runs a model over a split (sentences in parallel) and returns a
-// Report: FER-61, FER-39, frame counts, per-phone tables and both
-// confusion matrices, writable as JSON, CSV and a heat map. Evaluate expects
-// features already normalised as in training; EvaluateModel takes raw
-// features, checks the checkpoint against the split (CheckCompatible) and
-// applies the CMVN stored in the checkpoint.
+// Report: FER-61, FER-39, frame counts, per-phone statistics (PhoneStat)
+// and both confusion matrices, writable as text, JSON and CSV. Evaluate
+// expects features already normalised as in training; EvaluateModel takes
+// raw features, checks the checkpoint against the split and applies the
+// CMVN stored in the checkpoint.
 //
-// Comparison. A Run records one training run (schedule, seed, cost, best
-// epoch, dev and test FER, learning curve); NewTable groups runs by schedule
-// and summarises every column as mean ± sample standard deviation over
-// seeds, marking the best value per column; it renders as Markdown, CSV and
-// plain text. The plot helpers draw learning curves (one line per schedule,
-// band over seeds), confusion heat maps and generic line plots with
-// optional log axes, saved as PNG or SVG.
+// Compatibility. CheckModel is the one check of a checkpoint (lstm.Model
+// and lstm.Metadata, as lstm.Load returns them) against a split: input
+// dimension, outputs and phone list, feature configuration (a metadata
+// that does not parse is an error), CMVN statistics, target delay and every
+// sentence's width and labels. Its errors are *CheckError values wrapping
+// ErrIncompatible, with a Kind saying what differs. With no split it checks
+// the checkpoint alone.
+//
+// Classification. Classify labels new audio: features with the
+// checkpoint's configuration (computed as data's extraction computes them),
+// the checkpoint's CMVN, the network's log-posteriors, their arg-max per
+// frame and, shifted by the target delay, phone segments (Segments) that
+// WritePHN writes in TIMIT's .PHN format.
 package eval

@@ -3,23 +3,17 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/phoneme/phoneme/internal/atomicfile"
 
 	"github.com/urfave/cli/v3"
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/eval"
-	"github.com/phoneme/phoneme/features"
-	"github.com/phoneme/phoneme/labels"
+	"github.com/phoneme/phoneme/internal/atomicfile"
 	"github.com/phoneme/phoneme/lstm"
 )
 
@@ -60,13 +54,11 @@ type hostFS struct{}
 
 func (hostFS) Open(name string) (fs.File, error) { return os.Open(name) }
 
-// classifier holds a loaded model and what it needs to read audio.
+// classifier is a checked checkpoint and the sample rate it wants.
 type classifier struct {
 	model *lstm.Model
 	md    *lstm.Metadata
-	fc    features.Config
-	ex    *features.Extractor
-	names []string
+	rate  int
 }
 
 func newClassifier(path string) (*classifier, error) {
@@ -74,72 +66,28 @@ func newClassifier(path string) (*classifier, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &classifier{model: m, md: md}
-	if len(md.Features) == 0 {
-		return nil, fmt.Errorf("%s: the checkpoint records no feature configuration", path)
+	if err := eval.CheckModel(path, m, md, nil); err != nil {
+		return nil, err
 	}
-	if err := json.Unmarshal(md.Features, &c.fc); err != nil {
-		return nil, fmt.Errorf("%s: feature configuration: %w", path, err)
+	fc, err := eval.ModelFeatures(path, md)
+	if err != nil {
+		return nil, err
 	}
-	if err := c.fc.Validate(); err != nil {
-		return nil, fmt.Errorf("%s: feature configuration: %w", path, err)
+	return &classifier{model: m, md: md, rate: fc.SampleRate}, nil
+}
+
+// classify reads one audio file (the checks extract makes: format, rate)
+// and classifies it.
+func (c *classifier) classify(path string) (*eval.Classification, error) {
+	a, err := data.ReadAudio(hostFS{}, path, c.rate)
+	if err != nil {
+		return nil, err
 	}
-	mc := m.Config()
-	if c.fc.Dim() != mc.Inputs {
-		return nil, fmt.Errorf("%s: the features are %d-dimensional but the network takes %d", path, c.fc.Dim(), mc.Inputs)
-	}
-	if len(md.CMVNMean) != mc.Inputs || len(md.CMVNStd) != mc.Inputs {
-		return nil, fmt.Errorf("%s: the checkpoint has no normalisation statistics for its %d inputs", path, mc.Inputs)
-	}
-	c.names = md.Phones
-	if len(c.names) == 0 && mc.Outputs == labels.NumPhones {
-		c.names = labels.TIMIT61().Names()
-	}
-	if len(c.names) != mc.Outputs {
-		return nil, fmt.Errorf("%s: %d phone names for %d outputs", path, len(c.names), mc.Outputs)
-	}
-	if md.TargetDelay < 0 {
-		return nil, fmt.Errorf("%s: negative target delay %d", path, md.TargetDelay)
-	}
-	c.ex, err = features.NewExtractor(c.fc)
+	res, err := eval.Classify(c.model, c.md, a.Samples, a.SampleRate)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return c, nil
-}
-
-// classify returns the segments of one audio file and its frame
-// posteriors (row f: frame f).
-func (c *classifier) classify(path string) ([]labels.Segment, *features.Matrix, error) {
-	// The checks extract makes: format, rate, length, finite features.
-	a, err := data.ReadAudio(hostFS{}, path, c.fc.SampleRate)
-	if err != nil {
-		return nil, nil, err
-	}
-	if c.fc.NumFrames(len(a.Samples)) == 0 {
-		return nil, nil, fmt.Errorf("%s: %d samples is too short for one frame", path, len(a.Samples))
-	}
-	x, err := c.ex.Compute(a.Samples)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	for i, v := range x.Data {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, nil, fmt.Errorf("%s: non-finite feature value at frame %d", path, i/x.Cols)
-		}
-	}
-	features.Normalize(x, c.md.CMVNMean, c.md.CMVNStd)
-	lp := c.model.LogProbs(x)
-	d := c.md.TargetDelay
-	hyp := eval.Decode(nil, lp.Data, lp.Cols)
-	segs := eval.Segments(hyp, d, c.fc.FrameShift(), len(a.Samples))
-	post := features.NewMatrix(max(lp.Rows-d, 0), lp.Cols)
-	for f := range post.Rows {
-		for j, v := range lp.Row(f + d) {
-			post.Row(f)[j] = float32(math.Exp(float64(v)))
-		}
-	}
-	return segs, post, nil
+	return res, nil
 }
 
 func runClassify(ctx context.Context, cmd *cli.Command) error {
@@ -189,17 +137,17 @@ func runClassify(ctx context.Context, cmd *cli.Command) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			segs, post, err := c.classify(f)
+			res, err := c.classify(f)
 			if err != nil {
 				return err
 			}
 			if ark != nil {
-				if _, err := ark.WriteMatrix(strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)), post); err != nil {
+				if _, err := ark.WriteMatrix(strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)), res.Posteriors); err != nil {
 					return err
 				}
 			}
 			if targets[i] != "" {
-				if err := atomicfile.WriteFile(targets[i], func(w io.Writer) error { return eval.WritePHN(w, segs, c.names) }); err != nil {
+				if err := atomicfile.WriteFile(targets[i], res.WritePHN); err != nil {
 					return err
 				}
 				continue
@@ -207,7 +155,7 @@ func runClassify(ctx context.Context, cmd *cli.Command) error {
 			if len(files) > 1 {
 				fmt.Fprintf(w, "# %s\n", f)
 			}
-			if err := eval.WritePHN(w, segs, c.names); err != nil {
+			if err := res.WritePHN(w); err != nil {
 				return err
 			}
 		}

@@ -197,6 +197,12 @@ func TestClassifyCommandErrors(t *testing.T) {
 	if err := lstm.Save(noCMVN, m, md); err != nil {
 		t.Fatal(err)
 	}
+	corrupt := filepath.Join(audioDir, "corrupt.safetensors")
+	bad := *md
+	bad.Features = json.RawMessage(`{"num_ceps": "13"}`)
+	if err := lstm.Save(corrupt, m, &bad); err != nil {
+		t.Fatal(err)
+	}
 	dup := filepath.Join(t.TempDir(), "f_u0.wav")
 	os.WriteFile(dup, []byte("x"), 0o644)
 	ark := filepath.Join(t.TempDir(), "p.ark")
@@ -212,7 +218,8 @@ func TestClassifyCommandErrors(t *testing.T) {
 		{"stereo", []string{"--model", model, stereo}, 1, stereo + ": "},
 		{"rate", []string{"--model", model, rate}, 1, "sample rate 8000 Hz, want 16000 Hz"},
 		{"too short", []string{"--model", model, short}, 1, "too short for one frame"},
-		{"no cmvn", []string{"--model", noCMVN, wavs[0]}, 1, "no normalisation statistics"},
+		{"no cmvn", []string{"--model", noCMVN, wavs[0]}, 1, noCMVN + ": the checkpoint has no normalisation statistics"},
+		{"corrupt metadata", []string{"--model", corrupt, wavs[0]}, 1, corrupt + ": the checkpoint's feature configuration does not parse"},
 		{"same names", []string{"--model", model, wavs[0], dup}, 2, `same name "f_u0"`},
 		{"out and beside", []string{"--model", model, "--out", audioDir, "--beside", wavs[0]}, 2, "not both"},
 		{"bad file, no archive", []string{"--model", model, "--posteriors", ark, wavs[0], stereo}, 1, stereo},
