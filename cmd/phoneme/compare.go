@@ -79,7 +79,7 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 	}
 	specs, err := compare.ParseSpecs(cmd.String("schedules"))
 	if err != nil {
-		return usagef("--schedules: %v", err)
+		return usagef("--schedules: %w", err)
 	}
 	seeds, err := parseSeeds(cmd.String("seeds"))
 	if err != nil {

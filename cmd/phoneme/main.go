@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/phoneme/phoneme/tbptt/compare"
 	"github.com/phoneme/phoneme/tbptt/train"
 	"github.com/urfave/cli/v3"
 )
@@ -72,15 +73,15 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newApp().Run(ctx, os.Args)
 	stop()
-	os.Exit(exitCode(err))
+	os.Exit(exitCode(os.Stderr, err))
 }
 
-// exitCode prints err as one line and returns the process exit code.
-func exitCode(err error) int {
+// exitCode prints err as one line on w and returns the process exit code.
+func exitCode(w io.Writer, err error) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintf(os.Stderr, "phoneme: %v%s\n", err, hint(err))
+	fmt.Fprintf(w, "phoneme: %v%s\n", err, hint(err))
 	var ue usageError
 	if errors.As(err, &ue) {
 		return 2
@@ -94,6 +95,8 @@ func hint(err error) string {
 	switch {
 	case errors.Is(err, train.ErrDiverged):
 		return " (lower --lr or set --clip)"
+	case errors.Is(err, compare.ErrSeedPerEntry):
+		return " (give them with --seeds)"
 	case errors.Is(err, train.ErrInterrupted):
 		return " (continue with the same command and --resume; compare resumes by itself)"
 	}

@@ -97,32 +97,8 @@ func run(args ...string) (string, string, int) {
 	var out, errb bytes.Buffer
 	app.Writer, app.ErrWriter = &out, &errb
 	err := app.Run(context.Background(), append([]string{"phoneme"}, args...))
-	code := 0
-	if err != nil {
-		// exitCode prints to os.Stderr; mirror it into the buffer instead.
-		fmt.Fprintf(&errb, "phoneme: %v\n", err)
-		code = 1
-		var ue usageError
-		if asUsage(err, &ue) {
-			code = 2
-		}
-	}
+	code := exitCode(&errb, err)
 	return out.String(), errb.String(), code
-}
-
-func asUsage(err error, ue *usageError) bool {
-	for e := err; e != nil; {
-		if u, ok := e.(usageError); ok {
-			*ue = u
-			return true
-		}
-		w, ok := e.(interface{ Unwrap() error })
-		if !ok {
-			return false
-		}
-		e = w.Unwrap()
-	}
-	return false
 }
 
 // TestTrainCommand trains on an extracted synthetic corpus and checks the

@@ -54,8 +54,6 @@ func (b *buf) checkGuards(t *testing.T, what string) {
 	}
 }
 
-func (b *buf) reset() { copy(b.all, b.orig) }
-
 // dims covers 0, 1, the vector widths and their neighbours, and the
 // project's sizes (39 inputs, 61 outputs, 128 hidden, 512 gates).
 var dims = []int{0, 1, 2, 3, 5, 7, 8, 9, 15, 16, 17, 31, 33, 39, 61, 63, 64, 65, 127, 128, 129, 200, 512}

@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -149,12 +150,16 @@ func (s Spec) has(key string) bool {
 	return false
 }
 
+// ErrSeedPerEntry: a schedule entry tried to set the seed, which a
+// comparison gives once for every entry.
+var ErrSeedPerEntry = errors.New("seed is not a per-schedule option: a comparison's seeds are given once, for every entry")
+
 // setOption sets one training option of c from its schedule-list form:
 // any option that train.Options marks PerEntry.
 func setOption(c *train.Config, o Option) error {
 	switch o.Key {
 	case "seed":
-		return fmt.Errorf("seed is not a per-schedule option: a comparison's seeds are given once, for every entry")
+		return ErrSeedPerEntry
 	case "resume":
 		return fmt.Errorf("resume is not an option: an interrupted comparison resumes when the same command is run again")
 	}

@@ -88,7 +88,7 @@ func TestParseScheduleListErrors(t *testing.T) {
 		{"tbptt:k1=4:hidden=0", "hidden"},
 		{"tbptt:k1=4:optimizer=rmsprop", "want sgd or adam"},
 		{"tbptt:k1=4:peepholes=maybe", "true or false"},
-		{"tbptt:k1=4:seed=3", "--seeds"},
+		{"tbptt:k1=4:seed=3", "seeds are given once"},
 		{"tbptt:k1=4:resume", "bad option"},
 		{"tbptt:k1=4:resume=true", "resume is not an option"},
 		{"tbptt:k1=4:colour=red", `unknown option "colour"`},

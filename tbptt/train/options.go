@@ -147,7 +147,7 @@ func Options() []Option {
 				// The name only: k1, k2 and truncation are checked together
 				// by Config.Validate.
 				if v != "sentence" && v != "frame" && v != "tbptt" {
-					return &OptionError{"schedule", v, "want sentence, frame or tbptt"}
+					return &OptionError{"schedule", v, fmt.Sprintf("unknown schedule %q: want sentence, frame or tbptt", v)}
 				}
 				c.Schedule = v
 				return nil

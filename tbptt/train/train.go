@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"slices"
 	"strings"
 	"time"
 
@@ -459,25 +458,16 @@ func (r *run) setup(train, dev *data.Split) error {
 		if err != nil {
 			return fmt.Errorf("init: %w", err)
 		}
-		mc := m.Config()
-		if mc.Inputs != dim {
-			return fmt.Errorf("init %s: the model takes %d-dimensional features but %s has %d", r.cfg.Init, mc.Inputs, train.Dir, dim)
+		// One check for every verb: shape, phones, feature configuration,
+		// CMVN, target delay, sentences. A checkpoint without CMVN is still
+		// accepted (the training split's statistics are used then).
+		if err := eval.CheckModel(r.cfg.Init, m, md, train); err != nil && !errors.Is(err, eval.ErrNoCMVN) {
+			return fmt.Errorf("init: %w", err)
 		}
-		if mc.Outputs != labels.NumPhones {
-			return fmt.Errorf("init %s: the model has %d outputs, want %d phones", r.cfg.Init, mc.Outputs, labels.NumPhones)
-		}
-		if len(md.Phones) > 0 && !slices.Equal(md.Phones, labels.TIMIT61().Names()) {
-			return fmt.Errorf("init %s: the model's phone list is not TIMIT's 61 phones in order", r.cfg.Init)
-		}
-		if len(md.Features) > 0 {
-			var fc features.Config
-			if err := json.Unmarshal(md.Features, &fc); err == nil && fc != train.Manifest.Features {
-				return fmt.Errorf("init %s: the model was trained on features extracted with another configuration than %s", r.cfg.Init, train.Dir)
-			}
-		}
-		if len(md.CMVNMean) == dim && len(md.CMVNStd) == dim {
+		if len(md.CMVNMean) > 0 {
 			mean, std = md.CMVNMean, md.CMVNStd
 		}
+		mc := m.Config()
 		r.model = m
 		r.cfg.Hidden, r.cfg.Layers, r.cfg.Peepholes = mc.Hidden, mc.Layers, mc.Peepholes
 	default:

@@ -1,4 +1,4 @@
-package eval_test
+package compare_test
 
 import (
 	"fmt"
