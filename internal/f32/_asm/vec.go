@@ -69,10 +69,9 @@ var (
 	R8, R9, R10    = reg.R8, reg.R9, reg.R10
 	R11, R12, R13  = reg.R11, reg.R12, reg.R13
 	R14            = reg.R14
-	EAX, ECX       = reg.EAX, reg.ECX
+	EAX            = reg.EAX
 )
 
-func xmm(i int) reg.VecPhysical { return vecReg(i, reg.S128) }
 func ymm(i int) reg.VecPhysical { return vecReg(i, reg.S256) }
 func zmm(i int) reg.VecPhysical { return vecReg(i, reg.S512) }
 
