@@ -27,7 +27,7 @@ const (
 	LayoutFlat Layout = "flat"
 )
 
-// ParseLayout parses a --layout value ("", "auto", "ldc", "nltk", "flat").
+// ParseLayout parses a layout name ("", "auto", "ldc", "nltk", "flat").
 func ParseLayout(s string) (Layout, error) {
 	switch l := Layout(strings.ToLower(s)); l {
 	case "", "auto":
@@ -90,8 +90,9 @@ var (
 
 // Discover finds the utterances of the corpus in fsys. With LayoutAuto the
 // layout is detected from the top folder (or from its only subfolder, as in
-// an unpacked "TIMIT/" archive). An audio file without a .PHN (or a .PHN
-// without audio) is an error naming it; with skipBad it is left out and
+// an unpacked "TIMIT/" archive), and a corpus that looks like none is
+// ErrUnknownLayout. An audio file without a .PHN (or a .PHN without audio)
+// is an *UnpairedFileError naming it; with skipBad it is left out and
 // listed in Corpus.Skipped instead. The order is sorted by utterance ID, so
 // it does not depend on the file system.
 func Discover(fsys fs.FS, layout Layout, skipBad bool) (*Corpus, error) {
@@ -183,8 +184,22 @@ func detectIn(fsys fs.FS, dir string) (Layout, error) {
 	case wav:
 		return LayoutFlat, nil
 	}
-	return "", errors.New("cannot tell the corpus layout: expected TRAIN/TEST folders (ldc), dr1-xxxx0 folders (nltk) or .wav files (flat); use --layout")
+	return "", ErrUnknownLayout
 }
+
+// ErrUnknownLayout: Discover was asked to detect the layout of a corpus
+// that looks like none of them; the caller can name the layout instead.
+var ErrUnknownLayout = errors.New("cannot tell the corpus layout: expected TRAIN/TEST folders (ldc), dr1-xxxx0 folders (nltk) or .wav files (flat)")
+
+// UnpairedFileError: Discover found an audio file without its .PHN file, or
+// a .PHN file without its audio. With skipBad the file is left out instead
+// (recorded as a Skipped with the same Path and Reason).
+type UnpairedFileError struct {
+	Path   string // the file without a partner, inside the corpus file system
+	Reason string // e.g. "no .PHN file next to it"
+}
+
+func (e *UnpairedFileError) Error() string { return e.Path + ": " + e.Reason }
 
 // pair matches the audio and .PHN files of one folder by their stems, in any
 // letter case. It returns stem → [audio, phn] paths, and the unpaired files
@@ -240,7 +255,7 @@ func (c *Corpus) pair(fsys fs.FS, dir string, skipBad bool) (map[string][2]strin
 			continue
 		}
 		if !skipBad {
-			return nil, fmt.Errorf("%s: %s (use --skip-bad to leave it out)", bad, reason)
+			return nil, &UnpairedFileError{Path: bad, Reason: reason}
 		}
 		c.Skipped = append(c.Skipped, Skipped{Path: bad, Reason: reason})
 		delete(out, stem)

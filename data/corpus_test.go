@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -125,6 +126,36 @@ func TestDiscover(t *testing.T) {
 				t.Errorf("skipped %q, want %q", sk, tc.skipped)
 			}
 		})
+	}
+}
+
+// TestDiscoverErrors: the errors a caller acts on are ErrUnknownLayout and
+// *UnpairedFileError, and none names a command-line flag.
+func TestDiscoverErrors(t *testing.T) {
+	_, err := Discover(files("notes.txt", "a/b.txt"), LayoutAuto, false)
+	if !errors.Is(err, ErrUnknownLayout) || strings.Contains(err.Error(), "--") {
+		t.Errorf("unknown layout: %v", err)
+	}
+	for _, tc := range []struct {
+		fsys         fstest.MapFS
+		path, reason string
+	}{
+		{files("dr1-fvmh0/sa1.wav", "dr1-fvmh0/sa2.wav", "dr1-fvmh0/sa2.phn"), "dr1-fvmh0/sa1.wav", "no .PHN file next to it"},
+		{files("a_x.wav", "a_x.phn", "a_y.PHN"), "a_y.PHN", "no audio (.WAV) file next to it"},
+	} {
+		_, err := Discover(tc.fsys, LayoutAuto, false)
+		var ue *UnpairedFileError
+		if !errors.As(err, &ue) || ue.Path != tc.path || ue.Reason != tc.reason {
+			t.Errorf("%s: %v, want an *UnpairedFileError", tc.path, err)
+			continue
+		}
+		if want := tc.path + ": " + tc.reason; err.Error() != want {
+			t.Errorf("error %q, want %q", err, want)
+		}
+		c, err := Discover(tc.fsys, LayoutAuto, true)
+		if err != nil || len(c.Skipped) != 1 || c.Skipped[0] != (Skipped{Path: ue.Path, Reason: ue.Reason}) {
+			t.Errorf("%s with skipBad: %v, skipped %+v", tc.path, err, c)
+		}
 	}
 }
 

@@ -188,11 +188,16 @@ func checkNoSplits(out string) error {
 	for _, name := range SplitNames() {
 		p := filepath.Join(out, name)
 		if _, err := os.Lstat(p); err == nil {
-			return fmt.Errorf("%s already exists; remove it or pass --force to replace it", p)
+			return fmt.Errorf("%s %w", p, ErrOutputExists)
 		}
 	}
 	return nil
 }
+
+// ErrOutputExists: Extract found a split folder of an earlier run in its
+// output folder and was not told to replace it (ExtractOptions.Overwrite).
+// The error names the folder before this text.
+var ErrOutputExists = errors.New("already exists")
 
 // commit moves the finished split folders from tmp into out. With overwrite,
 // split folders of an earlier run are moved into tmp first (and deleted with

@@ -259,8 +259,9 @@ func TestExtractExistingOutput(t *testing.T) {
 	fsys := testCorpus()
 	out, _ := extractTo(t, fsys, ExtractOptions{})
 	opts := ExtractOptions{Features: features.DefaultConfig(), Split: SplitOptions{TestSpeakers: []string{"falk0"}}}
-	if _, err := Extract(context.Background(), fsys, out, opts, nil); err == nil || !strings.Contains(err.Error(), "already exists") {
-		t.Fatalf("second run over the output: %v", err)
+	_, err := Extract(context.Background(), fsys, out, opts, nil)
+	if want := filepath.Join(out, Train) + " already exists"; !errors.Is(err, ErrOutputExists) || err.Error() != want {
+		t.Fatalf("second run over the output: %v, want %q", err, want)
 	}
 	// With Overwrite the old splits are replaced, the stale dev removed.
 	opts.Overwrite = true

@@ -2,6 +2,7 @@ package data
 
 import (
 	_ "embed"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -57,6 +58,11 @@ type SplitOptions struct {
 	KeepSA bool
 }
 
+// ErrNoCoreTestSpeakers: AssignSplits found none of the 24 core test
+// speakers in an LDC corpus with TestSet "core" and no TestSpeakers; TestSet
+// "full" or an explicit TestSpeakers list would do.
+var ErrNoCoreTestSpeakers = errors.New("the corpus has none of the 24 core test speakers")
+
 // SplitSet is the utterances of one split, sorted by ID.
 type SplitSet struct {
 	Name       string
@@ -69,7 +75,7 @@ type SplitSet struct {
 // LDC layout: train is TRAIN; dev is the 50-speaker development set where
 // present (else DevSpeakers); test is the core test set, or with TestSet
 // "full" every other TEST speaker. A corpus with none of the core speakers
-// is an error suggesting TestSet "full".
+// is ErrNoCoreTestSpeakers.
 //
 // Other layouts: TestSpeakers and DevSpeakers as given, everything else
 // trains. With neither list given, the NLTK layout uses the sample's default
@@ -117,7 +123,7 @@ func AssignSplits(c *Corpus, o SplitOptions) ([]SplitSet, error) {
 					}
 				}
 				if len(test) == 0 {
-					return nil, fmt.Errorf("the corpus has none of the 24 core test speakers; use --test-set full (all TEST speakers not in dev) or --test-speakers")
+					return nil, ErrNoCoreTestSpeakers
 				}
 			} else {
 				for s, g := range present {

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -82,7 +83,7 @@ func TestAssignSplits(t *testing.T) {
 		{"ldc full", ldc, SplitOptions{TestSet: "full"}, []string{"train:fcjf0,mabc0 4", "dev:faks0,fdac1 4", "test:mdab0,mwbt0,mzzz0 6"}, ""},
 		{"ldc keep sa", ldc, SplitOptions{KeepSA: true}, []string{"train:fcjf0,mabc0 8", "dev:faks0,fdac1 8", "test:mdab0,mwbt0 8"}, ""},
 		{"ldc explicit dev", ldc, SplitOptions{DevSpeakers: []string{"MZZZ0"}}, []string{"train:fcjf0,mabc0 4", "dev:mzzz0 2", "test:mdab0,mwbt0 4"}, ""},
-		{"ldc no core", ldcCorpus([]string{"fcjf0"}, []string{"mzzz0"}), SplitOptions{}, nil, "--test-set full"},
+		{"ldc no core", ldcCorpus([]string{"fcjf0"}, []string{"mzzz0"}), SplitOptions{}, nil, "none of the 24 core test speakers"},
 		{"ldc no core, full", ldcCorpus([]string{"fcjf0"}, []string{"mzzz0"}), SplitOptions{TestSet: "full"}, []string{"train:fcjf0 2", "dev: 0", "test:mzzz0 2"}, ""},
 		{"ldc no dev list present, flag", ldcCorpus([]string{"fcjf0"}, []string{"mdab0", "mzzz0"}), SplitOptions{DevSpeakers: []string{"mzzz0"}}, []string{"train:fcjf0 2", "dev:mzzz0 2", "test:mdab0 2"}, ""},
 		{"bad test set", ldc, SplitOptions{TestSet: "half"}, nil, "unknown test set"},
@@ -98,8 +99,8 @@ func TestAssignSplits(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			sets, err := AssignSplits(tc.c, tc.o)
 			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("error %v, want %q", err, tc.err)
+				if err == nil || !strings.Contains(err.Error(), tc.err) || strings.Contains(err.Error(), "--") {
+					t.Fatalf("error %v, want %q (and no flag)", err, tc.err)
 				}
 				return
 			}
@@ -110,5 +111,8 @@ func TestAssignSplits(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+	if _, err := AssignSplits(ldcCorpus([]string{"fcjf0"}, []string{"mzzz0"}), SplitOptions{}); !errors.Is(err, ErrNoCoreTestSpeakers) {
+		t.Errorf("no core speakers: %v, want ErrNoCoreTestSpeakers", err)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -100,7 +101,7 @@ Features default to Kaldi's compute-mfcc-feats with dither 0 plus add-deltas
 			}
 			sum, err := extractWithProgress(ctx, os.DirFS(corpus), cmd.String("out"), opts)
 			if err != nil {
-				return err
+				return extractHint(err)
 			}
 			return sum.WriteTable(cmd.Root().Writer)
 		},
@@ -126,6 +127,24 @@ func extractWithProgress(ctx context.Context, fsys fs.FS, out string, opts data.
 		bar.Done()
 	}
 	return sum, err
+}
+
+// extractHint adds to an error of data.Extract the extract flag that deals
+// with it (package data does not know the command line), keeping it one line
+// and keeping errors.Is and errors.As working.
+func extractHint(err error) error {
+	var unpaired *data.UnpairedFileError
+	switch {
+	case errors.Is(err, data.ErrUnknownLayout):
+		return fmt.Errorf("%w; use --layout", err)
+	case errors.As(err, &unpaired):
+		return fmt.Errorf("%w (use --skip-bad to leave it out)", err)
+	case errors.Is(err, data.ErrOutputExists):
+		return fmt.Errorf("%w; remove it or pass --force to replace it", err)
+	case errors.Is(err, data.ErrNoCoreTestSpeakers):
+		return fmt.Errorf("%w; use --test-set full (all TEST speakers not in dev) or --test-speakers", err)
+	}
+	return err
 }
 
 // boolUsage documents a boolean feature flag with its default, since a flag

@@ -139,3 +139,71 @@ func TestExtractCommandErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestExtractHints: the errors package data reports without naming flags
+// reach the user as one line with the extract flag that deals with them.
+func TestExtractHints(t *testing.T) {
+	write := func(dir string, names ...string) {
+		t.Helper()
+		for _, n := range names {
+			p := filepath.Join(dir, n)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	unknown := t.TempDir()
+	write(unknown, "notes.txt")
+	unpaired := t.TempDir()
+	write(unpaired, "a_x.wav", "b_y.wav", "b_y.phn")
+	ldc := t.TempDir()
+	write(ldc, "TRAIN/DR1/FCJF0/SI1.WAV", "TRAIN/DR1/FCJF0/SI1.PHN", "TEST/DR1/MZZZ0/SI2.WAV", "TEST/DR1/MZZZ0/SI2.PHN")
+	done := writeExtractCorpus(t)
+	prev := filepath.Join(t.TempDir(), "feats")
+	if _, code, err := runExtract("--corpus", done, "--out", prev, "--test-speakers", "a"); code != 0 {
+		t.Fatalf("first run: %v", err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		is   error
+		want string
+	}{
+		{"unknown layout", []string{"--corpus", unknown}, data.ErrUnknownLayout,
+			"phoneme: cannot tell the corpus layout: expected TRAIN/TEST folders (ldc), dr1-xxxx0 folders (nltk) or .wav files (flat); use --layout\n"},
+		{"missing .PHN", []string{"--corpus", unpaired}, nil,
+			"phoneme: a_x.wav: no .PHN file next to it (use --skip-bad to leave it out)\n"},
+		{"no core speakers", []string{"--corpus", ldc}, data.ErrNoCoreTestSpeakers,
+			"phoneme: the corpus has none of the 24 core test speakers; use --test-set full (all TEST speakers not in dev) or --test-speakers\n"},
+		{"output exists", []string{"--corpus", done, "--out", prev, "--test-speakers", "a"}, data.ErrOutputExists,
+			"phoneme: " + filepath.Join(prev, "train") + " already exists; remove it or pass --force to replace it\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			args := tc.args
+			if len(args) == 2 {
+				args = append(args, "--out", filepath.Join(t.TempDir(), "feats"))
+			}
+			_, code, err := runExtract(args...)
+			if code != 1 {
+				t.Fatalf("exit %d: %v", code, err)
+			}
+			var stderr bytes.Buffer
+			exitCode(&stderr, err)
+			if stderr.String() != tc.want {
+				t.Errorf("stderr\n got %q\nwant %q", stderr.String(), tc.want)
+			}
+			var ue *data.UnpairedFileError
+			if tc.is != nil && !errors.Is(err, tc.is) || tc.is == nil && !errors.As(err, &ue) {
+				t.Errorf("%v lost its data error", err)
+			}
+		})
+	}
+	// demo shares extractWithProgress but has none of these flags.
+	if _, err := extractWithProgress(context.Background(), os.DirFS(unknown), filepath.Join(t.TempDir(), "feats"), data.ExtractOptions{Features: features.DefaultConfig()}); err == nil || strings.Contains(err.Error(), "--") {
+		t.Errorf("extractWithProgress: %v, want no flag hint", err)
+	}
+}
