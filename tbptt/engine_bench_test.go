@@ -21,9 +21,9 @@ func BenchmarkTrain(b *testing.B) {
 		batch int
 	}{
 		{"sentence", Sentence(), 1},
-		{"tbptt-20-20", Schedule{Name: "tbptt", K1: 20, K2: 20}, 1},
-		{"frame-k2=1", Schedule{Name: "frame", K1: 1, K2: 1}, 1},
-		{"frame-k2=20", Schedule{Name: "frame", K1: 1, K2: 20}, 1},
+		{"tbptt-20-20", Schedule{Kind: KindTBPTT, K1: 20, K2: 20}, 1},
+		{"frame-k2=1", Schedule{Kind: KindFrame, K1: 1, K2: 1}, 1},
+		{"frame-k2=20", Schedule{Kind: KindFrame, K1: 1, K2: 20}, 1},
 		{"sentence-batch32", Sentence(), 32}, // PyTorch: 62 k frames/s on both cores
 	} {
 		b.Run(bc.name, func(b *testing.B) {

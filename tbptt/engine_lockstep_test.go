@@ -30,7 +30,7 @@ func TestLockstepMatchesDefinition(t *testing.T) {
 	}{
 		{"sentence/batch2", oneLayer, Sentence(), 0, 2, []int{11, 2, 7, 4, 0, 3}},
 		{"sentence/2layers/delay1/batch3", twoLayer, Sentence(), 1, 3, []int{5, 0, 9, 3, 3, 8}},
-		{"k1=all,k2=12/chunk/batch4", oneLayer, Schedule{Name: "tbptt", K1: All, K2: 12, Truncation: Chunk}, 0, 4, []int{11, 2, 7, 4, 6, 1, 3, 5}},
+		{"k1=all,k2=12/chunk/batch4", oneLayer, Schedule{Kind: KindTBPTT, K1: All, K2: 12, Truncation: Chunk}, 0, 4, []int{11, 2, 7, 4, 6, 1, 3, 5}},
 		{"sentence/batch37", twoLayer, Sentence(), 2, 37, long},
 	} {
 		t.Run(v.name, func(t *testing.T) {
@@ -101,7 +101,7 @@ func TestLockstepCoresAndStats(t *testing.T) {
 		t.Error("gradients depend on the number of cores")
 	}
 	// K2 = 11 < 12 frames: the stream by stream path, same definition.
-	_, st3 := run(2, Schedule{Name: "tbptt", K1: All, K2: 11, Truncation: Chunk})
+	_, st3 := run(2, Schedule{Kind: KindTBPTT, K1: All, K2: 11, Truncation: Chunk})
 	if st1 != st2 {
 		t.Errorf("stats %+v on one core, %+v on two", st1, st2)
 	}

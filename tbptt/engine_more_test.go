@@ -42,7 +42,7 @@ func TestStatsCounts(t *testing.T) {
 	}
 	for _, tc := range cases {
 		m := testModel(t, oneLayer, 1)
-		e, err := NewEngine(m, Schedule{Name: "tbptt", K1: 3, K2: 5, Truncation: tc.tr}, 0, 1)
+		e, err := NewEngine(m, Schedule{Kind: KindTBPTT, K1: 3, K2: 5, Truncation: tc.tr}, 0, 1)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +81,7 @@ func TestFullBPTT(t *testing.T) {
 	}
 	for _, tr := range []Truncation{Window, PerError, Chunk} {
 		for _, k := range [][2]int{{12, 12}, {20, 20}, {12, All}} {
-			got := run(Schedule{Name: "tbptt", K1: k[0], K2: k[1], Truncation: tr})
+			got := run(Schedule{Kind: KindTBPTT, K1: k[0], K2: k[1], Truncation: tr})
 			if !slices.EqualFunc(got, want, slices.Equal) {
 				t.Errorf("TBPTT(%d, %d) %v differs from full BPTT", k[0], k[1], tr)
 			}
@@ -97,10 +97,10 @@ func TestFullBPTT(t *testing.T) {
 func TestNoGradientAcrossSentences(t *testing.T) {
 	for _, s := range []Schedule{
 		Sentence(),
-		{Name: "frame", K1: 1, K2: All},
-		{Name: "tbptt", K1: 3, K2: 50, Truncation: Window},
-		{Name: "tbptt", K1: 3, K2: 5, Truncation: PerError},
-		{Name: "tbptt", K1: 2, K2: 9, Truncation: Chunk},
+		{Kind: KindFrame, K1: 1, K2: All},
+		{Kind: KindTBPTT, K1: 3, K2: 50, Truncation: Window},
+		{Kind: KindTBPTT, K1: 3, K2: 5, Truncation: PerError},
+		{Kind: KindTBPTT, K1: 2, K2: 9, Truncation: Chunk},
 	} {
 		for _, batch := range []int{1, 2} {
 			rng := rand.New(rand.NewPCG(4, 4))
@@ -153,10 +153,10 @@ func TestNoGradientAcrossSentences(t *testing.T) {
 func TestZeroAllocs(t *testing.T) {
 	for _, s := range []Schedule{
 		Sentence(),
-		{Name: "frame", K1: 1, K2: 3},
-		{Name: "tbptt", K1: 3, K2: 5, Truncation: Window},
-		{Name: "tbptt", K1: 3, K2: 5, Truncation: PerError},
-		{Name: "tbptt", K1: 3, K2: 5, Truncation: Chunk},
+		{Kind: KindFrame, K1: 1, K2: 3},
+		{Kind: KindTBPTT, K1: 3, K2: 5, Truncation: Window},
+		{Kind: KindTBPTT, K1: 3, K2: 5, Truncation: PerError},
+		{Kind: KindTBPTT, K1: 3, K2: 5, Truncation: Chunk},
 	} {
 		for _, batch := range []int{1, 2} {
 			m := testModel(t, twoPeep, 6)
@@ -225,7 +225,7 @@ func TestBatchCores(t *testing.T) {
 	run := func(procs int) [][]float32 {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
 		m := testModel(t, twoPeep, 3)
-		e, err := NewEngine(m, Schedule{Name: "tbptt", K1: 3, K2: 4}, 1, 3)
+		e, err := NewEngine(m, Schedule{Kind: KindTBPTT, K1: 3, K2: 4}, 1, 3)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -244,8 +244,8 @@ func TestBatchCores(t *testing.T) {
 // new engine for that schedule computes.
 func TestSetSchedule(t *testing.T) {
 	sents := testSentences(rand.New(rand.NewPCG(10, 10)), oneLayer, 9, 6)
-	s1 := Schedule{Name: "frame", K1: 1, K2: 1}
-	s2 := Schedule{Name: "tbptt", K1: 3, K2: 5, Truncation: PerError}
+	s1 := Schedule{Kind: KindFrame, K1: 1, K2: 1}
+	s2 := Schedule{Kind: KindTBPTT, K1: 3, K2: 5, Truncation: PerError}
 	m1, m2 := testModel(t, oneLayer, 4), testModel(t, oneLayer, 4)
 	e1, _ := NewEngine(m1, s1, 0, 1)
 	var g1, g2 [][]float32
@@ -261,7 +261,7 @@ func TestSetSchedule(t *testing.T) {
 	if !slices.EqualFunc(g1, g2, slices.Equal) {
 		t.Error("SetSchedule differs from a new engine")
 	}
-	if e1.SetSchedule(Schedule{Name: "x"}) == nil {
+	if e1.SetSchedule(Schedule{Kind: "x"}) == nil {
 		t.Error("SetSchedule accepted an invalid schedule")
 	}
 }

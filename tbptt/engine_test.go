@@ -207,13 +207,13 @@ var (
 func TestEngineMatchesDefinition(t *testing.T) {
 	scheds := []Schedule{
 		Sentence(),
-		{Name: "frame", K1: 1, K2: All},
-		{Name: "frame", K1: 1, K2: 1},
-		{Name: "frame", K1: 1, K2: 3},
+		{Kind: KindFrame, K1: 1, K2: All},
+		{Kind: KindFrame, K1: 1, K2: 1},
+		{Kind: KindFrame, K1: 1, K2: 3},
 	}
 	for _, k := range [][2]int{{3, 5}, {5, 3}, {3, 3}, {4, All}, {2, 7}, {1, 4}} {
 		for _, tr := range []Truncation{Window, PerError, Chunk} {
-			scheds = append(scheds, Schedule{Name: "tbptt", K1: k[0], K2: k[1], Truncation: tr})
+			scheds = append(scheds, Schedule{Kind: KindTBPTT, K1: k[0], K2: k[1], Truncation: tr})
 		}
 	}
 	variants := []struct {
@@ -283,7 +283,7 @@ func TestEngineRandomSchedules(t *testing.T) {
 	rng := rand.New(rand.NewPCG(21, 21))
 	for i := range 24 {
 		cfg := lstm.Config{Inputs: 1 + rng.IntN(2), Hidden: 1 + rng.IntN(3), Layers: 1 + rng.IntN(2), Outputs: 2 + rng.IntN(2), Peepholes: rng.IntN(2) == 0}
-		s := Schedule{Name: "tbptt", K1: 1 + rng.IntN(6), K2: rng.IntN(7), Truncation: Truncation(rng.IntN(3))}
+		s := Schedule{Kind: KindTBPTT, K1: 1 + rng.IntN(6), K2: rng.IntN(7), Truncation: Truncation(rng.IntN(3))}
 		delay, batch := rng.IntN(3), 1+rng.IntN(3)
 		var lengths []int
 		for range 1 + rng.IntN(4) {

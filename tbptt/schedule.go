@@ -53,14 +53,34 @@ const All = 0
 // through at most K2 frames as Truncation says. K1 = All is one update per
 // sentence; K2 = All reaches the sentence start.
 type Schedule struct {
-	Name       string // "sentence", "frame" or "tbptt"
+	Kind       Kind
 	K1, K2     int
 	Truncation Truncation
 }
 
+// A Kind is one of the named schedules. Its value is its name, so that
+// configurations, checkpoints and resume files written as text keep the
+// words they always had; the zero Kind is unset.
+type Kind string
+
+const (
+	KindSentence Kind = "sentence" // TBPTT(n, n): one update per sentence, full BPTT
+	KindFrame    Kind = "frame"    // TBPTT(1, k2): an update every frame
+	KindTBPTT    Kind = "tbptt"    // TBPTT(k1, k2)
+)
+
+// ParseKind returns the schedule kind called name.
+func ParseKind(name string) (Kind, error) {
+	switch k := Kind(name); k {
+	case KindSentence, KindFrame, KindTBPTT:
+		return k, nil
+	}
+	return "", fmt.Errorf("unknown schedule %q (want sentence, frame or tbptt)", name)
+}
+
 // Sentence returns the schedule TBPTT(n, n): one update per sentence with
 // full back-propagation through time.
-func Sentence() Schedule { return Schedule{Name: "sentence", K1: All, K2: All} }
+func Sentence() Schedule { return Schedule{Kind: KindSentence, K1: All, K2: All} }
 
 // ParseSchedule builds a schedule from command-line values:
 //
@@ -70,7 +90,7 @@ func Sentence() Schedule { return Schedule{Name: "sentence", K1: All, K2: All} }
 //
 // k1 = 0 means unset. k2 is a positive number, "all", or "" for unset.
 // truncation is "window" (or ""), "per-error" or "chunk".
-func ParseSchedule(name string, k1 int, k2, truncation string) (Schedule, error) {
+func ParseSchedule(name Kind, k1 int, k2, truncation string) (Schedule, error) {
 	tr, err := ParseTruncation(truncation)
 	if err != nil {
 		return Schedule{}, err
@@ -82,14 +102,14 @@ func ParseSchedule(name string, k1 int, k2, truncation string) (Schedule, error)
 	if err != nil {
 		return Schedule{}, err
 	}
-	s := Schedule{Name: name, Truncation: tr}
+	s := Schedule{Kind: name, Truncation: tr}
 	switch name {
-	case "sentence":
+	case KindSentence:
 		if k1 != 0 || k2set {
 			return Schedule{}, fmt.Errorf("schedule sentence takes no k1 or k2 (it is TBPTT(n, n))")
 		}
 		s.K1, s.K2 = All, All
-	case "frame":
+	case KindFrame:
 		if k1 != 0 && k1 != 1 {
 			return Schedule{}, fmt.Errorf("schedule frame updates every frame: k1 = %d is not allowed (use tbptt)", k1)
 		}
@@ -97,7 +117,7 @@ func ParseSchedule(name string, k1 int, k2, truncation string) (Schedule, error)
 		if k2set {
 			s.K2 = k2v
 		}
-	case "tbptt":
+	case KindTBPTT:
 		if k1 == 0 {
 			return Schedule{}, fmt.Errorf("schedule tbptt needs k1 ≥ 1")
 		}
@@ -170,7 +190,7 @@ func ParseSpec(spec string) (Schedule, error) {
 			return Schedule{}, fmt.Errorf("schedule %q: unknown option %q", spec, key)
 		}
 	}
-	s, err := ParseSchedule(parts[0], k1, k2, trunc)
+	s, err := ParseSchedule(Kind(parts[0]), k1, k2, trunc)
 	if err != nil {
 		return Schedule{}, fmt.Errorf("schedule %q: %w", spec, err)
 	}
@@ -188,18 +208,18 @@ func (s Schedule) Validate() error {
 	if s.Truncation < Window || s.Truncation > Chunk {
 		return fmt.Errorf("unknown truncation %d", int(s.Truncation))
 	}
-	switch s.Name {
-	case "sentence":
+	switch s.Kind {
+	case KindSentence:
 		if s.K1 != All || s.K2 != All {
 			return fmt.Errorf("schedule sentence is TBPTT(n, n)")
 		}
-	case "frame":
+	case KindFrame:
 		if s.K1 != 1 {
 			return fmt.Errorf("schedule frame has k1 = 1")
 		}
-	case "tbptt":
+	case KindTBPTT:
 	default:
-		return fmt.Errorf("unknown schedule %q (want sentence, frame or tbptt)", s.Name)
+		return fmt.Errorf("unknown schedule %q (want sentence, frame or tbptt)", s.Kind)
 	}
 	return nil
 }
@@ -208,9 +228,9 @@ func (s Schedule) Validate() error {
 // "tbptt:k1=20:k2=20" or "frame:k2=all:truncation=per-error".
 func (s Schedule) String() string {
 	var b strings.Builder
-	b.WriteString(s.Name)
-	if s.Name != "sentence" {
-		if s.Name != "frame" {
+	b.WriteString(string(s.Kind))
+	if s.Kind != KindSentence {
+		if s.Kind != KindFrame {
 			fmt.Fprintf(&b, ":k1=%s", K2String(s.K1))
 		}
 		fmt.Fprintf(&b, ":k2=%s", K2String(s.K2))

@@ -33,7 +33,7 @@ func TestParseSchedule(t *testing.T) {
 		{"frame", 2, "", "", Schedule{}, true},
 	}
 	for _, c := range cases {
-		got, err := ParseSchedule(c.name, c.k1, c.k2, c.trun)
+		got, err := ParseSchedule(Kind(c.name), c.k1, c.k2, c.trun)
 		if (err != nil) != c.err || got != c.want {
 			t.Errorf("ParseSchedule(%q, %d, %q, %q) = %+v, %v; want %+v, error %v", c.name, c.k1, c.k2, c.trun, got, err, c.want, c.err)
 		}

@@ -38,7 +38,7 @@ k1 = k2 = 0 meaning "all" (to the sentence's end or start).`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print JSON instead of a table"},
 			&cli.FloatFlag{Name: "seconds", Value: 5, Usage: "measuring time per row, seconds"},
-			&cli.StringFlag{Name: "optimizer", Value: train.OptAdam, Usage: "optimizer applied at every update: adam or sgd"},
+			&cli.StringFlag{Name: "optimizer", Value: string(train.OptAdam), Usage: "optimizer applied at every update: adam or sgd"},
 		},
 		Action: func(ctx context.Context, cmd *cli.Command) error {
 			if cmd.Args().Present() {
@@ -49,9 +49,9 @@ k1 = k2 = 0 meaning "all" (to the sentence's end or start).`,
 				return usagef("--seconds must be in (0, 3600], got %v", secs)
 			}
 			d := time.Duration(secs * float64(time.Second))
-			opt := cmd.String("optimizer")
-			if opt != train.OptAdam && opt != train.OptSGD {
-				return usagef("--optimizer %q: want adam or sgd", opt)
+			opt, err := train.ParseOptimizer(cmd.String("optimizer"))
+			if err != nil {
+				return usagef("--optimizer %q: want adam or sgd", cmd.String("optimizer"))
 			}
 			rep, err := runBench(ctx, d, opt)
 			if err != nil {
@@ -67,9 +67,9 @@ k1 = k2 = 0 meaning "all" (to the sentence's end or start).`,
 
 // benchReport is what `phoneme bench --json` prints.
 type benchReport struct {
-	Optimizer string          `json:"-"`
-	Train     []benchTrainRow `json:"train"`
-	Extract   benchExtractRow `json:"extract"`
+	Optimizer train.OptimizerKind `json:"-"`
+	Train     []benchTrainRow     `json:"train"`
+	Extract   benchExtractRow     `json:"extract"`
 }
 
 type benchTrainRow struct {
@@ -79,7 +79,6 @@ type benchTrainRow struct {
 	Batch        int     `json:"batch"`
 	Hidden       int     `json:"hidden"`
 	Inputs       int     `json:"inputs"`
-	Optimizer    string  `json:"-"` // the issue fixes the JSON fields; the caller chose it
 	FramesPerSec float64 `json:"frames_per_sec"`
 }
 
@@ -87,7 +86,7 @@ type benchExtractRow struct {
 	RealtimeFactor float64 `json:"realtime_factor"`
 }
 
-func runBench(ctx context.Context, d time.Duration, optimizer string) (*benchReport, error) {
+func runBench(ctx context.Context, d time.Duration, optimizer train.OptimizerKind) (*benchReport, error) {
 	rep := &benchReport{Optimizer: optimizer}
 	net := train.BenchNetwork()
 	for _, bc := range train.BenchCases() {
@@ -99,8 +98,8 @@ func runBench(ctx context.Context, d time.Duration, optimizer string) (*benchRep
 			return nil, fmt.Errorf("bench %v batch %d: %w", bc.Schedule, bc.Batch, err)
 		}
 		rep.Train = append(rep.Train, benchTrainRow{
-			Schedule: bc.Schedule.Name, K1: bc.Schedule.K1, K2: bc.Schedule.K2, Batch: bc.Batch,
-			Hidden: net.Hidden, Inputs: net.Inputs, Optimizer: optimizer, FramesPerSec: r.FramesPerSec,
+			Schedule: string(bc.Schedule.Kind), K1: bc.Schedule.K1, K2: bc.Schedule.K2, Batch: bc.Batch,
+			Hidden: net.Hidden, Inputs: net.Inputs, FramesPerSec: r.FramesPerSec,
 		})
 	}
 	if err := ctx.Err(); err != nil {

@@ -127,7 +127,7 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 
 func scheduleName(c train.Config) string {
 	var b strings.Builder
-	b.WriteString(c.Schedule)
+	b.WriteString(string(c.Schedule))
 	if c.K1 != 0 {
 		fmt.Fprintf(&b, " k1=%d", c.K1)
 	}

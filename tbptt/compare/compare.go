@@ -265,7 +265,7 @@ func (cfg Config) plan() (Plan, dataIdentity, error) {
 			opt := base.Optimizer
 			for _, o := range spec.Options {
 				if o.Key == "optimizer" {
-					opt = o.Value
+					opt = train.OptimizerKind(o.Value)
 				}
 			}
 			base.LR = train.DefaultLR(opt)

@@ -120,7 +120,7 @@ func parseSpec(text string) (Spec, error) {
 			spec.Options = append(spec.Options, opt)
 		}
 	}
-	s, err := tbptt.ParseSchedule(parts[0], k1, k2, trunc)
+	s, err := tbptt.ParseSchedule(tbptt.Kind(parts[0]), k1, k2, trunc)
 	if err != nil {
 		return Spec{}, fmt.Errorf("schedule %q: %w", text, err)
 	}

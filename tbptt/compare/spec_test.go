@@ -18,12 +18,12 @@ func TestParseScheduleList(t *testing.T) {
 		check func(t *testing.T, cfgs []train.Config)
 	}{
 		{"sentence,frame:k2=1,frame:k2=20,tbptt:k1=20:k2=20,tbptt:k1=5:k2=20,tbptt:k1=20:k2=5:per-error",
-			[]tbptt.Schedule{tbptt.Sentence(), {Name: "frame", K1: 1, K2: 1, Truncation: tbptt.Window}, {Name: "frame", K1: 1, K2: 20, Truncation: tbptt.Window}, {Name: "tbptt", K1: 20, K2: 20, Truncation: tbptt.Window},
-				{Name: "tbptt", K1: 5, K2: 20, Truncation: tbptt.Window}, {Name: "tbptt", K1: 20, K2: 5, Truncation: tbptt.PerError}}, nil},
+			[]tbptt.Schedule{tbptt.Sentence(), {Kind: tbptt.KindFrame, K1: 1, K2: 1, Truncation: tbptt.Window}, {Kind: tbptt.KindFrame, K1: 1, K2: 20, Truncation: tbptt.Window}, {Kind: tbptt.KindTBPTT, K1: 20, K2: 20, Truncation: tbptt.Window},
+				{Kind: tbptt.KindTBPTT, K1: 5, K2: 20, Truncation: tbptt.Window}, {Kind: tbptt.KindTBPTT, K1: 20, K2: 5, Truncation: tbptt.PerError}}, nil},
 		{" frame , frame:k2=all:chunk ,tbptt:k1=3:truncation=per-error",
-			[]tbptt.Schedule{{Name: "frame", K1: 1, K2: tbptt.All, Truncation: tbptt.Window}, {Name: "frame", K1: 1, K2: tbptt.All, Truncation: tbptt.Chunk}, {Name: "tbptt", K1: 3, K2: 3, Truncation: tbptt.PerError}}, nil},
+			[]tbptt.Schedule{{Kind: tbptt.KindFrame, K1: 1, K2: tbptt.All, Truncation: tbptt.Window}, {Kind: tbptt.KindFrame, K1: 1, K2: tbptt.All, Truncation: tbptt.Chunk}, {Kind: tbptt.KindTBPTT, K1: 3, K2: 3, Truncation: tbptt.PerError}}, nil},
 		{"sentence:lr=0.01:hidden=64:layers=2:peepholes,tbptt:k1=7:optimizer=sgd:momentum=0.5:clip=1:batch=4:no-shuffle:target-delay=2:patience=3:epochs=9:max-updates=100:init=x.safetensors",
-			[]tbptt.Schedule{tbptt.Sentence(), {Name: "tbptt", K1: 7, K2: 7, Truncation: tbptt.Window}},
+			[]tbptt.Schedule{tbptt.Sentence(), {Kind: tbptt.KindTBPTT, K1: 7, K2: 7, Truncation: tbptt.Window}},
 			func(t *testing.T, c []train.Config) {
 				if c[0].LR != 0.01 || c[0].Hidden != 64 || c[0].Layers != 2 || !c[0].Peepholes || c[0].Optimizer != base.Optimizer {
 					t.Errorf("entry 1: %+v", c[0])
@@ -34,7 +34,7 @@ func TestParseScheduleList(t *testing.T) {
 					t.Errorf("entry 2: %+v", w)
 				}
 			}},
-		{"frame:shuffle=false:peepholes=true", []tbptt.Schedule{{Name: "frame", K1: 1, K2: tbptt.All, Truncation: tbptt.Window}},
+		{"frame:shuffle=false:peepholes=true", []tbptt.Schedule{{Kind: tbptt.KindFrame, K1: 1, K2: tbptt.All, Truncation: tbptt.Window}},
 			func(t *testing.T, c []train.Config) {
 				if c[0].Shuffle || !c[0].Peepholes {
 					t.Errorf("%+v", c[0])

@@ -79,7 +79,7 @@ func TestHorizonLagTask(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		s := tbptt.Schedule{Name: "tbptt", K1: T, K2: tc.k2, Truncation: tbptt.PerError}
+		s := tbptt.Schedule{Kind: tbptt.KindTBPTT, K1: T, K2: tc.k2, Truncation: tbptt.PerError}
 		eng, err := tbptt.NewEngine(m, s, 0, 1)
 		if err != nil {
 			t.Fatal(err)

@@ -25,9 +25,9 @@ type BenchCase struct {
 func BenchCases() []BenchCase {
 	return []BenchCase{
 		{tbptt.Sentence(), 1},
-		{tbptt.Schedule{Name: "tbptt", K1: 20, K2: 20}, 1},
-		{tbptt.Schedule{Name: "frame", K1: 1, K2: 1}, 1},
-		{tbptt.Schedule{Name: "frame", K1: 1, K2: 20}, 1},
+		{tbptt.Schedule{Kind: tbptt.KindTBPTT, K1: 20, K2: 20}, 1},
+		{tbptt.Schedule{Kind: tbptt.KindFrame, K1: 1, K2: 1}, 1},
+		{tbptt.Schedule{Kind: tbptt.KindFrame, K1: 1, K2: 20}, 1},
 		{tbptt.Sentence(), 32},
 	}
 }
@@ -77,7 +77,7 @@ func BenchSentences(rng *rand.Rand, c lstm.Config, n int) []*data.Sentence {
 // uses all cores (GOMAXPROCS). The optimizer matters for per-frame
 // updates: an Adam step streams four parameter-sized vectors through
 // memory, several times the work of the network's own frame.
-func Bench(bc BenchCase, optimizer string, d time.Duration) (BenchResult, error) {
+func Bench(bc BenchCase, optimizer OptimizerKind, d time.Duration) (BenchResult, error) {
 	r := BenchResult{Case: bc}
 	net := BenchNetwork()
 	m, err := lstm.New(net, rand.New(rand.NewPCG(1, 1)))

@@ -12,7 +12,7 @@ import (
 // benchmark's time budget and reports frames/s of wall time.
 func BenchmarkBench(b *testing.B) {
 	for _, bc := range BenchCases() {
-		b.Run(fmt.Sprintf("%s-k1=%d-k2=%d-batch%d", bc.Schedule.Name, bc.Schedule.K1, bc.Schedule.K2, bc.Batch), func(b *testing.B) {
+		b.Run(fmt.Sprintf("%s-k1=%d-k2=%d-batch%d", bc.Schedule.Kind, bc.Schedule.K1, bc.Schedule.K2, bc.Batch), func(b *testing.B) {
 			var frames int64
 			var elapsed time.Duration
 			for b.Loop() {
@@ -31,7 +31,7 @@ func BenchmarkBench(b *testing.B) {
 // TestBenchSentences: synthetic sentences have TIMIT-like lengths and
 // labels that are all output classes.
 func TestBenchSentences(t *testing.T) {
-	r, err := Bench(BenchCase{tbptt.Schedule{Name: "tbptt", K1: 20, K2: 20}, 2}, OptSGD, time.Millisecond)
+	r, err := Bench(BenchCase{tbptt.Schedule{Kind: tbptt.KindTBPTT, K1: 20, K2: 20}, 2}, OptSGD, time.Millisecond)
 	if err != nil || r.Frames < 250 || !(r.FramesPerSec > 0) {
 		t.Fatalf("Bench: %+v, %v", r, err)
 	}

@@ -162,7 +162,7 @@ func (c Config) validateK2Schedule() error {
 	if _, err := ParseK2Schedule(c.K2Schedule); err != nil {
 		return err
 	}
-	if c.Schedule == "sentence" {
+	if c.Schedule == tbptt.KindSentence {
 		return fmt.Errorf("k2 schedule %q: needs the frame or tbptt schedule (sentence always back-propagates to the sentence start)", c.K2Schedule)
 	}
 	return nil

@@ -198,7 +198,7 @@ func TestTrainK2ScheduleErrors(t *testing.T) {
 		{"tbptt", "ramp:1-x@0-2", "ramp"},
 	} {
 		c := smallConfig()
-		c.Schedule, c.K2Schedule = tc.schedule, tc.k2s
+		c.Schedule, c.K2Schedule = tbptt.Kind(tc.schedule), tc.k2s
 		if tc.schedule == "tbptt" {
 			c.K1 = 5
 		}

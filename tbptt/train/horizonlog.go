@@ -50,7 +50,7 @@ func (r *run) logHorizon() error {
 	}
 	s := rep.Summary()
 	s.Updates, s.Epoch = r.st.Updates, r.st.Epoch+1
-	if r.sched.Name != "sentence" {
+	if r.sched.Kind != tbptt.KindSentence {
 		s.K2 = tbptt.K2String(r.eng.Schedule().K2)
 	}
 	s.Seconds = time.Since(t0).Seconds()

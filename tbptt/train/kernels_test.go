@@ -45,16 +45,16 @@ func TestKernelsSameCurve(t *testing.T) {
 		batch, epochs int
 	}{
 		// 8 sentences of 31–43 frames: ~300 updates each.
-		{"tbptt-8-8", tbptt.Schedule{Name: "tbptt", K1: 8, K2: 8}, 1, 8},
-		{"frame-k2=4", tbptt.Schedule{Name: "frame", K1: 1, K2: 4}, 1, 2},
+		{"tbptt-8-8", tbptt.Schedule{Kind: tbptt.KindTBPTT, K1: 8, K2: 8}, 1, 8},
+		{"frame-k2=4", tbptt.Schedule{Kind: tbptt.KindFrame, K1: 1, K2: 4}, 1, 2},
 		{"sentence-batch4", tbptt.Sentence(), 4, 75}, // the lockstep (matrix–matrix) path; 150 updates
 	} {
 		for _, o := range []struct {
-			name string
+			name OptimizerKind
 			lr   float64
 		}{{OptSGD, 1e-3}, {OptAdam, 1e-3}} {
 			optName, lr := o.name, o.lr
-			t.Run(tc.name+"/"+optName, func(t *testing.T) {
+			t.Run(tc.name+"/"+string(optName), func(t *testing.T) {
 				curve := func(impl string) ([]float64, []float32) {
 					restore, err := f32.Use(impl)
 					if err != nil {

@@ -23,15 +23,29 @@ type Optimizer interface {
 	UnmarshalBinary(data []byte) error
 }
 
-// Optimizer names accepted by NewOptimizer.
+// An OptimizerKind names an optimizer. Its value is the name, so that
+// configurations and resume files keep the words they always had; the zero
+// value is unset.
+type OptimizerKind string
+
+// The optimizers NewOptimizer makes.
 const (
-	OptSGD  = "sgd"
-	OptAdam = "adam"
+	OptSGD  OptimizerKind = "sgd"  // SGD with momentum
+	OptAdam OptimizerKind = "adam" // Adam
 )
 
-// NewOptimizer returns the optimizer called name ("sgd" or "adam") for n
-// parameters. momentum is used by SGD only.
-func NewOptimizer(name string, n int, lr, momentum float64) (Optimizer, error) {
+// ParseOptimizer returns the optimizer kind called name.
+func ParseOptimizer(name string) (OptimizerKind, error) {
+	switch k := OptimizerKind(name); k {
+	case OptSGD, OptAdam:
+		return k, nil
+	}
+	return "", fmt.Errorf("unknown optimizer %q (want sgd or adam)", name)
+}
+
+// NewOptimizer returns the optimizer called name for n parameters. momentum
+// is used by SGD only.
+func NewOptimizer(name OptimizerKind, n int, lr, momentum float64) (Optimizer, error) {
 	if !(lr > 0) || math.IsInf(lr, 0) {
 		return nil, fmt.Errorf("learning rate must be a positive number, not %v", lr)
 	}

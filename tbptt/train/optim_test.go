@@ -153,8 +153,8 @@ func TestClipGradNorm(t *testing.T) {
 // TestOptimizerStateRoundTrip checks that saving and restoring the state
 // mid-run continues bit for bit.
 func TestOptimizerStateRoundTrip(t *testing.T) {
-	for _, name := range []string{OptSGD, OptAdam} {
-		t.Run(name, func(t *testing.T) {
+	for _, name := range []OptimizerKind{OptSGD, OptAdam} {
+		t.Run(string(name), func(t *testing.T) {
 			const n = 7
 			rng := rand.New(rand.NewPCG(3, 4))
 			grads := make([][]float32, 20)
@@ -218,7 +218,7 @@ func TestNewOptimizerErrors(t *testing.T) {
 		{"adam", math.Inf(1), 0},
 	}
 	for _, tc := range tests {
-		if _, err := NewOptimizer(tc.name, 3, tc.lr, tc.mu); err == nil {
+		if _, err := NewOptimizer(OptimizerKind(tc.name), 3, tc.lr, tc.mu); err == nil {
 			t.Errorf("%s lr=%v mu=%v: no error", tc.name, tc.lr, tc.mu)
 		}
 	}
@@ -249,8 +249,8 @@ func BenchmarkOptimizerStep(b *testing.B) {
 	for i := range g {
 		g[i] = float32(i%13-6) * 1e-3
 	}
-	for _, name := range []string{OptSGD, OptAdam} {
-		b.Run(name, func(b *testing.B) {
+	for _, name := range []OptimizerKind{OptSGD, OptAdam} {
+		b.Run(string(name), func(b *testing.B) {
 			opt, _ := NewOptimizer(name, n, 1e-3, 0.9)
 			p := make([]float32, n)
 			b.SetBytes(4 * n)
@@ -279,7 +279,7 @@ func FuzzOptimizerState(f *testing.F) {
 	f.Add(sb)
 	f.Add(ab)
 	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, name := range []string{OptSGD, OptAdam} {
+		for _, name := range []OptimizerKind{OptSGD, OptAdam} {
 			o, _ := NewOptimizer(name, 3, 0.1, 0.9)
 			if err := o.UnmarshalBinary(b); err != nil {
 				continue

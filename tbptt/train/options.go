@@ -79,7 +79,7 @@ func (o Option) Value(c Config) string { return o.get(c) }
 // DefaultLR is the default learning rate of each optimizer: Adam's usual
 // 1e-3 (scale-free, so it suits summed losses), and Graves's 1e-5 for SGD
 // with summed losses.
-func DefaultLR(optimizer string) float64 {
+func DefaultLR(optimizer OptimizerKind) float64 {
 	if optimizer == OptSGD {
 		return 1e-5
 	}
@@ -142,17 +142,18 @@ func ftoa(x float64) string { return strconv.FormatFloat(x, 'g', -1, 64) }
 func Options() []Option {
 	def := DefaultConfig()
 	return []Option{
-		{Name: "schedule", Kind: String, Scope: TrainOnly, Default: def.Schedule, Help: "sentence, frame or tbptt",
+		{Name: "schedule", Kind: String, Scope: TrainOnly, Default: string(def.Schedule), Help: "sentence, frame or tbptt",
 			set: func(c *Config, v string) error {
 				// The name only: k1, k2 and truncation are checked together
 				// by Config.Validate.
-				if v != "sentence" && v != "frame" && v != "tbptt" {
+				k, err := tbptt.ParseKind(v)
+				if err != nil {
 					return &OptionError{"schedule", v, fmt.Sprintf("unknown schedule %q: want sentence, frame or tbptt", v)}
 				}
-				c.Schedule = v
+				c.Schedule = k
 				return nil
 			},
-			get: func(c Config) string { return c.Schedule }},
+			get: func(c Config) string { return string(c.Schedule) }},
 		{Name: "k1", Kind: Int, Scope: TrainOnly, PerEntry: true, Note: "unset", Help: "frames between updates (tbptt)",
 			set: intOpt("k1", 1, func(c *Config) *int { return &c.K1 }),
 			get: func(c Config) string { return itoa(c.K1) }},
@@ -196,17 +197,18 @@ func Options() []Option {
 		{Name: "batch", Kind: Int, Scope: Shared, PerEntry: true, Default: itoa(def.Batch), Help: "sentences streamed side by side (gradient averaged over them)",
 			set: intOpt("batch", 1, func(c *Config) *int { return &c.Batch }),
 			get: func(c Config) string { return itoa(c.Batch) }},
-		{Name: "optimizer", Kind: String, Scope: Shared, PerEntry: true, Default: def.Optimizer, Help: "sgd or adam",
+		{Name: "optimizer", Kind: String, Scope: Shared, PerEntry: true, Default: string(def.Optimizer), Help: "sgd or adam",
 			set: func(c *Config, v string) error {
-				if v != OptSGD && v != OptAdam {
+				k, err := ParseOptimizer(v)
+				if err != nil {
 					return &OptionError{"optimizer", v, "want sgd or adam"}
 				}
-				c.Optimizer = v
+				c.Optimizer = k
 				return nil
 			},
-			get: func(c Config) string { return c.Optimizer }},
+			get: func(c Config) string { return string(c.Optimizer) }},
 		{Name: "lr", Kind: Float, Scope: Shared, PerEntry: true,
-			Note: "adam " + ftoa(DefaultLR(OptAdam)) + ", sgd " + ftoa(DefaultLR(OptSGD)), Help: "learning rate",
+			Note: string(OptAdam) + " " + ftoa(DefaultLR(OptAdam)) + ", " + string(OptSGD) + " " + ftoa(DefaultLR(OptSGD)), Help: "learning rate",
 			set: floatOpt("lr", true, func(c *Config) *float64 { return &c.LR }),
 			get: func(c Config) string { return ftoa(c.LR) }},
 		{Name: "momentum", Kind: Float, Scope: Shared, PerEntry: true, Default: ftoa(def.Momentum), Help: "SGD momentum",

@@ -42,10 +42,10 @@ type Config struct {
 	// number, "all" or "" = unset) and Truncation ("window", "per-error",
 	// "chunk") refine it as ParseSchedule documents. SetSchedule fills them
 	// from a Schedule.
-	Schedule   string `json:"schedule"`
-	K1         int    `json:"k1,omitempty"`
-	K2         string `json:"k2,omitempty"`
-	Truncation string `json:"truncation,omitempty"`
+	Schedule   tbptt.Kind `json:"schedule"`
+	K1         int        `json:"k1,omitempty"`
+	K2         string     `json:"k2,omitempty"`
+	Truncation string     `json:"truncation,omitempty"`
 	// K2Schedule, if set, changes k2 with the epoch (ParseK2Schedule:
 	// "1@0,5@2,20@4,all@8" or the ramp "1-20@0-8"); it overrides K2 and
 	// needs the frame or tbptt schedule. The log records the k2 in force.
@@ -56,12 +56,12 @@ type Config struct {
 	Layers    int  `json:"layers"`
 	Peepholes bool `json:"peepholes"`
 
-	Batch       int     `json:"batch"`
-	Optimizer   string  `json:"optimizer"` // sgd or adam
-	LR          float64 `json:"lr"`
-	Momentum    float64 `json:"momentum"` // sgd only
-	Clip        float64 `json:"clip"`     // global gradient norm; 0 = off
-	TargetDelay int     `json:"target_delay"`
+	Batch       int           `json:"batch"`
+	Optimizer   OptimizerKind `json:"optimizer"`
+	LR          float64       `json:"lr"`
+	Momentum    float64       `json:"momentum"` // sgd only
+	Clip        float64       `json:"clip"`     // global gradient norm; 0 = off
+	TargetDelay int           `json:"target_delay"`
 
 	// Seed drives the initial weights and the epoch shuffles (separate
 	// PCG streams, so the data order does not depend on the network size).
@@ -94,7 +94,7 @@ type Config struct {
 // single-layer LSTM trained per sentence with Adam (lr 1e-3) for 20 epochs.
 func DefaultConfig() Config {
 	return Config{
-		Schedule:  "sentence",
+		Schedule:  tbptt.KindSentence,
 		Hidden:    128,
 		Layers:    1,
 		Batch:     1,
@@ -114,11 +114,11 @@ func (c Config) ParsedSchedule() (tbptt.Schedule, error) {
 
 // SetSchedule sets the schedule fields of c to s.
 func (c *Config) SetSchedule(s tbptt.Schedule) {
-	c.Schedule, c.K1, c.K2, c.Truncation = s.Name, 0, "", ""
-	if s.Name == "tbptt" {
+	c.Schedule, c.K1, c.K2, c.Truncation = s.Kind, 0, "", ""
+	if s.Kind == tbptt.KindTBPTT {
 		c.K1 = s.K1
 	}
-	if s.Name != "sentence" {
+	if s.Kind != tbptt.KindSentence {
 		c.K2 = tbptt.K2String(s.K2)
 	}
 	if s.Truncation != tbptt.Window {

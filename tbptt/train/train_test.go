@@ -14,6 +14,7 @@ import (
 	"github.com/phoneme/phoneme/internal/synth"
 	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/lstm"
+	"github.com/phoneme/phoneme/tbptt"
 )
 
 func smallConfig() Config {
@@ -44,11 +45,11 @@ func TestTrainLearns(t *testing.T) {
 	base := synth.MajorityFER(dev)
 	tests := []struct {
 		name     string
-		schedule string
+		schedule tbptt.Kind
 		k1       int
 		k2       string
 		trunc    string
-		opt      string
+		opt      OptimizerKind
 		lr       float64
 		batch    int
 	}{
@@ -122,8 +123,8 @@ func TestResumeBitIdentical(t *testing.T) {
 	train, dev := synth.Split(3, 12, false), synth.Split(4, 4, false)
 	tests := []struct {
 		name      string
-		opt       string
-		schedule  string
+		opt       OptimizerKind
+		schedule  tbptt.Kind
 		k1        int
 		batch     int
 		interrupt []int64 // cancel after these updates (each resumed)
