@@ -236,9 +236,8 @@ type Comparison struct {
 // evaluation", ICASSP 2004.
 //
 // Each replicate draws, with replacement, as many units as the test set
-// has — utterances, or
-// speakers with all their utterances (see Unit) — and computes both
-// systems' FERs on that same draw as Σ errors / Σ frames over the drawn
+// has — utterances, or speakers with all their utterances (see Unit) —
+// and computes both systems' FERs on that same draw as Σ errors / Σ frames over the drawn
 // utterances (the corpus-level FER, not a mean of per-utterance rates);
 // the replicate's difference is a's FER minus b's, in percentage points.
 // Pairing — both systems scored on the same draw — removes the variation
