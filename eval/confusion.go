@@ -122,6 +122,16 @@ func (c *Confusion) Merge(o *Confusion) error {
 // reference frames are not scored either. It returns the number of frames
 // scored and rejects labels outside the class range.
 func (c *Confusion) AddSentence(hyp, ref []int32, delay int) (int, error) {
+	return c.addSentence(hyp, ref, delay, nil, nil)
+}
+
+// addSentence is AddSentence that, when u is not nil, also adds the
+// sentence's counts to u: every frame it scores to Frames61, and to
+// Errors61 when off the diagonal; and, over the classes of f, each such
+// frame as Fold counts it (foldFrame). Summed over sentences, u then agrees
+// exactly with c and with c.Fold(f). A c over the 61 TIMIT phones is
+// expected when u is not nil.
+func (c *Confusion) addSentence(hyp, ref []int32, delay int, f *labels.Folding, u *UtteranceScore) (int, error) {
 	if len(hyp) != len(ref) {
 		return 0, fmt.Errorf("%d outputs for %d labels", len(hyp), len(ref))
 	}
@@ -143,6 +153,9 @@ func (c *Confusion) AddSentence(hyp, ref []int32, delay int) (int, error) {
 		}
 		c.Counts[int(r)*int(n)+int(h)]++
 		scored++
+		if u != nil {
+			u.add(f, int(r), int(h))
+		}
 	}
 	return scored, nil
 }
@@ -179,21 +192,45 @@ func (c *Confusion) Fold(f *labels.Folding) (*Confusion, error) {
 	}
 	out := NewConfusion(f.To.Names())
 	for r := range labels.NumPhones {
-		fr := f.Class(r)
-		if fr == labels.Unfolded {
-			continue
-		}
-		out.Unmapped[fr] += c.Unmapped[r]
 		for h, v := range c.Row(r) {
-			if v == 0 {
-				continue
-			}
-			if fh := f.Class(h); fh == labels.Unfolded {
-				out.Unmapped[fr] += v
-			} else {
-				out.Add(fr, fh, v)
-			}
+			out.addFolded(f, r, h, v)
 		}
+		out.addFolded(f, r, labels.Unfolded, c.Unmapped[r])
 	}
 	return out, nil
+}
+
+// addFolded adds v frames with 61-phone reference r and hypothesis h
+// (labels.Unfolded for a hypothesis that already has no class) to c, a
+// matrix over the classes of f, where foldFrame puts them.
+func (c *Confusion) addFolded(f *labels.Folding, r, h int, v int64) {
+	if v == 0 {
+		return
+	}
+	fr, fh, scored := foldFrame(f, r, h)
+	switch {
+	case !scored:
+	case fh == labels.Unfolded:
+		c.Unmapped[fr] += v
+	default:
+		c.Add(fr, fh, v)
+	}
+}
+
+// foldFrame is the rule by which Fold scores a frame with 61-phone
+// reference r and hypothesis h (labels.Unfolded for a hypothesis that
+// already has no class) over the classes of f. When r has no class (q) the
+// frame is not scored (scored is false). Otherwise it counts in row fr and
+// column fh, or, when fh is labels.Unfolded (a hypothesis q), in
+// Unmapped[fr]; it is correct exactly when fh == fr.
+func foldFrame(f *labels.Folding, r, h int) (fr, fh int, scored bool) {
+	fr = f.Class(r)
+	if fr == labels.Unfolded {
+		return fr, labels.Unfolded, false
+	}
+	fh = labels.Unfolded
+	if h != labels.Unfolded {
+		fh = f.Class(h)
+	}
+	return fr, fh, true
 }

@@ -22,6 +22,12 @@
 // raw features, checks the checkpoint against the split and applies the
 // CMVN stored in the checkpoint.
 //
+// The report also scores each sentence (Report.Utterances, UtteranceScore,
+// in the split's order): frames and errors over 61 phones and over 39
+// classes, counted frame by frame with the rule Fold applies to the matrix,
+// so that they sum exactly to the report's totals. They are the raw data of
+// paired significance tests and are left out of the JSON report.
+//
 // Compatibility. CheckModel is the one check of a checkpoint (lstm.Model
 // and lstm.Metadata, as lstm.Load returns them) against a split: input
 // dimension, outputs and phone list, feature configuration (a metadata

@@ -36,6 +36,10 @@ func EvaluateModel(m *lstm.Model, md *lstm.Metadata, s *data.Split) (*Report, er
 	return evaluate(m, s, md.TargetDelay, md.CMVNMean, md.CMVNStd)
 }
 
+// fold39 is labels.Fold39 built once (it is only read): the per-utterance
+// 39-class counts of every evaluation use it.
+var fold39 = sync.OnceValue(labels.Fold39)
+
 // evaluate scores every sentence of s, normalising a private copy of the
 // features first when mean is not nil.
 func evaluate(m *lstm.Model, s *data.Split, delay int, mean, std []float32) (*Report, error) {
@@ -50,7 +54,11 @@ func evaluate(m *lstm.Model, s *data.Split, delay int, mean, std []float32) (*Re
 		return nil, fmt.Errorf("model has %d outputs, scoring needs the %d TIMIT phones", o, labels.NumPhones)
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(s.Sentences))
-	next := make(chan *data.Sentence)
+	fold := fold39()
+	// Each sentence is scored by one worker, which fills its own entry:
+	// the order is the split's whatever the scheduling.
+	utts := make([]UtteranceScore, len(s.Sentences))
+	next := make(chan int)
 	type result struct {
 		c   *Confusion
 		err error
@@ -65,7 +73,8 @@ func evaluate(m *lstm.Model, s *data.Split, delay int, mean, std []float32) (*Re
 			var hyp []int32
 			var x features.Matrix
 			var err error
-			for sent := range next {
+			for i := range next {
+				sent := s.Sentences[i]
 				if err != nil {
 					continue // drain
 				}
@@ -82,15 +91,17 @@ func evaluate(m *lstm.Model, s *data.Split, delay int, mean, std []float32) (*Re
 				}
 				lp := m.LogProbs(feats)
 				hyp = Decode(hyp, lp.Data, lp.Cols)
-				if _, e := c.AddSentence(hyp, sent.Labels, delay); e != nil {
+				u := &utts[i]
+				u.ID, u.Speaker = sent.ID, sent.Speaker
+				if _, e := c.addSentence(hyp, sent.Labels, delay, fold, u); e != nil {
 					err = fmt.Errorf("utterance %s: %w", sent.ID, e)
 				}
 			}
 			results <- result{c, err}
 		}()
 	}
-	for _, sent := range s.Sentences {
-		next <- sent
+	for i := range s.Sentences {
+		next <- i
 	}
 	close(next)
 	wg.Wait()
@@ -113,5 +124,10 @@ func evaluate(m *lstm.Model, s *data.Split, delay int, mean, std []float32) (*Re
 		// An error rate of 0 over nothing would read as a perfect score.
 		return nil, fmt.Errorf("score %s: no frame could be scored (all excluded or shorter than the target delay %d)", s.Dir, delay)
 	}
-	return NewReport(total, len(s.Sentences))
+	r, err := NewReport(total, len(s.Sentences))
+	if err != nil {
+		return nil, err
+	}
+	r.Utterances = utts
+	return r, nil
 }

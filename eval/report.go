@@ -56,6 +56,10 @@ type Report struct {
 	Phones39    []PhoneStat `json:"phones39"`
 	Confusion61 *Confusion  `json:"confusion61"`
 	Confusion39 *Confusion  `json:"confusion39"`
+	// Utterances scores each sentence, in the split's order (Evaluate and
+	// EvaluateModel fill it; NewReport leaves it nil). It is not part of
+	// the JSON report, whose form stays as it was.
+	Utterances []UtteranceScore `json:"-"`
 }
 
 // NewReport builds a report from a confusion matrix over the 61 TIMIT
