@@ -237,9 +237,9 @@ type Comparison struct {
 //
 // Each replicate draws, with replacement, as many units as the test set
 // has — utterances, or speakers with all their utterances (see Unit) —
-// and computes both systems' FERs on that same draw as Σ errors / Σ frames over the drawn
-// utterances (the corpus-level FER, not a mean of per-utterance rates);
-// the replicate's difference is a's FER minus b's, in percentage points.
+// and computes both systems' FERs on that same draw as Σ errors / Σ
+// frames over the drawn utterances (the corpus-level FER, not a mean of
+// per-utterance rates); the replicate's difference is a's FER minus b's, in percentage points.
 // Pairing — both systems scored on the same draw — removes the variation
 // of the test set's difficulty, which both systems share, from the
 // difference. One draw serves both FER-61 and FER-39. The point difference
