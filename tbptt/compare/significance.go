@@ -239,7 +239,8 @@ type Comparison struct {
 // has — utterances, or speakers with all their utterances (see Unit) —
 // and computes both systems' FERs on that same draw as Σ errors / Σ
 // frames over the drawn utterances (the corpus-level FER, not a mean of
-// per-utterance rates); the replicate's difference is a's FER minus b's, in percentage points.
+// per-utterance rates); the replicate's difference is a's FER minus b's,
+// in percentage points.
 // Pairing — both systems scored on the same draw — removes the variation
 // of the test set's difficulty, which both systems share, from the
 // difference. One draw serves both FER-61 and FER-39. The point difference
@@ -260,8 +261,9 @@ type Comparison struct {
 // a and b must hold the same utterances, each once, with the same speakers
 // and frame counts; the error names the first utterance of a that b lacks,
 // or the first of b that a lacks. The order of the entries does not
-// matter (but for the last bits of the sums). With Speakers every utterance needs a speaker. rng nil means
-// BootstrapRand(); replicates is usually DefaultReplicates.
+// matter (but for the last bits of the sums). With Speakers every
+// utterance needs a speaker. rng nil means BootstrapRand(); replicates is
+// usually DefaultReplicates.
 func PairedBootstrap(a, b []UttCounts, unit Unit, replicates int, rng *rand.Rand) (Comparison, error) {
 	if unit != Utterances && unit != Speakers {
 		return Comparison{}, fmt.Errorf("compare: bootstrap: unknown unit %v", unit)
