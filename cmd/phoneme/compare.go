@@ -68,8 +68,12 @@ Budget, the same for every run: --epochs N (default), --frames-budget F
 			&cli.StringFlag{Name: "frames-budget", Usage: "budget: frames forward-propagated per run (re-runs counted), e.g. 5e6 or 5M"},
 			&cli.DurationFlag{Name: "time-budget", Usage: "budget: wall-clock time per run, e.g. 10m"},
 			&cli.IntFlag{Name: "jobs", Usage: "runs trained at once (default: number of CPUs)"},
+			&cli.StringSliceFlag{Name: "tune", Usage: "tune an option per schedule on dev: key=v1,v2,… (repeat for a grid), e.g. lr=1e-4,3e-4,1e-3,3e-3"},
+			&cli.StringFlag{Name: "bootstrap", Value: "utterances", Usage: "what the significance test resamples: utterances or speakers of the test set"},
 		}, optionFlags(train.Shared)...),
 		Action: runCompare,
+		// --tune values are comma-separated lists themselves: one --tune per key.
+		DisableSliceFlagSeparator: true,
 	}
 }
 
@@ -130,9 +134,26 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 
+	var tune []compare.TuneKey
+	for _, t := range cmd.StringSlice("tune") {
+		k, err := compare.ParseTune(t)
+		if err != nil {
+			return usagef("--tune: %v", err)
+		}
+		for _, prev := range tune {
+			if prev.Name == k.Name {
+				return usagef("--tune: %s given twice", k.Name)
+			}
+		}
+		tune = append(tune, k)
+	}
+	unit, err := compare.ParseBootstrapUnit(cmd.String("bootstrap"))
+	if err != nil {
+		return usagef("--bootstrap: %v", err)
+	}
 	cfg := compare.Config{
 		Train: splits[data.Train], Dev: splits[data.Dev], Test: splits[data.Test], Data: dir,
-		Schedules: specs, Seeds: seeds, Base: base,
+		Schedules: specs, Seeds: seeds, Base: base, Tune: tune, Bootstrap: unit,
 		Out: cmd.String("out"), Jobs: cmd.Int("jobs"), Command: os.Args,
 	}
 	return runComparison(ctx, cmd, cfg)
@@ -173,6 +194,9 @@ func runComparison(ctx context.Context, cmd *cli.Command, cfg compare.Config) er
 		fmt.Fprintln(w)
 		if werr := res.Table.WriteText(w); werr != nil {
 			return werr
+		}
+		for _, n := range res.Table.Notes {
+			fmt.Fprintln(w, n)
 		}
 		fmt.Fprintln(w)
 		for _, f := range res.Files {

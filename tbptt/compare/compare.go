@@ -49,6 +49,14 @@ type Config struct {
 	// (train.DefaultLR), chosen per run.
 	Base train.Config
 
+	// Tune, if set, is a grid of option values: every schedule runs at every
+	// grid point with every seed, and per schedule the point with the lowest
+	// mean dev FER-61 is chosen for the results table (see Tune).
+	Tune []TuneKey
+	// Bootstrap is the unit the significance test resamples (utterances or
+	// speakers of the test set).
+	Bootstrap BootstrapUnit
+
 	// Out is the output folder; runs live in Out/runs/<name>-<hash>.
 	Out string
 	// Jobs is the number of runs trained at once (≤ 0: runtime.NumCPU()).
@@ -60,7 +68,8 @@ type Config struct {
 
 // PlannedRun is one (schedule, seed) run of a comparison.
 type PlannedRun struct {
-	Spec   string // the schedule entry as given
+	Spec   string    // the schedule entry as given
+	Point  GridPoint // the tuned values (nil untuned)
 	Seed   uint64
 	Config train.Config // resolved
 	// ID is a hash of the resolved configuration and the data: a changed
@@ -99,6 +108,9 @@ const (
 	RunConfigFile = "config.json"
 	RunResultFile = "result.json"
 	RunModelFile  = "model.safetensors" // best-dev checkpoint; see train.LastPath, train.ResumePath, train.LogPaths
+	// RunUtterancesFile scores the best-dev checkpoint per test and dev
+	// utterance: the raw data of the significance tests.
+	RunUtterancesFile = "utterances.csv"
 )
 
 // Model returns the path of the run's best-dev checkpoint.
@@ -133,13 +145,17 @@ type RunResult struct {
 	PlannedRun
 	Run     RunRecord        // schedule, cost, dev and test FER, learning curve
 	Stopped train.StopReason // why training stopped
-	Err     error            // the run failed; Run is then incomplete
+	// Test and Dev score the best-dev checkpoint per utterance.
+	Test, Dev []eval.UtteranceScore
+	Err       error // the run failed; Run is then incomplete
 }
 
 // Result is the outcome of a comparison.
 type Result struct {
 	Runs  []RunResult // in plan order: schedules as listed, seeds within
-	Table *Table      // over the runs without error
+	Table *Table      // over the runs without error (at the chosen grid points)
+	// Tuning has a row per schedule and grid point of a tuned comparison.
+	Tuning []TuningRow
 	Files []string    // files written into Out, tables and plots first
 }
 
@@ -259,45 +275,61 @@ func (cfg Config) plan() (Plan, dataIdentity, error) {
 	var plan Plan
 	plan.Unit = budgetUnit(cfg.Base)
 	first := map[string]string{} // resolved configuration (seed 0) → entry
+	for _, k := range cfg.Tune {
+		for _, spec := range cfg.Schedules {
+			if spec.has(k.Name) {
+				return Plan{}, dataIdentity{}, fmt.Errorf("schedule %q sets %s, which the grid tunes", spec.Text, k.Name)
+			}
+		}
+	}
 	for _, spec := range cfg.Schedules {
-		base := cfg.Base
-		if base.LR == 0 && !spec.has("lr") {
-			opt := base.Optimizer
-			for _, o := range spec.Options {
-				if o.Key == "optimizer" {
-					opt = train.OptimizerKind(o.Value)
+		for _, point := range Grid(cfg.Tune) {
+			base := cfg.Base
+			if err := point.apply(&base); err != nil {
+				return Plan{}, dataIdentity{}, fmt.Errorf("tune %s: %w", point, err)
+			}
+			if base.LR == 0 && !spec.has("lr") {
+				opt := base.Optimizer
+				for _, o := range spec.Options {
+					if o.Key == "optimizer" {
+						opt = train.OptimizerKind(o.Value)
+					}
 				}
+				base.LR = train.DefaultLR(opt)
 			}
-			base.LR = train.DefaultLR(opt)
-		}
-		tc, err := spec.Apply(base)
-		if err != nil {
-			return Plan{}, dataIdentity{}, err
-		}
-		tc.Seed, tc.Resume = 0, false
-		key, _ := json.Marshal(tc)
-		if prev, ok := first[string(key)]; ok {
-			return Plan{}, dataIdentity{}, fmt.Errorf("schedules %q and %q are the same run", prev, spec.Text)
-		}
-		first[string(key)] = spec.Text
-		for _, seed := range cfg.Seeds {
-			tc.Seed = seed
-			if err := tc.Validate(); err != nil {
-				return Plan{}, dataIdentity{}, fmt.Errorf("schedule %q: %w", spec.Text, err)
+			tc, err := spec.Apply(base)
+			if err != nil {
+				return Plan{}, dataIdentity{}, err
 			}
-			id := runID(tc, dataID)
-			r := PlannedRun{Spec: spec.Text, Seed: seed, Config: tc, ID: id,
-				Dir: filepath.Join(cfg.Out, "runs", fmt.Sprintf("%s-seed%d-%s", slug(spec.Text), seed, id))}
-			r.State = RunNew
-			if _, err := readRunResult(r); err == nil {
-				r.State = RunDone
-			} else if train.Resumable(r.Model()) {
-				r.State = RunResume
+			tc.Seed, tc.Resume = 0, false
+			key, _ := json.Marshal(tc)
+			name := spec.Text
+			if len(point) > 0 {
+				name += " at " + point.String()
 			}
-			b := cfg.budgetOf(r)
-			plan.Total += b.total
-			plan.Done += b.done
-			plan.Runs = append(plan.Runs, r)
+			if prev, ok := first[string(key)]; ok {
+				return Plan{}, dataIdentity{}, fmt.Errorf("schedules %q and %q are the same run", prev, name)
+			}
+			first[string(key)] = name
+			for _, seed := range cfg.Seeds {
+				tc.Seed = seed
+				if err := tc.Validate(); err != nil {
+					return Plan{}, dataIdentity{}, fmt.Errorf("schedule %q: %w", spec.Text, err)
+				}
+				id := runID(tc, dataID)
+				r := PlannedRun{Spec: spec.Text, Point: point, Seed: seed, Config: tc, ID: id,
+					Dir: filepath.Join(cfg.Out, "runs", fmt.Sprintf("%s-seed%d-%s", slug(spec.Text), seed, id))}
+				r.State = RunNew
+				if _, err := readRunResult(r); err == nil {
+					r.State = RunDone
+				} else if train.Resumable(r.Model()) {
+					r.State = RunResume
+				}
+				b := cfg.budgetOf(r)
+				plan.Total += b.total
+				plan.Done += b.done
+				plan.Runs = append(plan.Runs, r)
+			}
 		}
 	}
 	return plan, dataID, nil
@@ -536,6 +568,10 @@ func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResu
 		rf, err := readRunResult(r)
 		if err == nil {
 			out.Run, out.Stopped = rf.run(r.Spec), rf.Stopped
+			out.Run.Point = r.Point
+			if err := c.utterances(r, &out); err != nil {
+				out.Err = fmt.Errorf("run %s: %w", filepath.Base(r.Dir), err)
+			}
 			return out
 		}
 	}
@@ -622,7 +658,18 @@ func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResu
 		out.Err = fmt.Errorf("run %s: score test: %w", filepath.Base(r.Dir), err)
 		return out
 	}
+	devRep, err := eval.EvaluateModel(m, md, c.cfg.Dev)
+	if err != nil {
+		out.Err = fmt.Errorf("run %s: score dev: %w", filepath.Base(r.Dir), err)
+		return out
+	}
+	out.Test, out.Dev = rep.Utterances, devRep.Utterances
+	if err := writeUtterances(filepath.Join(r.Dir, RunUtterancesFile), out.Test, out.Dev); err != nil {
+		out.Err = err
+		return out
+	}
 	out.Run = evalRun(r, res, rep)
+	out.Run.DevFER39 = devRep.FER39
 	out.Stopped = res.Stopped
 	if err := writeJSON(filepath.Join(r.Dir, RunResultFile), newRunResultFile(r, out.Run, res.Stopped)); err != nil {
 		out.Err = err
@@ -635,7 +682,7 @@ func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResu
 // evalRun summarises a finished run for the results table.
 func evalRun(r PlannedRun, res *train.Result, rep *eval.Report) RunRecord {
 	run := RunRecord{
-		Schedule: r.Spec, K1: res.Schedule.K1, K2: res.Schedule.K2,
+		Schedule: r.Spec, Point: r.Point, K1: res.Schedule.K1, K2: res.Schedule.K2,
 		Truncation: res.Schedule.Truncation.String(), Seed: r.Seed,
 		Updates: res.Updates, FramesForward: res.FramesForward, FramesBackward: res.FramesBackward,
 		WallSeconds: res.WallSeconds, BestEpoch: res.BestEpoch, DevFER: res.BestDevFER61,

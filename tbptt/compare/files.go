@@ -48,6 +48,7 @@ type runResultFile struct {
 	FramesPerSecond *float64         `json:"frames_per_second"`
 	BestEpoch       int              `json:"best_epoch"`
 	DevFER          *float64         `json:"dev_fer"`
+	DevFER39        *float64         `json:"dev_fer39,omitempty"`
 	TestFER61       *float64         `json:"test_fer61"`
 	TestFER39       *float64         `json:"test_fer39"`
 	Curve           []curveJSON      `json:"curve"`
@@ -66,7 +67,7 @@ func newRunResultFile(r PlannedRun, run RunRecord, stopped train.StopReason) run
 		K1: run.K1, K2: run.K2, Truncation: run.Truncation,
 		Updates: run.Updates, FramesForward: run.FramesForward, FramesBackward: run.FramesBackward,
 		WallSeconds: run.WallSeconds, FramesPerSecond: ptr(run.FramesPerSecond), BestEpoch: run.BestEpoch,
-		DevFER: ptr(run.DevFER), TestFER61: ptr(run.TestFER61), TestFER39: ptr(run.TestFER39),
+		DevFER: ptr(run.DevFER), DevFER39: ptr(run.DevFER39), TestFER61: ptr(run.TestFER61), TestFER39: ptr(run.TestFER39),
 		Curve: []curveJSON{}}
 	for _, p := range run.Curve {
 		f.Curve = append(f.Curve, curveJSON{p.Epoch, p.WallSeconds, p.Updates, ptr(p.TrainLoss), ptr(p.DevFER)})
@@ -80,7 +81,7 @@ func (f runResultFile) run(spec string) RunRecord {
 	run := RunRecord{Schedule: spec, K1: f.K1, K2: f.K2, Truncation: f.Truncation, Seed: f.Seed,
 		Updates: f.Updates, FramesForward: f.FramesForward, FramesBackward: f.FramesBackward,
 		WallSeconds: f.WallSeconds, FramesPerSecond: val(f.FramesPerSecond), BestEpoch: f.BestEpoch,
-		DevFER: val(f.DevFER), TestFER61: val(f.TestFER61), TestFER39: val(f.TestFER39)}
+		DevFER: val(f.DevFER), DevFER39: val(f.DevFER39), TestFER61: val(f.TestFER61), TestFER39: val(f.TestFER39)}
 	for _, p := range f.Curve {
 		run.Curve = append(run.Curve, CurvePoint{Epoch: p.Epoch, WallSeconds: p.WallSeconds,
 			Updates: p.Updates, TrainLoss: val(p.TrainLoss), DevFER: val(p.DevFER)})
@@ -258,15 +259,70 @@ func (c *comparison) writeRecords(plan Plan) error {
 // writeSummary writes the results table and the learning-curve plots.
 func (c *comparison) writeSummary(res *Result, runs []RunRecord) error {
 	out := c.cfg.Out
+	// The runs that enter the table: with a grid, those at each schedule's
+	// chosen point.
+	var chosen []RunResult
+	var keys []string
+	if len(c.cfg.Tune) > 0 {
+		res.Tuning = Tune(runs, c.cfg.Tune)
+		pick := map[string]bool{}
+		for _, r := range res.Tuning {
+			if r.Chosen {
+				pick[r.Schedule+"\x00"+r.Point.String()] = true
+			}
+		}
+		runs = runs[:0:0]
+		for _, r := range c.results {
+			if r.Err == nil && pick[r.Spec+"\x00"+r.Point.String()] {
+				chosen = append(chosen, r)
+				runs = append(runs, r.Run)
+			}
+		}
+		for _, k := range c.cfg.Tune {
+			keys = append(keys, k.Name)
+		}
+		if err := atomicfile.WriteFile(filepath.Join(out, "tuning.csv"), func(w io.Writer) error {
+			return WriteTuningCSV(w, res.Tuning, c.cfg.Tune)
+		}); err != nil {
+			return err
+		}
+		res.Files = append(res.Files, filepath.Join(out, "tuning.csv"))
+	} else {
+		for _, r := range c.results {
+			if r.Err == nil {
+				chosen = append(chosen, r)
+			}
+		}
+	}
 	t, err := NewTable(runs)
 	if err != nil {
 		return err
 	}
+	t.Keys = keys
+	tests := map[string][][]UttCounts{}
+	for _, r := range chosen {
+		tests[r.Spec] = append(tests[r.Spec], uttCounts(r.Test))
+	}
+	for i := range t.Rows {
+		for _, r := range chosen {
+			if r.Spec == t.Rows[i].Schedule {
+				t.Rows[i].Tuned = r.Point
+			}
+		}
+	}
+	if err := t.Compare(tests, c.cfg.Bootstrap); err != nil {
+		return err
+	}
+	t.Notes = append(t.Notes, EdgeNotes(res.Tuning)...)
 	res.Table = t
 	if err := t.WriteFiles(out); err != nil {
 		return err
 	}
 	res.Files = append(res.Files, filepath.Join(out, "results.md"), filepath.Join(out, "results.csv"))
+	if err := writePerUtterance(filepath.Join(out, "per_utterance.csv"), chosen, len(c.cfg.Tune) > 0); err != nil {
+		return err
+	}
+	res.Files = append(res.Files, filepath.Join(out, "per_utterance.csv"))
 	plots := []struct {
 		name string
 		draw func([]RunRecord) (*gplot.Plot, error)
@@ -276,11 +332,20 @@ func (c *comparison) writeSummary(res *Result, runs []RunRecord) error {
 		{"loss_updates", LossByUpdates},
 	}
 	var errs []error
+	if len(c.cfg.Tune) > 0 {
+		plots = append(plots, struct {
+			name string
+			draw func([]RunRecord) (*gplot.Plot, error)
+		}{"tuning", func([]RunRecord) (*gplot.Plot, error) { return TuningPlot(res.Tuning, c.cfg.Tune) }})
+	}
 	for _, p := range plots {
 		pl, err := p.draw(runs)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("plot %s: %w", p.name, err))
 			continue
+		}
+		if pl == nil {
+			continue // nothing to draw (a grid of words)
 		}
 		for _, ext := range []string{".png", ".svg"} {
 			path := filepath.Join(out, p.name+ext)

@@ -133,7 +133,7 @@ func sameUtterances(a, b []UttCounts, index map[string]int, aName, bName string)
 	return nil
 }
 
-// Unit is what the paired bootstrap resamples: test utterances or test
+// BootstrapUnit is what the paired bootstrap resamples: test utterances or test
 // speakers.
 //
 // The bootstrap treats its units as independent draws from the population
@@ -150,12 +150,12 @@ func sameUtterances(a, b []UttCounts, index map[string]int, aName, bName string)
 // speakers (the full 168-speaker test set, 1 344 utterances) the
 // correlation matters less and utterances, the unit of Bisani & Ney, are
 // fine; speakers remain the conservative choice.
-type Unit int
+type BootstrapUnit int
 
 const (
 	// Utterances resamples test utterances with replacement (Bisani & Ney
 	// 2004).
-	Utterances Unit = iota
+	Utterances BootstrapUnit = iota
 	// Speakers resamples test speakers with replacement; a drawn speaker
 	// brings all of its utterances.
 	Speakers
@@ -163,27 +163,27 @@ const (
 
 var bootstrapUnitNames = [...]string{Utterances: "utterances", Speakers: "speakers"}
 
-// String returns "utterances" or "speakers", the spelling ParseUnit reads.
-func (u Unit) String() string {
+// String returns "utterances" or "speakers", the spelling ParseBootstrapUnit reads.
+func (u BootstrapUnit) String() string {
 	if u < 0 || int(u) >= len(bootstrapUnitNames) {
-		return fmt.Sprintf("Unit(%d)", int(u))
+		return fmt.Sprintf("BootstrapUnit(%d)", int(u))
 	}
 	return bootstrapUnitNames[u]
 }
 
-// ParseUnit reads a bootstrap unit: "utterances" or "speakers".
-func ParseUnit(s string) (Unit, error) {
+// ParseBootstrapUnit reads a bootstrap unit: "utterances" or "speakers".
+func ParseBootstrapUnit(s string) (BootstrapUnit, error) {
 	for u, name := range bootstrapUnitNames {
 		if s == name {
-			return Unit(u), nil
+			return BootstrapUnit(u), nil
 		}
 	}
 	return 0, fmt.Errorf("compare: bootstrap unit %q: want utterances or speakers", s)
 }
 
 // Set parses s into u (flag.Value).
-func (u *Unit) Set(s string) error {
-	v, err := ParseUnit(s)
+func (u *BootstrapUnit) Set(s string) error {
+	v, err := ParseBootstrapUnit(s)
 	if err != nil {
 		return err
 	}
@@ -192,10 +192,10 @@ func (u *Unit) Set(s string) error {
 }
 
 // MarshalText returns the unit's name.
-func (u Unit) MarshalText() ([]byte, error) { return []byte(u.String()), nil }
+func (u BootstrapUnit) MarshalText() ([]byte, error) { return []byte(u.String()), nil }
 
 // UnmarshalText parses the unit's name.
-func (u *Unit) UnmarshalText(b []byte) error { return u.Set(string(b)) }
+func (u *BootstrapUnit) UnmarshalText(b []byte) error { return u.Set(string(b)) }
 
 // Difference is a candidate schedule against the best one on one measure
 // (FER-61 or FER-39), in percent.
@@ -222,12 +222,12 @@ func (d Difference) Significant() bool { return d.Lo > 0 || d.Hi < 0 }
 // Comparison is the outcome of PairedBootstrap: a candidate schedule
 // against the best one on test FER-61 and FER-39.
 type Comparison struct {
-	Unit       Unit // what was resampled
-	Units      int  // utterances or speakers in the test set, drawn per replicate
-	Utterances int  // utterances in the test set
-	Replicates int
-	FER61      Difference
-	FER39      Difference
+	BootstrapUnit BootstrapUnit // what was resampled
+	Units         int           // utterances or speakers in the test set, drawn per replicate
+	Utterances    int           // utterances in the test set
+	Replicates    int
+	FER61         Difference
+	FER39         Difference
 }
 
 // PairedBootstrap compares candidate a with the best system b on the same
@@ -236,7 +236,7 @@ type Comparison struct {
 // evaluation", ICASSP 2004.
 //
 // Each replicate draws, with replacement, as many units as the test set
-// has — utterances, or speakers with all their utterances (see Unit) —
+// has — utterances, or speakers with all their utterances (see BootstrapUnit) —
 // and computes both systems' FERs on that same draw as Σ errors / Σ
 // frames over the drawn utterances (the corpus-level FER, not a mean of
 // per-utterance rates); the replicate's difference is a's FER minus b's,
@@ -264,7 +264,7 @@ type Comparison struct {
 // matter (but for the last bits of the sums). With Speakers every
 // utterance needs a speaker. rng nil means BootstrapRand(); replicates is
 // usually DefaultReplicates.
-func PairedBootstrap(a, b []UttCounts, unit Unit, replicates int, rng *rand.Rand) (Comparison, error) {
+func PairedBootstrap(a, b []UttCounts, unit BootstrapUnit, replicates int, rng *rand.Rand) (Comparison, error) {
 	if unit != Utterances && unit != Speakers {
 		return Comparison{}, fmt.Errorf("compare: bootstrap: unknown unit %v", unit)
 	}
@@ -289,7 +289,7 @@ func PairedBootstrap(a, b []UttCounts, unit Unit, replicates int, rng *rand.Rand
 		return Comparison{}, fmt.Errorf("compare: bootstrap: %w", err)
 	}
 
-	c := Comparison{Unit: unit, Units: len(u.f61), Utterances: len(a), Replicates: replicates}
+	c := Comparison{BootstrapUnit: unit, Units: len(u.f61), Utterances: len(a), Replicates: replicates}
 	all := u.total()
 	if all.f61 == 0 || all.f39 == 0 {
 		return Comparison{}, errors.New("compare: bootstrap: the test set has no frames")
@@ -333,7 +333,7 @@ func (u *bootUnits) total() bootSums {
 
 // newBootUnits bootSums a and b per unit, the units in ascending order of
 // their IDs; index is a's utteranceIndex.
-func newBootUnits(a, b []UttCounts, index map[string]int, unit Unit) (bootUnits, error) {
+func newBootUnits(a, b []UttCounts, index map[string]int, unit BootstrapUnit) (bootUnits, error) {
 	key := func(c UttCounts) string { return c.Utterance }
 	if unit == Speakers {
 		key = func(c UttCounts) string { return c.Speaker }

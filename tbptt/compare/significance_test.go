@@ -55,7 +55,7 @@ func randomCounts(seed uint64, speakers, perSpeaker int) (a, b []UttCounts) {
 // drawing from rng in the documented order: units sorted by ID, per
 // replicate n draws rng.IntN(n); the FERs summed over the drawn units'
 // utterances; the interval by sorting and interpolating (type 7).
-func bruteForce(a, b []UttCounts, unit Unit, replicates int, rng *rand.Rand) Comparison {
+func bruteForce(a, b []UttCounts, unit BootstrapUnit, replicates int, rng *rand.Rand) Comparison {
 	bOf := map[string]UttCounts{}
 	for _, x := range b {
 		bOf[x.Utterance] = x
@@ -113,7 +113,7 @@ func bruteForce(a, b []UttCounts, unit Unit, replicates int, rng *rand.Rand) Com
 		return score / float64(len(d))
 	}
 
-	c := Comparison{Unit: unit, Units: len(ids), Utterances: len(a), Replicates: replicates}
+	c := Comparison{BootstrapUnit: unit, Units: len(ids), Utterances: len(a), Replicates: replicates}
 	c.FER61.Delta, c.FER39.Delta, c.FER61.Candidate, c.FER61.Best, c.FER39.Candidate, c.FER39.Best = fers(ids)
 	var r61, r39 []float64
 	for range replicates {
@@ -131,7 +131,7 @@ func bruteForce(a, b []UttCounts, unit Unit, replicates int, rng *rand.Rand) Com
 
 func TestPairedBootstrapPointDifference(t *testing.T) {
 	a, b := handCounts()
-	for _, unit := range []Unit{Utterances, Speakers} {
+	for _, unit := range []BootstrapUnit{Utterances, Speakers} {
 		c, err := PairedBootstrap(a, b, unit, 100, rand.New(rand.NewPCG(1, 2)))
 		if err != nil {
 			t.Fatal(err)
@@ -143,9 +143,9 @@ func TestPairedBootstrapPointDifference(t *testing.T) {
 			math.Abs(c.FER39.Delta-25.0/9) > 1e-12 {
 			t.Errorf("%v: FER-39 %v against %v, difference %v; want 50/3, 125/9, 25/9", unit, c.FER39.Candidate, c.FER39.Best, c.FER39.Delta)
 		}
-		wantUnits := map[Unit]int{Utterances: 4, Speakers: 2}[unit]
-		if c.Unit != unit || c.Units != wantUnits || c.Utterances != 4 || c.Replicates != 100 {
-			t.Errorf("%v: unit %v, %d units, %d utterances, %d replicates", unit, c.Unit, c.Units, c.Utterances, c.Replicates)
+		wantUnits := map[BootstrapUnit]int{Utterances: 4, Speakers: 2}[unit]
+		if c.BootstrapUnit != unit || c.Units != wantUnits || c.Utterances != 4 || c.Replicates != 100 {
+			t.Errorf("%v: unit %v, %d units, %d utterances, %d replicates", unit, c.BootstrapUnit, c.Units, c.Utterances, c.Replicates)
 		}
 		for _, d := range []Difference{c.FER61, c.FER39} {
 			if !(d.Lo <= d.Hi) || d.PImprove < 0 || d.PImprove > 1 {
@@ -173,7 +173,7 @@ func TestPairedBootstrapMatchesBruteForce(t *testing.T) {
 		{"one replicate", ra, rb, 1},
 		{"two replicates", ra, rb, 2},
 	} {
-		for _, unit := range []Unit{Utterances, Speakers} {
+		for _, unit := range []BootstrapUnit{Utterances, Speakers} {
 			got, err := PairedBootstrap(tc.a, tc.b, unit, tc.replicates, rand.New(rand.NewPCG(42, 7)))
 			if err != nil {
 				t.Fatal(err)
@@ -280,7 +280,7 @@ func TestPairedBootstrapSpeakers(t *testing.T) {
 
 func TestPairedBootstrapIdentical(t *testing.T) {
 	a, _ := randomCounts(11, 5, 6)
-	for _, unit := range []Unit{Utterances, Speakers} {
+	for _, unit := range []BootstrapUnit{Utterances, Speakers} {
 		c, err := PairedBootstrap(a, slices.Clone(a), unit, 1000, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -299,7 +299,7 @@ func TestPairedBootstrapErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		a, b       []UttCounts
-		unit       Unit
+		unit       BootstrapUnit
 		replicates int
 		want       string
 	}{
@@ -321,7 +321,7 @@ func TestPairedBootstrapErrors(t *testing.T) {
 			edit(b, func(s []UttCounts) []UttCounts { s[0].Frames39, s[0].Errors39 = 0, 0; return s[:1] }), Utterances, 10, "no frames"},
 		{"empty", nil, nil, Utterances, 10, "no test utterances"},
 		{"no replicates", a, b, Utterances, 0, "0 replicates"},
-		{"unit", a, b, Unit(5), 10, "unknown unit Unit(5)"},
+		{"unit", a, b, BootstrapUnit(5), 10, "unknown unit BootstrapUnit(5)"},
 	} {
 		_, err := PairedBootstrap(tc.a, tc.b, tc.unit, tc.replicates, nil)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -400,12 +400,12 @@ func TestBootQuantile(t *testing.T) {
 }
 
 func TestUnit(t *testing.T) {
-	for _, u := range []Unit{Utterances, Speakers} {
-		got, err := ParseUnit(u.String())
+	for _, u := range []BootstrapUnit{Utterances, Speakers} {
+		got, err := ParseBootstrapUnit(u.String())
 		if err != nil || got != u {
-			t.Errorf("ParseUnit(%q) = %v, %v", u.String(), got, err)
+			t.Errorf("ParseBootstrapUnit(%q) = %v, %v", u.String(), got, err)
 		}
-		var v Unit
+		var v BootstrapUnit
 		if err := v.UnmarshalText([]byte(u.String())); err != nil || v != u {
 			t.Errorf("UnmarshalText(%q) = %v, %v", u.String(), v, err)
 		}
@@ -413,15 +413,15 @@ func TestUnit(t *testing.T) {
 			t.Errorf("MarshalText = %q", b)
 		}
 	}
-	if Utterances.String() != "utterances" || Speakers.String() != "speakers" || Unit(-1).String() != "Unit(-1)" {
-		t.Errorf("names %q %q %q", Utterances, Speakers, Unit(-1))
+	if Utterances.String() != "utterances" || Speakers.String() != "speakers" || BootstrapUnit(-1).String() != "BootstrapUnit(-1)" {
+		t.Errorf("names %q %q %q", Utterances, Speakers, BootstrapUnit(-1))
 	}
 	v := Speakers
 	if err := v.Set("speaker"); err == nil || !strings.Contains(err.Error(), "want utterances or speakers") || v != Speakers {
 		t.Errorf("Set(speaker): %v, unit %v", err, v)
 	}
-	if _, err := ParseUnit(""); err == nil {
-		t.Error("ParseUnit accepted the empty string")
+	if _, err := ParseBootstrapUnit(""); err == nil {
+		t.Error("ParseBootstrapUnit accepted the empty string")
 	}
 }
 
@@ -480,7 +480,7 @@ func TestBootstrapReplicatesDoNotAllocate(t *testing.T) {
 // BenchmarkPairedBootstrap: 1 680 utterances (the full TIMIT test set's
 // 168 speakers × 10, SA sentences included), DefaultReplicates replicates.
 func BenchmarkPairedBootstrap(b *testing.B) {
-	for _, unit := range []Unit{Utterances, Speakers} {
+	for _, unit := range []BootstrapUnit{Utterances, Speakers} {
 		b.Run(unit.String(), func(b *testing.B) {
 			x, y := randomCounts(1, 168, 10)
 			b.ReportAllocs()

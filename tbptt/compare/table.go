@@ -33,10 +33,14 @@ type RunRecord struct {
 	FramesPerSecond float64 `json:"frames_per_second"`
 	BestEpoch       int     `json:"best_epoch"`
 	DevFER          float64 `json:"dev_fer"` // at the best epoch, fraction
+	DevFER39        float64 `json:"dev_fer39"`
 	TestFER61       float64 `json:"test_fer61"`
 	TestFER39       float64 `json:"test_fer39"`
 
 	Curve []CurvePoint `json:"curve"`
+
+	// Point is the grid point of a tuned comparison (nil untuned).
+	Point GridPoint `json:"-"`
 }
 
 // CurvePoint is the state of a run at the end of one epoch. Wall seconds
@@ -120,12 +124,25 @@ type Row struct {
 	Truncation string
 	Seeds      []uint64
 	Stats      []Stat // one per Table.Columns
+	// Tuned is the chosen grid point of a tuned comparison.
+	Tuned GridPoint
+	// Versus compares this schedule's test errors with the best row's
+	// (nil for the best row itself, or when not computed).
+	Versus *Comparison
 }
 
 // Table summarises runs by schedule over seeds.
 type Table struct {
 	Columns []Column
 	Rows    []Row
+	// Keys are the tuned options of a tuned comparison, one column each.
+	Keys []string
+	// Best is the row with the lowest mean test FER-39, which the others'
+	// Versus compare with (−1: none).
+	Best int
+	// Notes are sentences written after the Markdown table: what the
+	// significance tests say, and chosen values at the edge of a grid.
+	Notes []string
 }
 
 // NewTable groups runs by schedule, in order of first appearance, and
@@ -134,7 +151,7 @@ type Table struct {
 // schedules have a value. Runs of one schedule must agree on k1, k2 and
 // truncation and have distinct seeds.
 func NewTable(runs []RunRecord) (*Table, error) {
-	t := &Table{Columns: Columns()}
+	t := &Table{Columns: Columns(), Best: -1}
 	index := map[string]int{}
 	var groups [][]*RunRecord
 	for i := range runs {
@@ -251,14 +268,26 @@ func cell(s Stat, format func(float64) string) string {
 // bold, followed by a line explaining the notation.
 func (t *Table) WriteMarkdown(w io.Writer) error {
 	var b strings.Builder
-	head := []string{"schedule", "k1", "k2", "truncation", "seeds"}
+	head := []string{"schedule", "k1", "k2", "truncation"}
+	head = append(head, t.Keys...)
+	head = append(head, "seeds")
 	for _, c := range t.Columns {
 		head = append(head, c.Title)
 	}
+	sig := t.Best >= 0
+	if sig {
+		head = append(head, "Δ test FER-39 vs best (95 % CI)")
+	}
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n")
-	b.WriteString("|" + strings.Repeat("---|", 5) + strings.Repeat("---:|", len(t.Columns)) + "\n")
-	for _, r := range t.Rows {
-		cells := []string{"`" + r.Schedule + "`", tbptt.K1String(r.K1), tbptt.K2String(r.K2), r.Truncation, strconv.Itoa(len(r.Seeds))}
+	b.WriteString("|" + strings.Repeat("---|", 4+len(t.Keys)+1) + strings.Repeat("---:|", len(t.Columns)))
+	if sig {
+		b.WriteString("---:|")
+	}
+	b.WriteString("\n")
+	for i, r := range t.Rows {
+		cells := []string{"`" + r.Schedule + "`", tbptt.K1String(r.K1), tbptt.K2String(r.K2), r.Truncation}
+		cells = append(cells, t.tunedValues(r)...)
+		cells = append(cells, strconv.Itoa(len(r.Seeds)))
 		for c, col := range t.Columns {
 			s := cell(r.Stats[c], col.Format)
 			if r.Stats[c].Best {
@@ -266,9 +295,33 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 			}
 			cells = append(cells, s)
 		}
+		if sig {
+			switch {
+			case i == t.Best:
+				cells = append(cells, "best")
+			case r.Versus != nil:
+				d := r.Versus.FER39
+				cells = append(cells, fmt.Sprintf("%s (%s to %s)", fmtPoints(d.Delta), fmtPoints(d.Lo), fmtPoints(d.Hi)))
+			default:
+				cells = append(cells, "–")
+			}
+		}
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
-	b.WriteString("\nMean ± sample standard deviation over seeds; best value per column in bold (lowest; highest for frames/s; updates and best epoch not ranked). FER in percent; frames counted with re-runs.\n")
+	b.WriteString("\nMean ± sample standard deviation over seeds; best value per column in bold (lowest; highest for frames/s; updates and best epoch not ranked). FER in percent; frames counted with re-runs.")
+	if sig {
+		unit := Utterances
+		for _, r := range t.Rows {
+			if r.Versus != nil {
+				unit = r.Versus.BootstrapUnit
+			}
+		}
+		fmt.Fprintf(&b, " Δ: difference in test FER-39 from the best schedule, in points, each utterance's errors averaged over seeds; 95 %% interval from a paired bootstrap over test %s (%d replicates).", unit, DefaultReplicates)
+	}
+	b.WriteString("\n")
+	for _, n := range t.Notes {
+		b.WriteString("\n" + n + "\n")
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -283,6 +336,9 @@ func (t *Table) WriteCSV(w io.Writer) error {
 	for _, c := range t.Columns {
 		head = append(head, c.Key+"_mean", c.Key+"_sd", c.Key+"_best")
 	}
+	head = append(head, "delta_fer61", "delta_fer61_lo", "delta_fer61_hi", "poi_fer61",
+		"delta_fer39", "delta_fer39_lo", "delta_fer39_hi", "poi_fer39")
+	head = append(head, t.Keys...)
 	if err := cw.Write(head); err != nil {
 		return err
 	}
@@ -308,6 +364,15 @@ func (t *Table) WriteCSV(w io.Writer) error {
 			}
 			rec = append(rec, num(s.Mean), sd, best)
 		}
+		if v := r.Versus; v != nil {
+			// Fractions, as the FER columns: the bootstrap works in points.
+			for _, d := range []Difference{v.FER61, v.FER39} {
+				rec = append(rec, num(d.Delta/100), num(d.Lo/100), num(d.Hi/100), num(d.PImprove))
+			}
+		} else {
+			rec = append(rec, "", "", "", "", "", "", "", "")
+		}
+		rec = append(rec, t.tunedValues(r)...)
 		if err := cw.Write(rec); err != nil {
 			return err
 		}
@@ -351,4 +416,57 @@ func (t *Table) WriteFiles(dir string) error {
 		return err
 	}
 	return atomicfile.WriteFile(filepath.Join(dir, "results.csv"), t.WriteCSV)
+}
+
+// tunedValues returns the row's chosen value of every tuned key.
+func (t *Table) tunedValues(r Row) []string {
+	out := make([]string, len(t.Keys))
+	for i, k := range t.Keys {
+		for _, set := range r.Tuned {
+			if set.Key == k {
+				out[i] = set.Value
+			}
+		}
+	}
+	return out
+}
+
+// Compare marks the row with the lowest mean test FER-39 as the best and
+// compares every other row with it by a paired bootstrap over the test set
+// (see PairedBootstrap), each utterance's counts averaged over the seeds;
+// tests gives each row's per-seed test scores (schedule → seeds). It adds
+// the significance sentences to Notes.
+func (t *Table) Compare(tests map[string][][]UttCounts, unit BootstrapUnit) error {
+	c := t.ColumnIndex("test_fer39")
+	best := -1
+	for i, r := range t.Rows {
+		if s := r.Stats[c]; s.N > 0 && (best < 0 || s.Mean < t.Rows[best].Stats[c].Mean) && len(tests[r.Schedule]) > 0 {
+			best = i
+		}
+	}
+	if best < 0 || len(t.Rows) < 2 {
+		return nil
+	}
+	t.Best = best
+	bestCounts, err := AverageSeeds(tests[t.Rows[best].Schedule]...)
+	if err != nil {
+		return fmt.Errorf("schedule %s: %w", t.Rows[best].Schedule, err)
+	}
+	for i := range t.Rows {
+		r := &t.Rows[i]
+		if i == best || len(tests[r.Schedule]) == 0 {
+			continue
+		}
+		counts, err := AverageSeeds(tests[r.Schedule]...)
+		if err != nil {
+			return fmt.Errorf("schedule %s: %w", r.Schedule, err)
+		}
+		cmp, err := PairedBootstrap(counts, bestCounts, unit, DefaultReplicates, BootstrapRand())
+		if err != nil {
+			return fmt.Errorf("schedule %s against %s: %w", r.Schedule, t.Rows[best].Schedule, err)
+		}
+		r.Versus = &cmp
+		t.Notes = append(t.Notes, cmp.Sentences(r.Schedule, t.Rows[best].Schedule))
+	}
+	return nil
 }

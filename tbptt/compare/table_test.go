@@ -90,7 +90,7 @@ func TestTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 3 || len(recs[0]) != 5+3*len(tab.Columns) {
+	if len(recs) != 3 || len(recs[0]) != 5+3*len(tab.Columns)+8 { // + the 8 significance columns
 		t.Fatalf("csv shape %d×%d", len(recs), len(recs[0]))
 	}
 	field := func(row int, name string) string {
