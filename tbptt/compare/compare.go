@@ -156,7 +156,7 @@ type Result struct {
 	Table *Table      // over the runs without error (at the chosen grid points)
 	// Tuning has a row per schedule and grid point of a tuned comparison.
 	Tuning []TuningRow
-	Files []string    // files written into Out, tables and plots first
+	Files  []string // files written into Out, tables and plots first
 }
 
 // Compare trains every (schedule, seed) run of cfg — up to cfg.Jobs at a
