@@ -40,7 +40,13 @@
 //     full BPTT); "frame" = TBPTT(1, k2), k2 = All unless given; "tbptt" is
 //     the general case.
 //  6. An update's loss is the sum (not the mean) of its scored frames'
-//     cross-entropies, so learning rates are comparable across schedules.
+//     cross-entropies. With plain SGD this makes a learning rate mean the
+//     same under every schedule: an epoch's updates add up to about lr
+//     times the sum of every frame's gradient, however they are grouped.
+//     It does not with Adam, whose step is about lr per update whatever the
+//     gradient's scale: a schedule with more updates per epoch moves the
+//     weights further per epoch, so Adam's learning rate has to be chosen
+//     per schedule (tbptt/compare tunes it).
 //
 // # Truncation modes
 //

@@ -35,8 +35,10 @@ end, errors back-propagated through at most k2 frames):
   frame [--k2 K]      TBPTT(1, K): an update every frame; K = all by default
   tbptt --k1 K1 [--k2 K2] [--truncation window|per-error|chunk]
 
-Losses are summed over an update's frames (not averaged), so learning rates
-compare across schedules. Default: Adam with lr 1e-3 (on the 64-utterance TIMIT
+Losses are summed over an update's frames (not averaged), so an SGD learning
+rate means the same under every schedule; an Adam step is about lr per update,
+so with Adam a schedule with more updates moves further per epoch (tune lr per
+schedule: phoneme compare --tune lr=...). Default: Adam with lr 1e-3 (on the 64-utterance TIMIT
 sample, dev FER61 ≈ 55% after 10 epochs per sentence). Graves & Schmidhuber
 (2005) used --optimizer sgd --lr 1e-5 --momentum 0.9 with summed losses on the
 full corpus, so that is the SGD default; on small data SGD needs about 1e-4.`,
