@@ -32,6 +32,9 @@ checkpoint, scores it on DIR/test and writes into --out:
                             (re-runs counted), wall time, frames/s, best
                             epoch, dev FER, test FER-61 and FER-39; best marked
   dev_fer_epoch, dev_fer_time, loss_updates (.png, .svg)   learning curves
+  per_utterance.csv         every table run's errors per test and dev utterance
+  tuning.csv, tuning (.png, .svg)   with --tune: dev FER per schedule and grid
+                            point, the chosen point, and edges of the grid
   command.txt, environment.json, compare.json   how to reproduce it
   runs/<schedule>-seed<N>-<hash>/   config.json, model.safetensors (best dev),
                             model.last.safetensors, model.resume, epoch log
@@ -55,6 +58,13 @@ no-peepholes, shuffle, no-shuffle too); k2-schedule's steps are joined by "/"
 (frame:k2-schedule=1@0/5@2/20@4) or a linear ramp (tbptt:k1=20:k2-schedule=1-20@0-8).
 Example:
   sentence,frame:k2=1,frame:k2=20,tbptt:k1=20:k2=20,tbptt:k1=5:k2=20,tbptt:k1=20:k2=5:per-error
+
+--tune lr=1e-4,3e-4,1e-3,3e-3 (repeat for a grid) trains every schedule at every
+value and seed and keeps, per schedule, the value with the lowest mean dev FER;
+a value at the edge of the grid is flagged with the next one to try. Each
+schedule is compared with the best (lowest test FER-39) by a paired bootstrap
+over test utterances (--bootstrap speakers: over speakers): the difference, its
+95 % interval and the probability of improvement.
 
 Budget, the same for every run: --epochs N (default), --frames-budget F
 (frames forward-propagated, re-runs counted, e.g. 5e6 or 5M) or
