@@ -123,10 +123,8 @@ type TuningRow struct {
 // on ties); keys give the grid, to find edges.
 func Tune(records []RunRecord, keys []TuneKey) []TuningRow {
 	type group struct {
-		row          *TuningRow
-		d61, d39     []float64
-		firstRecord  int
-		scheduleRank int
+		row      *TuningRow
+		d61, d39 []float64
 	}
 	var rows []*TuningRow
 	index := map[string]*group{}
