@@ -127,6 +127,8 @@ type compareFile struct {
 	Seeds     []uint64       `json:"seeds"`
 	Shared    train.Config   `json:"shared"` // lr 0: each optimizer's default
 	Budget    string         `json:"budget_unit"`
+	Tune      []TuneKey      `json:"tune,omitempty"`
+	Bootstrap string         `json:"bootstrap"`
 	Jobs      int            `json:"jobs"`
 	Runs      []compareRun   `json:"runs"`
 	Started   string         `json:"started"`
@@ -240,7 +242,7 @@ func (c *comparison) writeRecords(plan Plan) error {
 		return err
 	}
 	cf := compareFile{DataDir: c.cfg.Data, Data: c.dataID, Seeds: c.cfg.Seeds, Shared: c.cfg.Base,
-		Budget: plan.Unit.String(), Jobs: c.cfg.Jobs, Started: time.Now().Format(time.RFC3339), Resumed: map[string]int{}}
+		Budget: plan.Unit.String(), Tune: c.cfg.Tune, Bootstrap: c.cfg.Bootstrap.String(), Jobs: c.cfg.Jobs, Started: time.Now().Format(time.RFC3339), Resumed: map[string]int{}}
 	cf.Shared.Schedule, cf.Shared.K1, cf.Shared.K2, cf.Shared.Truncation, cf.Shared.Seed = "", 0, "", "", 0
 	for _, s := range c.cfg.Schedules {
 		cf.Schedules = append(cf.Schedules, s.Text)

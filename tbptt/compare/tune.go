@@ -26,8 +26,8 @@ import (
 // A TuneKey is one tuned option and the values it takes, as text that the
 // option's own validation (train.Options) accepts.
 type TuneKey struct {
-	Name   string
-	Values []string
+	Name   string   `json:"name"`
+	Values []string `json:"values"`
 }
 
 // ErrTuneKey reports a --tune key that cannot be tuned.
