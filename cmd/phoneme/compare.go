@@ -52,9 +52,10 @@ colon-separated options:
   frame[:k2=K]                  an update every frame, K frames back (all)
   tbptt:k1=K1[:k2=K2]           an update every K1 frames, K2 back (K1)
   :per-error, :chunk, :window   truncation (or :truncation=per-error)
-These options may be overridden for one entry as key=value:
-` + perEntryOptions() + ` (bare peepholes,
-no-peepholes, shuffle, no-shuffle too); k2-schedule's steps are joined by "/"
+These options may be overridden for one entry as key=value (bare peepholes,
+no-peepholes, shuffle, no-shuffle too):
+` + perEntryOptions() + `
+k2-schedule's steps are joined by "/"
 (frame:k2-schedule=1@0/5@2/20@4) or a linear ramp (tbptt:k1=20:k2-schedule=1-20@0-8).
 Example:
   sentence,frame:k2=1,frame:k2=20,tbptt:k1=20:k2=20,tbptt:k1=5:k2=20,tbptt:k1=20:k2=5:per-error
@@ -264,5 +265,23 @@ func perEntryOptions() string {
 			names = append(names, o.Name)
 		}
 	}
-	return strings.Join(names, ", ")
+	// Wrapped at 80 columns like the rest of the help.
+	var b strings.Builder
+	line := 0
+	for i, n := range names {
+		if i > 0 {
+			b.WriteString(",")
+			line++
+			if line+1+len(n) > 80 {
+				b.WriteString("\n")
+				line = 0
+			} else {
+				b.WriteString(" ")
+				line++
+			}
+		}
+		b.WriteString(n)
+		line += len(n)
+	}
+	return b.String()
 }
