@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/crc32"
 	"io"
 	"math"
 	"os"
@@ -38,7 +40,60 @@ const (
 	metaKey      = "__metadata__"
 	cmvnMeanName = "cmvn.mean"
 	cmvnStdName  = "cmvn.std"
+	checksumKey  = "checksum"
+	checksumAlgo = "crc32c:"
 )
+
+// Every checkpoint written since the checksum was introduced carries
+// "checksum": "crc32c:xxxxxxxx" (8 lower-case hex digits) in __metadata__:
+// the CRC-32C (Castagnoli) of, in this order,
+//
+//   - every other __metadata__ entry, in byte order of the keys: the key
+//     and the value, each preceded by its length in bytes as a
+//     little-endian uint64;
+//   - every tensor, in byte order of the names: the name and the tensor's
+//     raw bytes, each preceded by its length in bytes as a little-endian
+//     uint64.
+//
+// It does not depend on how the header is formatted or where the tensors
+// lie in the data section, so a tool that rewrites the file with the same
+// tensors and metadata keeps it valid. Decode verifies it when present;
+// files written before it (no checksum entry) are read unchecked.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// contentChecksum returns the checksum entry of a checkpoint whose
+// metadata (the checksum entry excluded) is meta and whose tensors' bytes
+// are data.
+func contentChecksum(meta map[string]string, data map[string][]byte) string {
+	h := crc32.New(castagnoli)
+	field := func(h hash.Hash32, b []byte) {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	keys := make([]string, 0, len(meta))
+	for k := range meta {
+		if k != checksumKey {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		field(h, []byte(k))
+		field(h, []byte(meta[k]))
+	}
+	names := make([]string, 0, len(data))
+	for name := range data {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		field(h, []byte(name))
+		field(h, data[name])
+	}
+	return fmt.Sprintf("%s%08x", checksumAlgo, h.Sum32())
+}
 
 // Save writes m and md (nil: no metadata) to path as a safetensors file,
 // through a temporary file in the same directory that is renamed when
@@ -118,6 +173,21 @@ func Encode(m *Model, md *Metadata) ([]byte, error) {
 	if len(md.Training) > 0 {
 		meta["training"] = string(md.Training)
 	}
+	// The data section, tensors in layout order.
+	size := 0
+	for _, t := range ts {
+		size += 4 * len(t.data)
+	}
+	body := make([]byte, 0, size)
+	data := make(map[string][]byte, len(ts))
+	for _, t := range ts {
+		begin := len(body)
+		for _, v := range t.data {
+			body = binary.LittleEndian.AppendUint32(body, math.Float32bits(v))
+		}
+		data[t.name] = body[begin:]
+	}
+	meta[checksumKey] = contentChecksum(meta, data)
 	// Build the header by hand to keep the tensors in layout order.
 	var h bytes.Buffer
 	h.WriteString("{")
@@ -134,14 +204,10 @@ func Encode(m *Model, md *Metadata) ([]byte, error) {
 	for h.Len()%8 != 0 { // align the data section, as safetensors does
 		h.WriteByte(' ')
 	}
-	out := make([]byte, 8, 8+h.Len()+off)
+	out := make([]byte, 8, 8+h.Len()+len(body))
 	binary.LittleEndian.PutUint64(out, uint64(h.Len()))
 	out = append(out, h.Bytes()...)
-	for _, t := range ts {
-		for _, v := range t.data {
-			out = binary.LittleEndian.AppendUint32(out, math.Float32bits(v))
-		}
-	}
+	out = append(out, body...)
 	return out, nil
 }
 
@@ -182,7 +248,8 @@ func checkMetadata(c Config, md *Metadata) error {
 // bounds, valid JSON without duplicate names, F32 tensors only, byte ranges
 // inside the data section and not overlapping, exactly the tensors of one
 // network shape (and the configuration in the metadata, if any) with
-// consistent shapes, every value finite.
+// consistent shapes, every value finite, and the checksum in the metadata
+// (when present: files written before it have none) matching the contents.
 func Decode(b []byte) (*Model, *Metadata, error) {
 	bad := func(format string, args ...any) (*Model, *Metadata, error) {
 		return nil, nil, fmt.Errorf("not a valid checkpoint: "+format, args...)
@@ -208,6 +275,7 @@ func Decode(b []byte) (*Model, *Metadata, error) {
 	}
 	tensors := map[string][]float32{}
 	shapes := map[string][]int{}
+	data := map[string][]byte{}
 	type span struct {
 		name       string
 		begin, end int
@@ -244,7 +312,7 @@ func Decode(b []byte) (*Model, *Metadata, error) {
 				return bad("tensor %q: element %d is %v", name, i, v[i])
 			}
 		}
-		tensors[name], shapes[name] = v, th.Shape
+		tensors[name], shapes[name], data[name] = v, th.Shape, body[o[0]:o[1]]
 		spans = append(spans, span{name, o[0], o[1]})
 	}
 	slices.SortFunc(spans, func(a, b span) int { return a.begin - b.begin })
@@ -312,6 +380,12 @@ func Decode(b []byte) (*Model, *Metadata, error) {
 	}
 	if err := checkMetadata(c, md); err != nil {
 		return bad("%v", err)
+	}
+	// Last, so that damage the checks above name is reported as such.
+	if want, ok := meta[checksumKey]; ok {
+		if got := contentChecksum(meta, data); got != want {
+			return bad("checksum %s stored, the contents give %s: the file is corrupt", want, got)
+		}
 	}
 	return newModel(c, params), md, nil
 }

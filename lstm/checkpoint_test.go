@@ -218,3 +218,146 @@ func ExampleSave() {
 	fmt.Printf("%+v, target delay %d\n", m2.Config(), md.TargetDelay)
 	// Output: {Inputs:39 Hidden:128 Layers:1 Outputs:61 Peepholes:false}, target delay 3
 }
+
+// rewrite re-encodes a checkpoint with its header rebuilt by encoding/json
+// (keys sorted), its tensors stored in reverse order of their offsets and
+// its metadata passed through edit: what another safetensors writer might
+// produce.
+func rewrite(t *testing.T, b []byte, edit func(meta map[string]string)) []byte {
+	t.Helper()
+	n := binary.LittleEndian.Uint64(b)
+	fields, err := objectFields(b[8 : 8+n])
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := b[8+n:]
+	meta := map[string]string{}
+	if err := json.Unmarshal(fields[metaKey], &meta); err != nil {
+		t.Fatal(err)
+	}
+	delete(fields, metaKey)
+	edit(meta)
+	type entry struct {
+		name string
+		th   tensorHeader
+	}
+	var ents []entry
+	for name, r := range fields {
+		var th tensorHeader
+		if err := json.Unmarshal(r, &th); err != nil {
+			t.Fatal(err)
+		}
+		ents = append(ents, entry{name, th})
+	}
+	slices.SortFunc(ents, func(a, b entry) int { return b.th.DataOffsets[0] - a.th.DataOffsets[0] })
+	header := map[string]any{metaKey: meta}
+	var data []byte
+	for _, e := range ents {
+		o := e.th.DataOffsets
+		begin := len(data)
+		data = append(data, body[o[0]:o[1]]...)
+		e.th.DataOffsets = [2]int{begin, len(data)}
+		header[e.name] = e.th
+	}
+	return encodeRaw(header, data)
+}
+
+// TestChecksum: every checkpoint carries a checksum of its contents; a
+// flipped bit in a weight or a changed metadata entry is refused naming
+// the file and the checksum, the encoding stays deterministic, a rewrite
+// by another tool that keeps tensors and metadata stays valid, and files
+// written before the checksum (committed fixture) still load.
+func TestChecksum(t *testing.T) {
+	dir := t.TempDir()
+	c := testConfigs[len(testConfigs)-1]
+	m := testModel(t, c, 11)
+	md := testMetadata(c)
+	good, err := Encode(m, md)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := Encode(m, md)
+	if !slices.Equal(good, again) {
+		t.Fatal("two encodings of the same model differ")
+	}
+	n := int(binary.LittleEndian.Uint64(good))
+	if !strings.Contains(string(good[8:8+n]), `"checksum":"crc32c:`) {
+		t.Fatalf("no checksum in the header %s", good[8:8+n])
+	}
+	dataStart := 8 + n
+	for _, tc := range []struct {
+		name string
+		b    []byte
+	}{
+		{"first weight", flipBit(good, dataStart)},
+		{"middle weight", flipBit(good, dataStart+4*((len(good)-dataStart)/8))},
+		{"cmvn.std", flipBit(good, len(good)-4)}, // the last tensor
+		{"training metadata", rewrite(t, good, func(meta map[string]string) { meta["training"] = `{"schedule":"frame"}` })},
+		{"phones metadata", rewrite(t, good, func(meta map[string]string) {
+			p := slices.Clone(md.Phones)
+			p[0], p[1] = p[1], p[0]
+			j, _ := json.Marshal(p)
+			meta["phones"] = string(j)
+		})},
+	} {
+		path := filepath.Join(dir, "flipped.safetensors")
+		if err := os.WriteFile(path, tc.b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err := Load(path)
+		if err == nil {
+			t.Errorf("%s changed: accepted", tc.name)
+			continue
+		}
+		if msg := err.Error(); !strings.Contains(msg, path) || !strings.Contains(msg, "checksum") || !strings.Contains(msg, "corrupt") || strings.Contains(msg, "\n") {
+			t.Errorf("%s changed: error %q does not name the file and the checksum on one line", tc.name, msg)
+		}
+	}
+
+	// Another writer's layout of the same contents keeps the checksum valid.
+	m2, md2, err := Decode(rewrite(t, good, func(map[string]string) {}))
+	if err != nil || !slices.Equal(m2.Params(), m.Params()) || !slices.Equal(md2.Phones, md.Phones) {
+		t.Errorf("rewritten checkpoint: %v", err)
+	}
+	// Without the checksum entry (as before it existed) a file loads unchecked.
+	old := rewrite(t, flipBit(good, dataStart), func(meta map[string]string) { delete(meta, checksumKey) })
+	if m3, _, err := Decode(old); err != nil || slices.Equal(m3.Params(), m.Params()) {
+		t.Errorf("checkpoint without a checksum: %v", err)
+	}
+
+	// testdata/before-checksum.safetensors was written by Save before
+	// checksums existed (a 2-layer peephole network from lstm.New with
+	// PCG(7, 7)).
+	fc := Config{Inputs: 3, Hidden: 2, Layers: 2, Outputs: 4, Peepholes: true}
+	want, err := New(fc, rand.New(rand.NewPCG(7, 7)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm, fmd, err := Load(filepath.Join("testdata", "before-checksum.safetensors"))
+	if err != nil {
+		t.Fatalf("checkpoint written before checksums: %v", err)
+	}
+	if fm.Config() != fc || !slices.Equal(fm.Params(), want.Params()) || fmd.TargetDelay != 1 || !slices.Equal(fmd.CMVNStd, []float32{1, 2, 0.25}) {
+		t.Errorf("checkpoint written before checksums: %+v %+v", fm.Config(), fmd)
+	}
+	// Saved again, it gains a checksum and loads with it.
+	p := filepath.Join(dir, "resaved.safetensors")
+	if err := Save(p, fm, fmd); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(p); !strings.Contains(string(b), `"checksum":"crc32c:`) {
+		t.Error("re-saved checkpoint has no checksum")
+	}
+	if _, _, err := Load(p); err != nil {
+		t.Error(err)
+	}
+}
+
+// flipBit returns a copy of b with the lowest bit of b[i] flipped: at the
+// first byte of a little-endian float32 that is the lowest mantissa bit, so
+// the value stays finite and only a checksum can tell.
+func flipBit(b []byte, i int) []byte {
+	c := slices.Clone(b)
+	c[i] ^= 1
+	return c
+}
