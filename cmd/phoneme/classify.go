@@ -104,21 +104,34 @@ func runClassify(ctx context.Context, cmd *cli.Command) error {
 			return usagef("--out %s is not a folder", outDir)
 		}
 	}
-	// Utterance names key the archive and the .phn files: they must differ.
-	names := map[string]string{}
+	// Only real collisions are errors: two inputs writing the same .phn
+	// file, or the same key of the posterior archive. Standard output and
+	// --beside over several folders collide in nothing.
+	targetOf, keyOf := map[string]string{}, map[string]string{}
 	var targets []string
 	for _, f := range files {
-		name := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
-		if prev, ok := names[name]; ok {
-			return usagef("%s and %s have the same name %q", prev, f, name)
+		if f == "-" {
+			return usagef("classify reads audio files, not standard input: save the audio to a file first")
 		}
-		names[name] = f
+		name := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
+		if cmd.String("posteriors") != "" {
+			if prev, ok := keyOf[name]; ok {
+				return usagef("%s and %s would both be %q in the posterior archive", prev, f, name)
+			}
+			keyOf[name] = f
+		}
 		target := ""
 		switch {
 		case outDir != "":
 			target = filepath.Join(outDir, name+".phn")
 		case beside:
 			target = filepath.Join(filepath.Dir(f), name+".phn")
+		}
+		if target != "" {
+			if prev, ok := targetOf[target]; ok {
+				return usagef("%s and %s would both be written to %s", prev, f, target)
+			}
+			targetOf[target] = f
 		}
 		if target != "" && !cmd.Bool("force") {
 			if _, err := os.Stat(target); err == nil {

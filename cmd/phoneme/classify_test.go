@@ -220,9 +220,22 @@ func TestClassifyCommandErrors(t *testing.T) {
 		{"too short", []string{"--model", model, short}, 1, "too short for one frame"},
 		{"no cmvn", []string{"--model", noCMVN, wavs[0]}, 1, noCMVN + ": the checkpoint has no normalisation statistics"},
 		{"corrupt metadata", []string{"--model", corrupt, wavs[0]}, 1, corrupt + ": the checkpoint's feature configuration does not parse"},
-		{"same names", []string{"--model", model, wavs[0], dup}, 2, `same name "f_u0"`},
+		{"same archive key", []string{"--model", model, "--posteriors", ark, wavs[0], dup}, 2, `would both be "f_u0" in the posterior archive`},
+		{"same .phn file", []string{"--model", model, "--out", t.TempDir(), wavs[0], dup}, 2, "would both be written to"},
+		{"stdin", []string{"--model", model, "-"}, 2, "not standard input"},
 		{"out and beside", []string{"--model", model, "--out", audioDir, "--beside", wavs[0]}, 2, "not both"},
 		{"bad file, no archive", []string{"--model", model, "--posteriors", ark, wavs[0], stereo}, 1, stereo},
+	}
+	// The same name in two folders collides in nothing on standard output
+	// or --beside (each .phn beside its own audio).
+	twin := filepath.Join(t.TempDir(), filepath.Base(wavs[0]))
+	if b, err := os.ReadFile(wavs[0]); err != nil || os.WriteFile(twin, b, 0o644) != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"--model", model, wavs[0], twin}, {"--model", model, "--beside", "--force", wavs[0], twin}} {
+		if _, stderr, code := run(append([]string{"classify"}, args...)...); code != 0 {
+			t.Errorf("classify %v: exit %d, %s", args, code, stderr)
+		}
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

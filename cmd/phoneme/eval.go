@@ -8,7 +8,6 @@ import (
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/eval"
 	"github.com/phoneme/phoneme/internal/atomicfile"
 	"github.com/phoneme/phoneme/internal/plot"
@@ -63,7 +62,7 @@ labels.`,
 			if err != nil {
 				return err
 			}
-			split, err := data.LoadSplit(cmd.String("data"))
+			split, err := loadSplit(cmd.String("data"))
 			if err != nil {
 				return err
 			}
@@ -75,7 +74,13 @@ labels.`,
 				return fmt.Errorf("%s on %s: %w", cmd.String("model"), split.Dir, err)
 			}
 			out := cmd.Root().Writer
-			if err := rep.WriteText(out, cmd.Int("worst")); err != nil {
+			// With --json -, standard output carries the JSON alone (as bench
+			// --json does); the summary goes to standard error.
+			summary := out
+			if cmd.String("json") == "-" {
+				summary = errWriter(cmd)
+			}
+			if err := rep.WriteText(summary, cmd.Int("worst")); err != nil {
 				return err
 			}
 			if p := cmd.String("json"); p == "-" {

@@ -8,7 +8,6 @@ import (
 
 	"github.com/urfave/cli/v3"
 
-	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/eval"
 	"github.com/phoneme/phoneme/internal/progress"
 	"github.com/phoneme/phoneme/labels"
@@ -97,7 +96,7 @@ func runHorizon(ctx context.Context, cmd *cli.Command) error {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return usagef("--data %s is not a folder", dir)
 	}
-	split, err := data.LoadSplit(dir)
+	split, err := loadSplit(dir)
 	if err != nil {
 		return err
 	}

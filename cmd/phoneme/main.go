@@ -71,9 +71,38 @@ func markUsageErrors(c *cli.Command) {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newApp().Run(ctx, os.Args)
+	code := runMain(ctx, os.Args, os.Stdout, os.Stderr)
 	stop()
-	os.Exit(exitCode(os.Stderr, err))
+	os.Exit(code)
+}
+
+// runMain runs the command line args with standard output stdout and returns
+// the exit code. Every verb's output goes through a writer that remembers
+// its first failure: output that could not be written (a full disk, a
+// closed pipe) fails the command even when the verb did not look.
+func runMain(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := newApp()
+	out := &checkedWriter{w: stdout}
+	app.Writer, app.ErrWriter = out, stderr
+	err := app.Run(ctx, args)
+	if err == nil && out.err != nil {
+		err = fmt.Errorf("write standard output: %w", out.err)
+	}
+	return exitCode(stderr, err)
+}
+
+// checkedWriter passes writes on and keeps the first error.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
 
 // exitCode prints err as one line on w and returns the process exit code.

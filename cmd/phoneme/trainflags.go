@@ -1,11 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v3"
 
@@ -90,9 +93,21 @@ func loadSplits(dir string, names ...string) (map[string]*data.Split, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, usagef("--data %s is not a folder", dir)
 	}
+	var present []string
+	for _, s := range []string{data.Train, data.Dev, data.Test} {
+		if st, err := os.Stat(filepath.Join(dir, s)); err == nil && st.IsDir() {
+			present = append(present, s+"/")
+		}
+	}
 	for _, s := range names {
 		if st, err := os.Stat(filepath.Join(dir, s)); err != nil || !st.IsDir() {
-			return nil, usagef("--data %s has no %s/ folder (run phoneme extract first)", dir, s)
+			if len(present) == 0 {
+				return nil, usagef("--data %s has no %s/ folder (run phoneme extract first)", dir, s)
+			}
+			// Extracted, but without this split: the corpus had none of
+			// its speakers.
+			return nil, usagef("--data %s has %s but no %s/: extraction found no %s speakers in the corpus (choose them with extract --%s-speakers)",
+				dir, strings.Join(present, " and "), s, s, s)
 		}
 	}
 	splits := map[string]*data.Split{}
@@ -107,4 +122,17 @@ func loadSplits(dir string, names ...string) (map[string]*data.Split, error) {
 		splits[s] = sp
 	}
 	return splits, nil
+}
+
+// loadSplit loads one split folder; given the root of an extracted corpus
+// instead, it says which folder to pass.
+func loadSplit(dir string) (*data.Split, error) {
+	if _, err := os.Stat(filepath.Join(dir, "manifest.json")); errors.Is(err, fs.ErrNotExist) {
+		for _, s := range []string{data.Test, data.Dev, data.Train} {
+			if st, err := os.Stat(filepath.Join(dir, s, "manifest.json")); err == nil && !st.IsDir() {
+				return nil, usagef("--data %s is an extracted corpus, not one split: pass %s", dir, filepath.Join(dir, s))
+			}
+		}
+	}
+	return data.LoadSplit(dir)
 }
