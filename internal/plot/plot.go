@@ -47,7 +47,8 @@ type LineOptions struct {
 // Lines draws series as lines with their bands, coloured and dashed by
 // index so that they stay distinct in grey print. Points with a NaN
 // coordinate are left out, as are points that cannot be shown on a log
-// axis (≤ 0); a band bound ≤ 0 on a log y axis is drawn at the line.
+// axis (≤ 0); a band bound that is not finite, or ≤ 0 on a log y axis, is
+// drawn at the line.
 func Lines(series []Series, o LineOptions) (*plot.Plot, error) {
 	p := plot.New()
 	p.Title.Text = o.Title
@@ -77,11 +78,14 @@ func Lines(series []Series, o LineOptions) (*plot.Plot, error) {
 			}
 			line = append(line, plotter.XY{X: x, Y: y})
 			if s.Lo != nil && s.Hi != nil {
+				// A bound that cannot be drawn is drawn at the line: NaN,
+				// infinite, or (on a log axis) ≤ 0, which would make the
+				// axis itself unscalable.
 				l, h := s.Lo[j], s.Hi[j]
-				if math.IsNaN(l) || (o.LogY && l <= 0) {
+				if math.IsNaN(l) || math.IsInf(l, 0) || (o.LogY && l <= 0) {
 					l = y
 				}
-				if math.IsNaN(h) {
+				if math.IsNaN(h) || math.IsInf(h, 0) || (o.LogY && h <= 0) {
 					h = y
 				}
 				lo = append(lo, plotter.XY{X: x, Y: l})

@@ -172,3 +172,19 @@ func TestLogTicks(t *testing.T) {
 		t.Error("ticks for a range including 0")
 	}
 }
+
+// TestLinesLogAxisBadBands: bands whose bounds are zero, negative or
+// infinite on a log axis (a saturated network's gradient norms underflow
+// to 0) are drawn at the line instead of making gonum's log scale panic.
+func TestLinesLogAxisBadBands(t *testing.T) {
+	x := []float64{0, 1, 2, 3, 4}
+	y := []float64{1, 1e-3, 1e-30, 0, 1e-300}
+	lo := []float64{0, -1, 0, 0, math.Inf(-1)}
+	hi := []float64{2, 0, math.Inf(1), 0, -5}
+	p, err := Lines([]Series{{Name: "norm", X: x, Y: y, Lo: lo, Hi: hi}}, LineOptions{Title: "t", LogY: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkPNG(t, p, Width, Height)
+	checkSVG(t, p, Width, Height)
+}
