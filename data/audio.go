@@ -18,12 +18,13 @@ var errNoSamples = errors.New("no samples")
 
 // ReadAudio reads the speech file name from fsys, NIST SPHERE or RIFF WAV
 // (told apart by their first bytes, not the file name: TIMIT's SPHERE files
-// are called .WAV), and checks that it is sampled at wantRate. Every error
-// starts with the file name.
+// are called .WAV), and checks that it is sampled at wantRate. Anything but
+// a regular file (after following symbolic links) is refused before it is
+// opened: a named pipe would block. Every error starts with the file name.
 func ReadAudio(fsys fs.FS, name string, wantRate int) (*Audio, error) {
 	// Utterances are a few hundred kilobytes: read the whole file, which also
 	// gives ReadWAV the io.ReadSeeker that an fs.File need not be.
-	b, err := fs.ReadFile(fsys, name)
+	b, err := readRegular(fsys, name)
 	if err != nil {
 		return nil, err // *fs.PathError already names the file
 	}

@@ -2,6 +2,9 @@ package data
 
 import (
 	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -167,5 +170,302 @@ func TestParseLayout(t *testing.T) {
 	}
 	if _, err := ParseLayout("kaldi"); err == nil {
 		t.Error("ParseLayout(kaldi) accepted")
+	}
+}
+
+// link adds a symbolic link at p to target (relative to p's folder).
+func link(m fstest.MapFS, p, target string) {
+	m[p] = &fstest.MapFile{Data: []byte(target), Mode: fs.ModeSymlink}
+}
+
+// TestDiscoverLinks: symbolic links to folders and files are followed in
+// every layout (Kaldi recipes assemble corpora from links), and corpus
+// files that are not regular files, broken links and names that differ
+// only in letter case are refused, or with skipBad listed, never dropped
+// silently.
+func TestDiscoverLinks(t *testing.T) {
+	tests := []struct {
+		name    string
+		fsys    fstest.MapFS
+		skipBad bool
+		want    []string // ids
+		wantLay Layout
+		skipped []string // "path: reason"
+		err     string
+	}{
+		{
+			name: "nltk, every speaker folder a link",
+			fsys: func() fstest.MapFS {
+				m := files("store/a/sx1.wav", "store/a/sx1.phn", "store/b/sx2.wav", "store/b/sx2.phn")
+				link(m, "dr1-fvmh0", "store/a")
+				link(m, "dr2-faem0", "store/b")
+				return m
+			}(),
+			want: []string{"faem0_sx2", "fvmh0_sx1"}, wantLay: LayoutNLTK,
+		},
+		{
+			name: "nltk, some speaker folders links",
+			fsys: func() fstest.MapFS {
+				m := files("dr1-fvmh0/sx1.wav", "dr1-fvmh0/sx1.phn", "store/b/sx2.wav", "store/b/sx2.phn")
+				link(m, "dr2-faem0", "store/b")
+				return m
+			}(),
+			want: []string{"faem0_sx2", "fvmh0_sx1"}, wantLay: LayoutNLTK,
+		},
+		{
+			name: "ldc, a linked dialect region and a linked TEST",
+			fsys: func() fstest.MapFS {
+				m := files("TRAIN/DR1/FCJF0/SI1.WAV", "TRAIN/DR1/FCJF0/SI1.PHN",
+					"elsewhere/DR3/MABC0/SI2.WAV", "elsewhere/DR3/MABC0/SI2.PHN",
+					"other/TEST/DR1/MDAB0/SI3.WAV", "other/TEST/DR1/MDAB0/SI3.PHN")
+				link(m, "TRAIN/DR3", "../elsewhere/DR3")
+				link(m, "TEST", "other/TEST")
+				return m
+			}(),
+			want: []string{"fcjf0_si1", "mabc0_si2", "mdab0_si3"}, wantLay: LayoutLDC,
+		},
+		{
+			name: "ldc, TRAIN and TEST links only",
+			fsys: func() fstest.MapFS {
+				m := files("x/TRAIN/DR1/FCJF0/SI1.WAV", "x/TRAIN/DR1/FCJF0/SI1.PHN", "x/TEST/DR1/MDAB0/SI3.WAV", "x/TEST/DR1/MDAB0/SI3.PHN")
+				link(m, "TRAIN", "x/TRAIN")
+				link(m, "TEST", "x/TEST")
+				m["x/TRAIN/.keep"] = &fstest.MapFile{}
+				return m
+			}(),
+			want: []string{"fcjf0_si1", "mdab0_si3"}, wantLay: LayoutLDC,
+		},
+		{
+			name: "flat, linked files",
+			fsys: func() fstest.MapFS {
+				m := files("src/one.wav", "src/one.phn", "a_x.phn")
+				link(m, "a_x.wav", "src/one.wav")
+				link(m, "b_y.wav", "src/one.wav")
+				link(m, "b_y.phn", "src/one.phn")
+				return m
+			}(),
+			want: []string{"a_x", "b_y"}, wantLay: LayoutFlat,
+		},
+		{
+			name: "broken link to a speaker folder",
+			fsys: func() fstest.MapFS {
+				m := files("dr1-fvmh0/sx1.wav", "dr1-fvmh0/sx1.phn")
+				link(m, "dr2-faem0", "store/gone")
+				return m
+			}(),
+			err: "dr2-faem0: cannot follow the symbolic link: file does not exist",
+		},
+		{
+			name: "broken link to a speaker folder, skipped",
+			fsys: func() fstest.MapFS {
+				m := files("dr1-fvmh0/sx1.wav", "dr1-fvmh0/sx1.phn")
+				link(m, "dr2-faem0", "store/gone")
+				return m
+			}(),
+			skipBad: true, want: []string{"fvmh0_sx1"}, wantLay: LayoutNLTK,
+			skipped: []string{"dr2-faem0: cannot follow the symbolic link: file does not exist"},
+		},
+		{
+			name: "broken link to an audio file",
+			fsys: func() fstest.MapFS {
+				m := files("a_x.wav", "a_x.phn", "a_y.phn")
+				link(m, "a_y.wav", "gone.wav")
+				return m
+			}(),
+			err: "a_y.wav: cannot follow the symbolic link: file does not exist",
+		},
+		{
+			name: "named pipe",
+			fsys: func() fstest.MapFS {
+				m := files("a_x.wav", "a_x.phn", "a_y.phn")
+				m["a_y.wav"] = &fstest.MapFile{Mode: fs.ModeNamedPipe}
+				return m
+			}(),
+			err: "a_y.wav: not a regular file (a named pipe)",
+		},
+		{
+			name: "device .PHN, skipped with its audio",
+			fsys: func() fstest.MapFS {
+				m := files("a_x.wav", "a_x.phn", "a_y.wav")
+				m["a_y.phn"] = &fstest.MapFile{Mode: fs.ModeDevice | fs.ModeCharDevice}
+				return m
+			}(),
+			skipBad: true, want: []string{"a_x"}, wantLay: LayoutFlat,
+			skipped: []string{"a_y.phn: not a regular file (a character device)"},
+		},
+		{
+			name: "link to a named pipe",
+			fsys: func() fstest.MapFS {
+				m := files("a_x.phn")
+				m["fifo"] = &fstest.MapFile{Mode: fs.ModeNamedPipe}
+				link(m, "a_x.wav", "fifo")
+				return m
+			}(),
+			err: "a_x.wav: not a regular file (a named pipe)",
+		},
+		{
+			name: "names differing only in case",
+			fsys: files("dr3-falk0/falk0_sx96.wav", "dr3-falk0/FALK0_SX96.WAV", "dr3-falk0/falk0_sx96.phn"),
+			err:  "dr3-falk0/falk0_sx96.wav: the same utterance as FALK0_SX96.WAV (the names differ only in letter case)",
+		},
+		{
+			name:    "names differing only in case, skipped",
+			fsys:    files("dr3-falk0/falk0_sx96.wav", "dr3-falk0/FALK0_SX96.WAV", "dr3-falk0/falk0_sx96.phn", "dr3-falk0/sx1.wav", "dr3-falk0/sx1.phn"),
+			skipBad: true, want: []string{"falk0_sx1"}, wantLay: LayoutNLTK,
+			skipped: []string{"dr3-falk0/falk0_sx96.wav: the same utterance as FALK0_SX96.WAV (the names differ only in letter case)"},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Discover(tc.fsys, LayoutAuto, tc.skipBad)
+			if tc.err != "" {
+				var ce *CorpusFileError
+				if err == nil || err.Error() != tc.err || !errors.As(err, &ce) {
+					t.Fatalf("error %v, want a *CorpusFileError %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, sk []string
+			for _, u := range c.Utterances {
+				got = append(got, u.ID)
+			}
+			for _, s := range c.Skipped {
+				sk = append(sk, s.Path+": "+s.Reason)
+			}
+			if !reflect.DeepEqual(got, tc.want) || c.Layout != tc.wantLay || !reflect.DeepEqual(sk, tc.skipped) {
+				t.Errorf("got %s %q skipped %q, want %s %q skipped %q", c.Layout, got, sk, tc.wantLay, tc.want, tc.skipped)
+			}
+			for _, u := range c.Utterances {
+				if _, err := readRegular(tc.fsys, u.Audio); err != nil {
+					t.Errorf("audio of %s: %v", u.ID, err)
+				}
+			}
+		})
+	}
+}
+
+// TestDiscoverLinksOS: the same on a real folder through os.DirFS, and the
+// loop guard: a link to an ancestor, or a second link to one folder, is
+// refused (or with skipBad listed) rather than read again.
+func TestDiscoverLinksOS(t *testing.T) {
+	write := func(dir string, names ...string) {
+		t.Helper()
+		for _, n := range names {
+			p := filepath.Join(dir, n)
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	symlink := func(target, p string) {
+		t.Helper()
+		if err := os.Symlink(target, p); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+	}
+	tests := []struct {
+		name    string
+		make    func(dir string)
+		skipBad bool
+		want    []string
+		skipped []string
+		err     string
+	}{
+		{
+			name: "ldc with linked speakers, region and TEST",
+			make: func(dir string) {
+				write(dir, "TRAIN/DR1/FCJF0/SI1.WAV", "TRAIN/DR1/FCJF0/SI1.PHN", "store/MABC0/SI2.WAV", "store/MABC0/SI2.PHN",
+					"store/DR3/MXYZ0/SI4.WAV", "store/DR3/MXYZ0/SI4.PHN", "store/TEST/DR1/MDAB0/SI3.WAV", "store/TEST/DR1/MDAB0/SI3.PHN")
+				symlink(filepath.Join(dir, "store/MABC0"), filepath.Join(dir, "TRAIN/DR1/MABC0"))
+				symlink("../store/DR3", filepath.Join(dir, "TRAIN/DR3"))
+				symlink("store/TEST", filepath.Join(dir, "TEST"))
+			},
+			want: []string{"fcjf0_si1", "mabc0_si2", "mdab0_si3", "mxyz0_si4"},
+		},
+		{
+			name: "link to an ancestor",
+			make: func(dir string) {
+				write(dir, "TRAIN/DR1/FCJF0/SI1.WAV", "TRAIN/DR1/FCJF0/SI1.PHN")
+				symlink("..", filepath.Join(dir, "TRAIN/DR1/MLOP0"))
+			},
+			err: "TRAIN/DR1/MLOP0: a symbolic link loop: the same folder as TRAIN, which contains it",
+		},
+		{
+			name: "link to the corpus folder",
+			make: func(dir string) {
+				write(dir, "dr1-fvmh0/sx1.wav", "dr1-fvmh0/sx1.phn")
+				symlink(".", filepath.Join(dir, "dr2-faem0"))
+			},
+			err: "dr2-faem0: a symbolic link loop: the same folder as the corpus folder, which contains it",
+		},
+		{
+			name: "link out of the corpus to a folder without speech",
+			make: func(dir string) {
+				write(dir, "dr1-fvmh0/sx1.wav", "dr1-fvmh0/sx1.phn")
+				symlink("..", filepath.Join(dir, "dr2-faem0"))
+			},
+			err: "dr2-faem0: no .WAV or .PHN files in this speaker folder",
+		},
+		{
+			name: "one folder linked as two speakers",
+			make: func(dir string) {
+				write(dir, "store/sx1.wav", "store/sx1.phn")
+				symlink("store", filepath.Join(dir, "dr1-fvmh0"))
+				symlink("store", filepath.Join(dir, "dr2-faem0"))
+			},
+			err: "dr2-faem0: the same folder as dr1-fvmh0 (linked twice)",
+		},
+		{
+			name: "one folder linked as two speakers, skipped",
+			make: func(dir string) {
+				write(dir, "store/sx1.wav", "store/sx1.phn")
+				symlink("store", filepath.Join(dir, "dr1-fvmh0"))
+				symlink("store", filepath.Join(dir, "dr2-faem0"))
+			},
+			skipBad: true,
+			want:    []string{"fvmh0_sx1"},
+			skipped: []string{"dr2-faem0: the same folder as dr1-fvmh0 (linked twice)"},
+		},
+		{
+			name: "link to itself",
+			make: func(dir string) {
+				write(dir, "a_x.phn", "a_y.wav", "a_y.phn")
+				symlink("a_x.wav", filepath.Join(dir, "a_x.wav"))
+			},
+			err: "a_x.wav: cannot follow the symbolic link: too many levels of symbolic links",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tc.make(dir)
+			c, err := Discover(os.DirFS(dir), LayoutAuto, tc.skipBad)
+			if tc.err != "" {
+				var ce *CorpusFileError
+				if err == nil || err.Error() != tc.err || !errors.As(err, &ce) {
+					t.Fatalf("error %v, want a *CorpusFileError %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got, sk []string
+			for _, u := range c.Utterances {
+				got = append(got, u.ID)
+			}
+			for _, s := range c.Skipped {
+				sk = append(sk, s.Path+": "+s.Reason)
+			}
+			if !reflect.DeepEqual(got, tc.want) || !reflect.DeepEqual(sk, tc.skipped) {
+				t.Errorf("got %q skipped %q, want %q skipped %q", got, sk, tc.want, tc.skipped)
+			}
+		})
 	}
 }

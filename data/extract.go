@@ -2,6 +2,7 @@ package data
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -388,12 +389,11 @@ func computeUtterance(ex *features.Extractor, fsys fs.FS, u Utterance, cfg featu
 	if err != nil {
 		return fail(err)
 	}
-	f, err := fsys.Open(u.PHN)
+	b, err := readRegular(fsys, u.PHN)
 	if err != nil {
 		return fail(err)
 	}
-	segs, err := labels.ParsePHN(f)
-	f.Close()
+	segs, err := labels.ParsePHN(bytes.NewReader(b))
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", u.PHN, err))
 	}

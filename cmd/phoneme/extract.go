@@ -134,10 +134,11 @@ func extractWithProgress(ctx context.Context, fsys fs.FS, out string, opts data.
 // and keeping errors.Is and errors.As working.
 func extractHint(err error) error {
 	var unpaired *data.UnpairedFileError
+	var bad *data.CorpusFileError
 	switch {
 	case errors.Is(err, data.ErrUnknownLayout):
 		return fmt.Errorf("%w; use --layout", err)
-	case errors.As(err, &unpaired):
+	case errors.As(err, &unpaired), errors.As(err, &bad):
 		return fmt.Errorf("%w (use --skip-bad to leave it out)", err)
 	case errors.Is(err, data.ErrOutputExists):
 		return fmt.Errorf("%w; remove it or pass --force to replace it", err)
