@@ -75,8 +75,8 @@ func runHorizon(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return usagef("--k2: %v", err)
 	}
-	if cmd.Int("lags") < 1 {
-		return usagef("--lags %d: must be at least 1", cmd.Int("lags"))
+	if l := cmd.Int("lags"); l < 1 || l > 100000 {
+		return usagef("--lags %d: must be in 1 … 100000 (no error reaches further back than a sentence)", l)
 	}
 	if c := cmd.Float("cosine"); !(c > -1 && c <= 1) {
 		return usagef("--cosine %v: must be in (-1, 1]", c)

@@ -64,7 +64,8 @@ func DefaultK2() []int { return slices.Clone(defaultK2) }
 // Config says what Horizon measures. The zero value measures the
 // defaults.
 type Config struct {
-	// Lags is D: state gradients are measured at lags 0 … D (0: 100).
+	// Lags is D: state gradients are measured at lags 0 … D (0: 100),
+	// D at most the longest sentence's length − 1.
 	Lags int
 	// K2 lists the truncations whose weight gradient is compared with full
 	// BPTT (nil: DefaultK2). tbptt.All is the reference and is always
@@ -213,6 +214,14 @@ func Measure(ctx context.Context, m *lstm.Model, sents []*data.Sentence, cfg Con
 	if err := tbptt.CheckSentences(m.Config(), sents); err != nil {
 		return nil, fmt.Errorf("horizon: %w", err)
 	}
+	// No error reaches further back than the longest sentence: lags beyond
+	// it are empty, so they are not measured (nor allocated: a huge Lags
+	// would otherwise exhaust memory before measuring anything).
+	longest := 0
+	for _, s := range sents {
+		longest = max(longest, s.Feats.Rows)
+	}
+	cfg.Lags = min(cfg.Lags, max(longest-1, 0))
 	mc := m.Config()
 	D, K := cfg.Lags, len(cfg.K2)
 	P := len(m.Params())

@@ -355,3 +355,19 @@ func TestParseK2List(t *testing.T) {
 		}
 	}
 }
+
+// TestHorizonHugeLags: lags far beyond the longest sentence are capped at
+// it instead of allocating for every lag asked (issue 11: --lags 1e9 ran
+// the machine out of memory).
+func TestHorizonHugeLags(t *testing.T) {
+	cfg := lstm.Config{Inputs: 2, Hidden: 3, Layers: 1, Outputs: 2}
+	m, _ := lstm.New(cfg, rand.New(rand.NewPCG(1, 1)))
+	sents := randomSentences(rand.New(rand.NewPCG(1, 2)), cfg, []int{5, 9})
+	rep, err := Measure(context.Background(), m, sents, Config{Lags: 1 << 40, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(rep.Top()); got != 9 {
+		t.Errorf("%d lags reported, want 9 (0 … 8, the longest sentence)", got)
+	}
+}
