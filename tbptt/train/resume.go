@@ -3,12 +3,19 @@ package train
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/gob"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
+	"math"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/phoneme/phoneme/internal/atomicfile"
 
@@ -28,10 +35,24 @@ func Resumable(out string) bool {
 	return err == nil
 }
 
-const resumeMagic = "phoneme resume v1\n"
+// A resume file is a magic line, then (since v2) a line "crc32c:xxxxxxxx"
+// holding the CRC-32C (Castagnoli) of the rest, then the gob encoding of a
+// resumeState. v1 files (no checksum line, no Data) are still read: their
+// payload is not checked and neither is their data's identity (nothing is
+// printed; the utterance and frame counts are checked as before).
+const (
+	resumeMagic   = "phoneme resume v2\n"
+	resumeMagicV1 = "phoneme resume v1\n"
+)
 
-// resumeState is the file format (magic line, then gob). gob keeps float32
-// and float64 values bit for bit, NaN and Inf included.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// ErrDataChanged is returned (wrapped) when a run is resumed on training or
+// dev data other than the saved run's; the message names what changed.
+var ErrDataChanged = errors.New("the data differ from the saved run's")
+
+// resumeState is the file format's payload. gob keeps float32 and float64
+// values bit for bit, NaN and Inf included.
 type resumeState struct {
 	Config         Config
 	Model          lstm.Config
@@ -43,6 +64,203 @@ type resumeState struct {
 	TrainSentences int
 	TrainFrames    int64
 	Progress       progressState
+	// Data identifies the training and dev data the run uses (nil in v1
+	// files: not checked).
+	Data *runData
+}
+
+// runData identifies the splits of a run.
+type runData struct {
+	Train DataIdentity
+	Dev   *DataIdentity // nil: no dev split
+}
+
+// DataIdentity identifies the contents of a split: everything in it that
+// training or scoring reads. Two splits with equal identities give the same
+// run. Fingerprint computes it; Changes names the differences.
+type DataIdentity struct {
+	Features   string // the manifest's feature configuration, as JSON
+	Phones     string // SHA-256 of the manifest's phone list
+	Utterances int
+	Frames     int64
+	IDs        string // SHA-256 of the utterance IDs, in order
+	Labels     string // SHA-256 of every frame label, in order
+	Values     string // SHA-256 of every feature matrix (shape and raw values)
+	CMVN       string // SHA-256 of the manifest's CMVN mean and std
+}
+
+// Fingerprint returns the identity of s (raw, not normalised, features).
+func Fingerprint(s *data.Split) DataIdentity {
+	var id DataIdentity
+	sum := func(write func(h io.Writer)) string {
+		h := sha256.New()
+		write(h)
+		return hex.EncodeToString(h.Sum(nil))
+	}
+	// Each variable-length item is preceded by its length, so that no two
+	// different contents hash the same bytes.
+	var buf []byte
+	u32 := func(v uint32) { buf = binary.LittleEndian.AppendUint32(buf, v) }
+	str := func(x string) { u32(uint32(len(x))); buf = append(buf, x...) }
+	if m := s.Manifest; m != nil {
+		fj, _ := json.Marshal(m.Features)
+		id.Features = string(fj)
+		id.Phones = sum(func(h io.Writer) {
+			buf = buf[:0]
+			u32(uint32(len(m.Phones)))
+			for _, p := range m.Phones {
+				str(p)
+			}
+			h.Write(buf)
+		})
+		id.CMVN = sum(func(h io.Writer) {
+			buf = buf[:0]
+			for _, v := range [][]float32{m.CMVNMean, m.CMVNStd} {
+				u32(uint32(len(v)))
+				for _, x := range v {
+					u32(math.Float32bits(x))
+				}
+			}
+			h.Write(buf)
+		})
+	}
+	id.Utterances = len(s.Sentences)
+	id.IDs = sum(func(h io.Writer) {
+		for _, x := range s.Sentences {
+			buf = buf[:0]
+			str(x.ID)
+			h.Write(buf)
+		}
+	})
+	id.Labels = sum(func(h io.Writer) {
+		for _, x := range s.Sentences {
+			buf = buf[:0]
+			u32(uint32(len(x.Labels)))
+			for _, l := range x.Labels {
+				u32(uint32(l))
+			}
+			h.Write(buf)
+		}
+	})
+	id.Values = sum(func(h io.Writer) {
+		for _, x := range s.Sentences {
+			buf = buf[:0]
+			if x.Feats == nil {
+				u32(0)
+				u32(0)
+			} else {
+				id.Frames += int64(x.Feats.Rows)
+				u32(uint32(x.Feats.Rows))
+				u32(uint32(x.Feats.Cols))
+				for _, v := range x.Feats.Data {
+					u32(math.Float32bits(v))
+				}
+			}
+			h.Write(buf)
+		}
+	})
+	return id
+}
+
+// Changes names what differs from was to id, most fundamental first,
+// leaving out what that already explains (the feature values of a new
+// feature configuration, the labels of another utterance list); nil when
+// they are equal.
+func (id DataIdentity) Changes(was DataIdentity) []string {
+	var out []string
+	config := id.Features != was.Features
+	if config {
+		out = append(out, "feature configuration"+featureDiff(was.Features, id.Features))
+	}
+	if id.Phones != was.Phones {
+		out = append(out, "phone list")
+	}
+	list := id.IDs != was.IDs || id.Utterances != was.Utterances
+	if list {
+		if id.Utterances != was.Utterances {
+			out = append(out, fmt.Sprintf("utterance list (%d utterances → %d)", was.Utterances, id.Utterances))
+		} else {
+			out = append(out, fmt.Sprintf("utterance list (%d utterances, other IDs or order)", id.Utterances))
+		}
+	}
+	if !list && id.Labels != was.Labels {
+		out = append(out, "labels")
+	}
+	values := id.Values != was.Values || id.Frames != was.Frames
+	if !config && !list && values {
+		out = append(out, "feature values")
+	}
+	if !config && !list && !values && id.CMVN != was.CMVN {
+		out = append(out, "CMVN statistics")
+	}
+	return out
+}
+
+// featureDiff returns " (key old → new, …)" for the settings that differ
+// between two feature configurations (JSON objects), or "".
+func featureDiff(was, now string) string {
+	var a, b map[string]any
+	if json.Unmarshal([]byte(was), &a) != nil || json.Unmarshal([]byte(now), &b) != nil {
+		return ""
+	}
+	var keys []string
+	for k := range a {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var d []string
+	for _, k := range keys {
+		if v, ok := b[k]; ok && fmt.Sprint(v) != fmt.Sprint(a[k]) {
+			d = append(d, fmt.Sprintf("%s %v → %v", k, a[k], v))
+		}
+	}
+	if len(d) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(d, ", ") + ")"
+}
+
+// fingerprints returns the identity of a run's splits.
+func fingerprints(train, dev *data.Split) *runData {
+	d := &runData{Train: Fingerprint(train)}
+	if dev != nil {
+		id := Fingerprint(dev)
+		d.Dev = &id
+	}
+	return d
+}
+
+// checkData compares the saved data identity with now's, naming every
+// split that changed and how (wrapping ErrDataChanged).
+func (rs *resumeState) checkData(now *runData, train, dev *data.Split) error {
+	was := rs.Data
+	if was == nil {
+		return nil // written before identities were recorded
+	}
+	name := func(s *data.Split, what string) string {
+		if s != nil && s.Dir != "" {
+			return s.Dir
+		}
+		return what + " split"
+	}
+	var parts []string
+	if c := now.Train.Changes(was.Train); len(c) > 0 {
+		parts = append(parts, "training data "+name(train, "training")+": "+strings.Join(c, ", "))
+	}
+	switch {
+	case was.Dev == nil && now.Dev != nil:
+		parts = append(parts, "dev data "+name(dev, "dev")+" given, the saved run had none")
+	case was.Dev != nil && now.Dev == nil:
+		parts = append(parts, "no dev data, the saved run had some")
+	case was.Dev != nil:
+		if c := now.Dev.Changes(*was.Dev); len(c) > 0 {
+			parts = append(parts, "dev data "+name(dev, "dev")+": "+strings.Join(c, ", "))
+		}
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	return fmt.Errorf("resume: %w: %s (start afresh without --resume, or use the data the run began with)", ErrDataChanged, strings.Join(parts, "; "))
 }
 
 func (r *run) saveResume() error {
@@ -66,13 +284,17 @@ func (r *run) saveResume() error {
 	rs := resumeState{
 		Config: r.cfg, Model: r.model.Config(), Params: r.model.Params(),
 		Optimizer: opt, RNG: rng, CMVNMean: r.md.CMVNMean, CMVNStd: r.md.CMVNStd,
-		TrainSentences: len(r.train), TrainFrames: frames, Progress: st,
+		TrainSentences: len(r.train), TrainFrames: frames, Progress: st, Data: r.data,
 	}
-	var b bytes.Buffer
-	b.WriteString(resumeMagic)
-	if err := gob.NewEncoder(&b).Encode(&rs); err != nil {
+	var payload bytes.Buffer
+	if err := gob.NewEncoder(&payload).Encode(&rs); err != nil {
 		return fmt.Errorf("encode resume state: %w", err)
 	}
+	var b bytes.Buffer
+	b.Grow(len(resumeMagic) + 16 + payload.Len())
+	b.WriteString(resumeMagic)
+	fmt.Fprintf(&b, "crc32c:%08x\n", crc32.Checksum(payload.Bytes(), castagnoli))
+	b.Write(payload.Bytes())
 	return atomicfile.WriteBytes(ResumePath(r.out), b.Bytes())
 }
 
@@ -117,11 +339,30 @@ func readResume(path string) (*resumeState, error) {
 	defer f.Close()
 	br := bufio.NewReader(f)
 	magic := make([]byte, len(resumeMagic))
-	if _, err := io.ReadFull(br, magic); err != nil || string(magic) != resumeMagic {
+	if _, err := io.ReadFull(br, magic); err != nil || (string(magic) != resumeMagic && string(magic) != resumeMagicV1) {
 		return nil, fmt.Errorf("resume: %s is not a phoneme resume state", path)
 	}
+	var payload io.Reader = br
+	if string(magic) == resumeMagic {
+		line, err := br.ReadString('\n')
+		var want uint32
+		if err != nil || len(line) != len("crc32c:xxxxxxxx\n") || !strings.HasPrefix(line, "crc32c:") {
+			return nil, fmt.Errorf("resume: %s: no checksum line after the first", path)
+		}
+		if _, err := fmt.Sscanf(line, "crc32c:%08x\n", &want); err != nil {
+			return nil, fmt.Errorf("resume: %s: checksum line %q", path, strings.TrimSpace(line))
+		}
+		b, err := io.ReadAll(br)
+		if err != nil {
+			return nil, fmt.Errorf("resume: read %s: %w", path, err)
+		}
+		if got := crc32.Checksum(b, castagnoli); got != want {
+			return nil, fmt.Errorf("resume: %s is corrupt: checksum crc32c:%08x stored, the contents give crc32c:%08x", path, want, got)
+		}
+		payload = bytes.NewReader(b)
+	}
 	var rs resumeState
-	if err := gob.NewDecoder(br).Decode(&rs); err != nil {
+	if err := gob.NewDecoder(payload).Decode(&rs); err != nil {
 		return nil, fmt.Errorf("resume: read %s: %w", path, err)
 	}
 	return &rs, nil
@@ -135,9 +376,10 @@ func (c Config) withLimits(u Config) Config {
 	return c
 }
 
-// compatible checks that cfg and train are those of the saved run, naming
-// the first setting that differs.
-func (rs *resumeState) compatible(cfg Config, train *data.Split) error {
+// compatible checks that cfg, train and dev (whose identities are now) are
+// those of the saved run, naming the first setting that differs or every
+// change to the data.
+func (rs *resumeState) compatible(cfg Config, train, dev *data.Split, now *runData) error {
 	saved := rs.Config
 	if saved.Init != "" && saved.Init == cfg.Init {
 		// The network shape came from the checkpoint.
@@ -156,6 +398,9 @@ func (rs *resumeState) compatible(cfg Config, train *data.Split) error {
 			}
 		}
 		return errors.New("resume: the configuration differs from the saved run's")
+	}
+	if err := rs.checkData(now, train, dev); err != nil {
+		return err
 	}
 	var frames int64
 	for _, s := range train.Sentences {

@@ -311,6 +311,7 @@ type run struct {
 	train, dev []*data.Sentence
 	trainDir   string
 	devSplit   *data.Split
+	data       *runData // identity of the raw splits, saved with the state
 
 	st    progressState
 	start time.Time // of this process's part of the run
@@ -435,6 +436,7 @@ func (r *run) setup(train, dev *data.Split) error {
 		}
 	}
 	mean, std := train.Manifest.CMVNMean, train.Manifest.CMVNStd
+	r.data = fingerprints(train, dev)
 
 	var rs *resumeState
 	switch {
@@ -443,7 +445,7 @@ func (r *run) setup(train, dev *data.Split) error {
 		if err != nil {
 			return err
 		}
-		if err := rs.compatible(r.cfg, train); err != nil {
+		if err := rs.compatible(r.cfg, train, dev, r.data); err != nil {
 			return err
 		}
 		r.model, err = lstm.New(rs.Model, rand.New(rand.NewPCG(0, 0)))

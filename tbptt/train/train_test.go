@@ -445,6 +445,8 @@ func FuzzReadResume(f *testing.F) {
 	f.Add(good)
 	f.Add(good[:len(good)/2])
 	f.Add([]byte(resumeMagic))
+	f.Add([]byte(resumeMagic + "crc32c:00000000\n"))
+	f.Add(append([]byte(resumeMagicV1), good[len(resumeMagic)+len("crc32c:xxxxxxxx\n"):]...))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		p := filepath.Join(t.TempDir(), "x.resume")
 		if err := os.WriteFile(p, b, 0o644); err != nil {
@@ -452,7 +454,7 @@ func FuzzReadResume(f *testing.F) {
 		}
 		rs, err := readResume(p)
 		if err == nil {
-			rs.compatible(c, train) // must not panic either
+			rs.compatible(c, train, nil, fingerprints(train, nil)) // must not panic either
 		}
 	})
 }
