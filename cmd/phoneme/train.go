@@ -14,6 +14,7 @@ import (
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/internal/progress"
+	"github.com/phoneme/phoneme/lstm"
 	"github.com/phoneme/phoneme/tbptt/train"
 )
 
@@ -70,6 +71,9 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
 	}
+	if err := checkInitShape(cmd, cfg); err != nil {
+		return err
+	}
 
 	out := cmd.String("out")
 	if filepath.Ext(out) != ".safetensors" {
@@ -125,6 +129,43 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 			res.Stopped, res.Updates, pct(res.BestDevFER61), pct(res.BestDevFER39), res.BestEpoch, res.Path, res.LastPath)
 	}
 	return nil
+}
+
+// checkInitShape refuses shape flags given explicitly beside --init that
+// differ from the checkpoint's network, which would otherwise be ignored:
+// the shape comes from the checkpoint.
+func checkInitShape(cmd *cli.Command, cfg train.Config) error {
+	if cfg.Init == "" || !(cmd.IsSet("hidden") || cmd.IsSet("layers") || cmd.IsSet("peepholes")) {
+		return nil
+	}
+	m, _, err := lstm.Load(cfg.Init)
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	mc := m.Config()
+	var diffs []string
+	if cmd.IsSet("hidden") && cfg.Hidden != mc.Hidden {
+		diffs = append(diffs, fmt.Sprintf("%d cells per layer, not --hidden %d", mc.Hidden, cfg.Hidden))
+	}
+	if cmd.IsSet("layers") && cfg.Layers != mc.Layers {
+		layers := "layers"
+		if mc.Layers == 1 {
+			layers = "layer"
+		}
+		diffs = append(diffs, fmt.Sprintf("%d %s, not --layers %d", mc.Layers, layers, cfg.Layers))
+	}
+	if cmd.IsSet("peepholes") && cfg.Peepholes != mc.Peepholes {
+		has := "no peepholes"
+		if mc.Peepholes {
+			has = "peepholes"
+		}
+		diffs = append(diffs, fmt.Sprintf("%s, not --peepholes=%t", has, cfg.Peepholes))
+	}
+	if len(diffs) == 0 {
+		return nil
+	}
+	return usagef("--init %s: the checkpoint's network has %s (the shape comes from --init: leave out --hidden, --layers and --peepholes or give its values)",
+		cfg.Init, strings.Join(diffs, " and "))
 }
 
 func scheduleName(c train.Config) string {

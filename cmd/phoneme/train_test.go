@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -146,7 +147,8 @@ func TestTrainCommandErrors(t *testing.T) {
 	dir := extracted(t)
 	tmp := t.TempDir()
 	out := filepath.Join(tmp, "m.safetensors")
-	m7, err := lstm.New(lstm.Config{Inputs: 7, Hidden: 3, Layers: 1, Outputs: labels.NumPhones}, rand.New(rand.NewPCG(1, 1)))
+	// Hidden 4 as the --hidden 4 every case gives: not a shape conflict.
+	m7, err := lstm.New(lstm.Config{Inputs: 7, Hidden: 4, Layers: 1, Outputs: labels.NumPhones}, rand.New(rand.NewPCG(1, 1)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +166,7 @@ func TestTrainCommandErrors(t *testing.T) {
 		want string
 	}{
 		{"missing folder", []string{"--data", filepath.Join(tmp, "nope"), "--out", out}, 2, "is not a folder"},
-		{"no train folder", []string{"--data", noTrain, "--out", out}, 2, "no train/ folder"},
+		{"no train folder", []string{"--data", noTrain, "--out", out}, 2, "no train/"},
 		{"k1 < 1", []string{"--data", dir, "--out", out, "--schedule", "tbptt", "--k1", "0"}, 2, "k1"},
 		{"unknown schedule", []string{"--data", dir, "--out", out, "--schedule", "epochwise"}, 2, `unknown schedule "epochwise"`},
 		{"bad truncation", []string{"--data", dir, "--out", out, "--schedule", "tbptt", "--k1", "3", "--truncation", "soft"}, 2, "truncation"},
@@ -187,5 +189,93 @@ func TestTrainCommandErrors(t *testing.T) {
 				t.Errorf("exit %d, stderr %q; want exit %d and one line with %q", code, stderr, tc.code, tc.want)
 			}
 		})
+	}
+}
+
+// TestTrainInitShapeFlags: shape flags given beside --init must match the
+// checkpoint's network (they used to be ignored silently: --init with a
+// 32-cell model and --hidden 64 trained 32 cells); left out or equal, the
+// run trains the checkpoint's shape.
+func TestTrainInitShapeFlags(t *testing.T) {
+	dir := extracted(t)
+	tmp := t.TempDir()
+	m, err := lstm.New(lstm.Config{Inputs: 39, Hidden: 6, Layers: 1, Outputs: labels.NumPhones}, rand.New(rand.NewPCG(2, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	init6 := filepath.Join(tmp, "six.safetensors")
+	fj, _ := json.Marshal(features.DefaultConfig())
+	if err := lstm.Save(init6, m, &lstm.Metadata{Phones: labels.TIMIT61().Names(), Features: fj}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		flags []string
+		code  int
+		want  string // the error line; "" when it trains
+	}{
+		{"hidden", []string{"--hidden", "12"}, 2,
+			"phoneme: --init " + init6 + ": the checkpoint's network has 6 cells per layer, not --hidden 12 " +
+				"(the shape comes from --init: leave out --hidden, --layers and --peepholes or give its values)"},
+		{"layers", []string{"--layers", "2"}, 2, "1 layer, not --layers 2"},
+		{"peepholes", []string{"--peepholes"}, 2, "no peepholes, not --peepholes=true"},
+		{"all three", []string{"--hidden", "12", "--layers", "2", "--peepholes=true"}, 2,
+			"6 cells per layer, not --hidden 12 and 1 layer, not --layers 2 and no peepholes, not --peepholes=true"},
+		{"equal flags", []string{"--hidden", "6", "--layers", "1", "--peepholes=false"}, 0, ""},
+		{"no shape flags", nil, 0, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "m.safetensors")
+			args := append([]string{"train", "--data", dir, "--out", out, "--epochs", "1", "--init", init6}, tc.flags...)
+			_, stderr, code := run(args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d: %s", code, tc.code, stderr)
+			}
+			if tc.want == "" {
+				got, _, err := lstm.Load(out)
+				if err != nil || got.Config().Hidden != 6 {
+					t.Errorf("trained %v, %v; want the checkpoint's 6 cells", got.Config(), err)
+				}
+				return
+			}
+			if lines := strings.Split(strings.TrimSpace(stderr), "\n"); len(lines) != 1 || !strings.Contains(lines[0], tc.want) {
+				t.Errorf("stderr %q, want one line with %q", stderr, tc.want)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Error("a refused run wrote a checkpoint")
+			}
+		})
+	}
+}
+
+// TestTrainResumeChangedData: --resume on the corpus re-extracted with
+// another feature configuration is refused naming the change (it used to be
+// accepted, the checkpoint then claiming the new configuration).
+func TestTrainResumeChangedData(t *testing.T) {
+	dir := extracted(t)
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	if _, stderr, code := run("train", "--data", dir, "--out", out, "--epochs", "1", "--hidden", "4"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	other := t.TempDir()
+	fc := features.DefaultConfig()
+	fc.PreemphCoeff = 0.5
+	if _, err := data.Extract(context.Background(), toneCorpus(1, []string{"a", "b", "c", "d", "e", "f"}, 4), other, data.ExtractOptions{
+		Layout: data.LayoutFlat, Features: fc, Jobs: 1, Corpus: "tones",
+		Split: data.SplitOptions{DevSpeakers: []string{"e"}, TestSpeakers: []string{"f"}},
+	}, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code := run("train", "--data", other, "--out", out, "--epochs", "2", "--hidden", "4", "--resume")
+	want := "phoneme: resume: the data differ from the saved run's: training data " + filepath.Join(other, "train") +
+		": feature configuration (preemphasis_coefficient 0.97 → 0.5); dev data " + filepath.Join(other, "dev") +
+		": feature configuration (preemphasis_coefficient 0.97 → 0.5) (start afresh without --resume, or use the data the run began with)\n"
+	if code != 1 || stderr != want {
+		t.Errorf("exit %d, stderr\n%q\nwant exit 1 and\n%q", code, stderr, want)
+	}
+	// The original data still resumes.
+	if _, stderr, code := run("train", "--data", dir, "--out", out, "--epochs", "2", "--hidden", "4", "--resume"); code != 0 {
+		t.Errorf("exit %d: %s", code, stderr)
 	}
 }
