@@ -95,8 +95,8 @@ func ParseSchedule(name Kind, k1 int, k2, truncation string) (Schedule, error) {
 	if err != nil {
 		return Schedule{}, err
 	}
-	if k1 < 0 {
-		return Schedule{}, fmt.Errorf("k1 = %d: must be at least 1", k1)
+	if k1 < 0 || k1 > MaxK {
+		return Schedule{}, fmt.Errorf("k1 = %d: must be in 1 … %d", k1, MaxK)
 	}
 	k2v, k2set, err := parseK2Flag(k2)
 	if err != nil {
@@ -131,14 +131,18 @@ func ParseSchedule(name Kind, k1 int, k2, truncation string) (Schedule, error) {
 	return s, s.Validate()
 }
 
+// MaxK bounds k1 and k2: 1000 s of speech at 10 ms a frame, longer than any
+// sentence, so larger values mean nothing more and would only allocate.
+const MaxK = 100000
+
 // ParseK2 parses a k2 value: a number ≥ 1 or "all".
 func ParseK2(s string) (int, error) {
 	if s == "all" {
 		return All, nil
 	}
 	n, err := strconv.Atoi(s)
-	if err != nil || n < 1 {
-		return 0, fmt.Errorf("k2 %q must be a number ≥ 1 or \"all\"", s)
+	if err != nil || n < 1 || n > MaxK {
+		return 0, fmt.Errorf("k2 %q must be a number in 1 … %d or \"all\"", s, MaxK)
 	}
 	return n, nil
 }
@@ -155,8 +159,8 @@ func parseK2Flag(s string) (k2 int, set bool, err error) {
 	if err != nil {
 		return 0, false, fmt.Errorf("k2 = %q: want a number or \"all\"", s)
 	}
-	if n < 1 {
-		return 0, false, fmt.Errorf("k2 = %d: must be at least 1 (or \"all\")", n)
+	if n < 1 || n > MaxK {
+		return 0, false, fmt.Errorf("k2 = %d: must be in 1 … %d (or \"all\")", n, MaxK)
 	}
 	return n, true, nil
 }

@@ -76,6 +76,16 @@ func (o Option) Set(c *Config, value string) error { return o.set(c, value) }
 // Value returns the option's value in c as text (what Set accepts).
 func (o Option) Value(c Config) string { return o.get(c) }
 
+// Upper bounds of the network and data-feeding options: far beyond any
+// sensible run, low enough that a typo is refused before it allocates the
+// machine's memory away (4096 cells: 4·4096² weights per layer, 64M floats).
+const (
+	MaxHidden      = 4096
+	MaxLayers      = 16
+	MaxBatch       = 4096
+	MaxTargetDelay = 1000
+)
+
 // DefaultLR is the default learning rate of each optimizer: Adam's usual
 // 1e-3 (scale-free, so it suits summed losses), and Graves's 1e-5 for SGD
 // with summed losses.
@@ -86,10 +96,15 @@ func DefaultLR(optimizer OptimizerKind) float64 {
 	return 1e-3
 }
 
-func intOpt(name string, min int, field func(*Config) *int) func(*Config, string) error {
+// intOpt accepts an integer in [min, max] (max < 0: no upper bound). The
+// bounds keep a typo from allocating the machine's memory away.
+func intOpt(name string, min, max int, field func(*Config) *int) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil || n < min {
+		if err != nil || n < min || (max >= 0 && n > max) {
+			if max >= 0 {
+				return &OptionError{name, v, fmt.Sprintf("must be an integer in %d … %d", min, max)}
+			}
 			return &OptionError{name, v, fmt.Sprintf("must be an integer ≥ %d", min)}
 		}
 		*field(c) = n
@@ -155,12 +170,12 @@ func Options() []Option {
 			},
 			get: func(c Config) string { return string(c.Schedule) }},
 		{Name: "k1", Kind: Int, Scope: TrainOnly, PerEntry: true, Note: "unset", Help: "frames between updates (tbptt)",
-			set: intOpt("k1", 1, func(c *Config) *int { return &c.K1 }),
+			set: intOpt("k1", 1, tbptt.MaxK, func(c *Config) *int { return &c.K1 }),
 			get: func(c Config) string { return itoa(c.K1) }},
 		{Name: "k2", Kind: String, Scope: TrainOnly, PerEntry: true, Note: "tbptt: k1, frame: all", Help: `frames back-propagated: a number or "all"`,
 			set: func(c *Config, v string) error {
 				if _, err := tbptt.ParseK2(v); err != nil {
-					return &OptionError{"k2", v, `must be a number ≥ 1 or "all"`}
+					return &OptionError{"k2", v, fmt.Sprintf(`must be a number in 1 … %d or "all"`, tbptt.MaxK)}
 				}
 				c.K2 = v
 				return nil
@@ -186,16 +201,16 @@ func Options() []Option {
 			},
 			get: func(c Config) string { return c.K2Schedule }},
 		{Name: "hidden", Kind: Int, Scope: Shared, PerEntry: true, Default: itoa(def.Hidden), Help: "LSTM cells per layer",
-			set: intOpt("hidden", 1, func(c *Config) *int { return &c.Hidden }),
+			set: intOpt("hidden", 1, MaxHidden, func(c *Config) *int { return &c.Hidden }),
 			get: func(c Config) string { return itoa(c.Hidden) }},
 		{Name: "layers", Kind: Int, Scope: Shared, PerEntry: true, Default: itoa(def.Layers), Help: "stacked LSTM layers",
-			set: intOpt("layers", 1, func(c *Config) *int { return &c.Layers }),
+			set: intOpt("layers", 1, MaxLayers, func(c *Config) *int { return &c.Layers }),
 			get: func(c Config) string { return itoa(c.Layers) }},
 		{Name: "peepholes", Kind: Bool, Scope: Shared, PerEntry: true, Default: strconv.FormatBool(def.Peepholes), Help: "peephole connections (Graves & Schmidhuber 2005)",
 			set: boolOpt("peepholes", func(c *Config) *bool { return &c.Peepholes }),
 			get: func(c Config) string { return strconv.FormatBool(c.Peepholes) }},
 		{Name: "batch", Kind: Int, Scope: Shared, PerEntry: true, Default: itoa(def.Batch), Help: "sentences streamed side by side (gradient averaged over them)",
-			set: intOpt("batch", 1, func(c *Config) *int { return &c.Batch }),
+			set: intOpt("batch", 1, MaxBatch, func(c *Config) *int { return &c.Batch }),
 			get: func(c Config) string { return itoa(c.Batch) }},
 		{Name: "optimizer", Kind: String, Scope: Shared, PerEntry: true, Default: string(def.Optimizer), Help: "sgd or adam",
 			set: func(c *Config, v string) error {
@@ -218,7 +233,7 @@ func Options() []Option {
 			set: floatOpt("clip", false, func(c *Config) *float64 { return &c.Clip }),
 			get: func(c Config) string { return ftoa(c.Clip) }},
 		{Name: "target-delay", Kind: Int, Scope: Shared, PerEntry: true, Default: itoa(def.TargetDelay), Help: "score the output at frame t against the label of frame t-D",
-			set: intOpt("target-delay", 0, func(c *Config) *int { return &c.TargetDelay }),
+			set: intOpt("target-delay", 0, MaxTargetDelay, func(c *Config) *int { return &c.TargetDelay }),
 			get: func(c Config) string { return itoa(c.TargetDelay) }},
 		{Name: "init", Kind: String, Scope: Shared, PerEntry: true, Help: "start from this checkpoint instead of random weights",
 			set: func(c *Config, v string) error { c.Init = v; return nil },
@@ -237,13 +252,13 @@ func Options() []Option {
 			},
 			get: func(c Config) string { return strconv.FormatUint(c.Seed, 10) }},
 		{Name: "epochs", Kind: Int, Scope: TrainOnly, PerEntry: true, Default: itoa(def.Epochs), Help: "passes over the training data (0: until max-updates)",
-			set: intOpt("epochs", 0, func(c *Config) *int { return &c.Epochs }),
+			set: intOpt("epochs", 0, -1, func(c *Config) *int { return &c.Epochs }),
 			get: func(c Config) string { return itoa(c.Epochs) }},
 		{Name: "max-updates", Kind: Int, Scope: Shared, PerEntry: true, Default: "0", Note: "0 = no limit", Help: "stop after exactly this many weight updates",
 			set: int64Opt("max-updates", func(c *Config) *int64 { return &c.MaxUpdates }),
 			get: func(c Config) string { return strconv.FormatInt(c.MaxUpdates, 10) }},
 		{Name: "patience", Kind: Int, Scope: Shared, PerEntry: true, Default: "0", Note: "0 = off", Help: "stop after this many epochs without a better dev FER61",
-			set: intOpt("patience", 0, func(c *Config) *int { return &c.Patience }),
+			set: intOpt("patience", 0, -1, func(c *Config) *int { return &c.Patience }),
 			get: func(c Config) string { return itoa(c.Patience) }},
 		{Name: "log-horizon", Kind: Int, Scope: TrainOnly, Default: "0", Note: "0 = off", Help: "every N updates, measure the gradient horizon on 8 dev sentences into NAME.horizon.jsonl",
 			set: int64Opt("log-horizon", func(c *Config) *int64 { return &c.LogHorizon }),

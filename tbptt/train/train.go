@@ -137,10 +137,14 @@ func (c Config) Validate() error {
 	switch {
 	case c.Batch < 1:
 		return fmt.Errorf("batch must be at least 1, not %d", c.Batch)
-	case c.Init == "" && c.Hidden < 1:
-		return fmt.Errorf("hidden must be at least 1, not %d", c.Hidden)
-	case c.Init == "" && c.Layers < 1:
-		return fmt.Errorf("layers must be at least 1, not %d", c.Layers)
+	case c.Batch > MaxBatch:
+		return fmt.Errorf("batch must be at most %d, not %d", MaxBatch, c.Batch)
+	case c.Init == "" && (c.Hidden < 1 || c.Hidden > MaxHidden):
+		return fmt.Errorf("hidden must be in 1 … %d, not %d", MaxHidden, c.Hidden)
+	case c.Init == "" && (c.Layers < 1 || c.Layers > MaxLayers):
+		return fmt.Errorf("layers must be in 1 … %d, not %d", MaxLayers, c.Layers)
+	case c.TargetDelay > MaxTargetDelay:
+		return fmt.Errorf("target delay must be at most %d, not %d", MaxTargetDelay, c.TargetDelay)
 	case c.TargetDelay < 0:
 		return fmt.Errorf("target delay must not be negative, not %d", c.TargetDelay)
 	case c.Clip < 0 || math.IsNaN(c.Clip) || math.IsInf(c.Clip, 0):
