@@ -1,9 +1,14 @@
 package train
 
 import (
+	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/phoneme/phoneme/internal/synth"
 )
 
 // TestOptionBounds: values that would allocate the machine's memory away
@@ -35,12 +40,28 @@ func TestOptionBounds(t *testing.T) {
 		func(c *Config) { c.Layers = MaxLayers + 1 },
 		func(c *Config) { c.Batch = MaxBatch + 1 },
 		func(c *Config) { c.TargetDelay = MaxTargetDelay + 1 },
-		func(c *Config) { c.Schedule, c.K1 = "tbptt", 1 << 30 },
+		func(c *Config) { c.Schedule, c.K1 = "tbptt", 1<<30 },
 	} {
 		c := DefaultConfig()
 		mod(&c)
 		if err := c.Validate(); err == nil {
 			t.Errorf("Validate accepted %+v", c)
 		}
+	}
+}
+
+// TestDivergenceWithoutNaN: Adam at lr 1e9 explodes the loss without
+// reaching NaN; the run fails with ErrDiverged and writes no checkpoint of
+// that epoch, instead of keeping a "best" model at chance level.
+func TestDivergenceWithoutNaN(t *testing.T) {
+	c := smallConfig()
+	c.LR, c.Epochs = 1e9, 2
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	_, err := Run(context.Background(), c, synth.Split(1, 20, false), synth.Split(2, 5, false), out, Hooks{})
+	if !errors.Is(err, ErrDiverged) || !strings.Contains(err.Error(), "nats per frame") {
+		t.Fatalf("err = %v, want ErrDiverged from the loss", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a checkpoint was written for the diverged epoch")
 	}
 }

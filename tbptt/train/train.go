@@ -694,6 +694,14 @@ func (r *run) endEpoch(partial bool) error {
 	if r.cfg.K2Schedule != "" {
 		e.K2 = tbptt.K2String(r.eng.Schedule().K2)
 	}
+	// A run can explode without reaching NaN (Adam at lr 1e9: a loss of
+	// 1e10 nats, FER ≈ 90 %). Guessing uniformly costs ln 61 ≈ 4.1 nats a
+	// frame and training only lowers the loss, so a mean loss over ten times
+	// both that and the first epoch's is divergence, not learning.
+	if limit := 10 * math.Max(math.Log(labels.NumPhones), r.firstLoss()); e.Loss > limit {
+		return fmt.Errorf("%w: the mean loss %.3g nats per frame in epoch %d is over ten times that of guessing (%.2f) and of the first epoch; checkpoints of earlier epochs are kept",
+			ErrDiverged, e.Loss, e.Epoch, math.Log(labels.NumPhones))
+	}
 	if a.Seconds > 0 {
 		e.FramesPerSecond = float64(a.Forward) / a.Seconds
 	}
@@ -730,6 +738,14 @@ func (r *run) endEpoch(partial bool) error {
 		r.hooks.EpochEnd(e)
 	}
 	return nil
+}
+
+// firstLoss is the mean loss of the run's first epoch, 0 before it ends.
+func (r *run) firstLoss() float64 {
+	if len(r.st.Epochs) > 0 && !math.IsNaN(r.st.Epochs[0].Loss) {
+		return r.st.Epochs[0].Loss
+	}
+	return 0
 }
 
 func ratio(a float64, n int64) float64 {
