@@ -58,10 +58,11 @@ type Summary struct {
 
 // SplitSummary counts one extracted split.
 type SplitSummary struct {
-	Name    string
-	Dir     string
-	Counts  Counts
-	Skipped int
+	Name     string
+	Dir      string
+	Counts   Counts
+	Speakers []string // sorted, as in the manifest
+	Skipped  int
 }
 
 // Extract turns the corpus in fsys into one folder per split under out
@@ -162,7 +163,7 @@ func Extract(ctx context.Context, fsys fs.FS, out string, opts ExtractOptions, r
 			cmvnFrames = stats.Count()
 		}
 		manifests = append(manifests, m)
-		sum.Splits = append(sum.Splits, SplitSummary{Name: set.Name, Dir: filepath.Join(out, set.Name), Counts: m.Counts, Skipped: len(m.Skipped)})
+		sum.Splits = append(sum.Splits, SplitSummary{Name: set.Name, Dir: filepath.Join(out, set.Name), Counts: m.Counts, Speakers: m.Speakers, Skipped: len(m.Skipped)})
 		sum.Skipped = append(sum.Skipped, m.Skipped...)
 	}
 	for _, m := range manifests {
@@ -313,7 +314,6 @@ func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set Spl
 	}
 	stats := features.NewStats(cfg.Dim())
 	pending := map[int]utterance{}
-	speakers := map[string]bool{}
 	stop := func(err error) (*Manifest, *features.Stats, func() error, error) {
 		cancel()
 		return nil, nil, nil, err
@@ -344,7 +344,6 @@ func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set Spl
 				return stop(err)
 			}
 			stats.Add(r.feats)
-			speakers[u.Speaker] = true
 			c := &m.Counts
 			c.Utterances++
 			c.Frames += int64(r.feats.Rows)
@@ -368,7 +367,8 @@ func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set Spl
 	if m.Counts.Utterances == 0 {
 		return nil, nil, nil, fmt.Errorf("%s split: every utterance was skipped", set.Name)
 	}
-	m.Counts.Speakers = len(speakers)
+	m.Speakers = manifestSpeakers(m.Utterances)
+	m.Counts.Speakers = len(m.Speakers)
 	for _, n := range m.Counts.PhoneFrames {
 		if n > 0 {
 			m.Counts.PhonesSeen++
@@ -555,9 +555,14 @@ func writeFile(path string, b []byte) error {
 	return nil
 }
 
+// listSpeakers is the most speakers WriteTable names for one split; the
+// manifest lists them all.
+const listSpeakers = 12
+
 // WriteTable prints the summary as a table: one row per split with
-// speakers, utterances, hours, frames and label coverage, then the skipped
-// files.
+// speakers, utterances, hours, frames and label coverage; then each split's
+// speakers (named up to listSpeakers, else counted and left to the
+// manifest); then the skipped files.
 func (s *Summary) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "split\tspeakers\tutterances\thours\tframes\tlabelled %\texcluded frames\tphones\tskipped\t")
@@ -568,6 +573,17 @@ func (s *Summary) WriteTable(w io.Writer) error {
 	}
 	if err := tw.Flush(); err != nil {
 		return err
+	}
+	width := 0
+	for _, sp := range s.Splits {
+		width = max(width, len(sp.Name))
+	}
+	for _, sp := range s.Splits {
+		list := strings.Join(sp.Speakers, " ")
+		if len(sp.Speakers) > listSpeakers {
+			list = fmt.Sprintf("%d, listed in %s", len(sp.Speakers), filepath.Join(sp.Dir, "manifest.json"))
+		}
+		fmt.Fprintf(w, "%*s speakers: %s\n", width, sp.Name, list)
 	}
 	if len(s.Skipped) > 0 {
 		sk := append([]Skipped(nil), s.Skipped...)

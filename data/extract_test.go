@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -73,6 +74,13 @@ func TestExtract(t *testing.T) {
 		}
 		if got := speakersOf(uttsOf(s)); !reflect.DeepEqual(got, wantSpk[name]) {
 			t.Errorf("%s speakers %v, want %v", name, got, wantSpk[name])
+		}
+		if !reflect.DeepEqual(m.Speakers, wantSpk[name]) || !reflect.DeepEqual(sum.Splits[i].Speakers, wantSpk[name]) {
+			t.Errorf("%s: speakers %v in the manifest, %v in the summary, want %v", name, m.Speakers, sum.Splits[i].Speakers, wantSpk[name])
+		}
+		raw, err := os.ReadFile(filepath.Join(out, name, "manifest.json"))
+		if err != nil || !strings.Contains(string(raw), `"speakers": [`) {
+			t.Errorf("%s/manifest.json lacks the speaker list: %v", name, err)
 		}
 		var frames, excluded int64
 		var seconds float64
@@ -344,5 +352,32 @@ func TestExtractLDC(t *testing.T) {
 	}
 	if len(sum.Splits) != 3 {
 		t.Errorf("%d splits", len(sum.Splits))
+	}
+}
+
+// TestWriteTable: the summary names each split's speakers under the table,
+// or counts them when there are many.
+func TestWriteTable(t *testing.T) {
+	many := make([]string, 50)
+	for i := range many {
+		many[i] = fmt.Sprintf("s%02d", i)
+	}
+	s := &Summary{Out: "feats", Splits: []SplitSummary{
+		{Name: Train, Dir: filepath.Join("feats", Train), Counts: Counts{Speakers: 50, Utterances: 100}, Speakers: many},
+		{Name: Test, Dir: filepath.Join("feats", Test), Counts: Counts{Speakers: 2, Utterances: 4}, Speakers: []string{"fvmh0", "mcpm0"}},
+	}}
+	var b strings.Builder
+	if err := s.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := `  split  speakers  utterances  hours  frames  labelled %  excluded frames  phones  skipped
+  train        50         100  0.000       0        0.00                0       0        0
+   test         2           4  0.000       0        0.00                0       0        0
+train speakers: 50, listed in ` + filepath.Join("feats", Train, "manifest.json") + `
+ test speakers: fvmh0 mcpm0
+written to feats
+`
+	if b.String() != want {
+		t.Errorf("table\n%s\nwant\n%s", b.String(), want)
 	}
 }

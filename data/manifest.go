@@ -5,13 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/labels"
 )
 
 // ManifestVersion is the version of the manifest.json format written by
-// Extract; LoadSplit rejects other versions.
+// Extract; LoadSplit rejects other versions. Fields added since without
+// changing the meaning of the others (speakers) keep the version: a
+// manifest without them is still read.
 const ManifestVersion = 1
 
 // Manifest describes one extracted split folder (manifest.json): how the
@@ -43,6 +46,9 @@ type Manifest struct {
 	CMVNFrames int64     `json:"cmvn_frames"`
 
 	Counts Counts `json:"counts"`
+	// Speakers lists the split's speakers, sorted. Manifests written before
+	// it was recorded get it from Utterances when read.
+	Speakers []string `json:"speakers"`
 
 	Utterances []UtteranceSource `json:"utterances"`
 	Skipped    []Skipped         `json:"skipped"`
@@ -139,5 +145,21 @@ func (m *Manifest) check() error {
 	if len(m.Utterances) != m.Counts.Utterances {
 		return errors.New("utterance list and count disagree")
 	}
+	spk := manifestSpeakers(m.Utterances)
+	if m.Speakers == nil {
+		m.Speakers = spk
+	} else if !slices.Equal(m.Speakers, spk) {
+		return fmt.Errorf("speaker list (%d speakers) disagrees with the utterances' speakers (%d)", len(m.Speakers), len(spk))
+	}
 	return nil
+}
+
+// manifestSpeakers returns the distinct speakers of us, sorted.
+func manifestSpeakers(us []UtteranceSource) []string {
+	out := []string{}
+	for _, u := range us {
+		out = append(out, u.Speaker)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -238,4 +239,53 @@ func FuzzParseManifest(f *testing.F) {
 			t.Fatalf("inconsistent manifest accepted: %+v", m)
 		}
 	})
+}
+
+// TestManifestSpeakers: the speaker list is read back; a manifest written
+// before it was recorded (no "speakers") gets it from its utterances, and a
+// list that disagrees with them is refused.
+func TestManifestSpeakers(t *testing.T) {
+	cfg := features.DefaultConfig()
+	m := &Manifest{
+		Version: ManifestVersion, Split: Test, Features: cfg, Dim: cfg.Dim(),
+		Phones: labels.TIMIT61().Names(), ExcludedLabel: labels.Excluded,
+		CMVNMean: make([]float32, cfg.Dim()), CMVNStd: make([]float32, cfg.Dim()),
+		Counts:     Counts{Utterances: 3, Speakers: 2},
+		Utterances: []UtteranceSource{{ID: "b_x", Speaker: "b"}, {ID: "a_x", Speaker: "a"}, {ID: "a_y", Speaker: "a"}},
+	}
+	for i := range m.CMVNStd {
+		m.CMVNStd[i] = 1
+	}
+	for _, tc := range []struct {
+		name     string
+		speakers []string
+		want     []string
+		err      string
+	}{
+		{"old manifest", nil, []string{"a", "b"}, ""},
+		{"recorded", []string{"a", "b"}, []string{"a", "b"}, ""},
+		{"disagreeing", []string{"a"}, nil, "speaker list (1 speakers) disagrees with the utterances' speakers (2)"},
+	} {
+		m.Speakers = tc.speakers
+		b, err := json.Marshal(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tc.speakers == nil {
+			b = []byte(strings.Replace(string(b), `"speakers":null,`, "", 1))
+			if strings.Contains(string(b), `"speakers":null`) || strings.Contains(string(b), `"speakers":[`) {
+				t.Fatalf("%s: %s", tc.name, b)
+			}
+		}
+		got, err := parseManifest(b)
+		if tc.err != "" {
+			if err == nil || err.Error() != tc.err {
+				t.Errorf("%s: %v, want %q", tc.name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(got.Speakers, tc.want) {
+			t.Errorf("%s: %v, speakers %q, want %q", tc.name, err, got.Speakers, tc.want)
+		}
+	}
 }

@@ -63,6 +63,22 @@ type SplitOptions struct {
 // "full" or an explicit TestSpeakers list would do.
 var ErrNoCoreTestSpeakers = errors.New("the corpus has none of the 24 core test speakers")
 
+// ErrIncompleteSample: AssignSplits found some but not all of the four
+// held-out speakers of the TIMIT sample's default split in an NLTK-layout
+// corpus given no speaker lists; explicit lists would do. The error names
+// the missing speakers after this text.
+var ErrIncompleteSample = errors.New("the corpus has only some of the TIMIT sample's held-out speakers (test fvmh0, mcpm0; dev faem0, marc0)")
+
+// EmptySplitError: AssignSplits found no utterance for a split the corpus
+// should have: dev and test of an LDC corpus or of the TIMIT sample, or a
+// split whose speakers were named. Split is Dev or Test.
+type EmptySplitError struct {
+	Split  string
+	Reason string
+}
+
+func (e *EmptySplitError) Error() string { return "no " + e.Split + " speakers: " + e.Reason }
+
 // SplitSet is the utterances of one split, sorted by ID.
 type SplitSet struct {
 	Name       string
@@ -80,7 +96,11 @@ type SplitSet struct {
 // Other layouts: TestSpeakers and DevSpeakers as given, everything else
 // trains. With neither list given, the NLTK layout uses the sample's default
 // split (SampleTestSpeakers, SampleDevSpeakers) when all four speakers are
-// present.
+// present, and is ErrIncompleteSample when only some are.
+//
+// A split that should have speakers and ends up without utterances is an
+// *EmptySplitError: dev and test for LDC and the sample's default split,
+// and any split whose speakers were named (they may have only SA1/SA2).
 func AssignSplits(c *Corpus, o SplitOptions) ([]SplitSet, error) {
 	if o.TestSet == "" {
 		o.TestSet = "core"
@@ -134,12 +154,17 @@ func AssignSplits(c *Corpus, o SplitOptions) ([]SplitSet, error) {
 			}
 		}
 	case len(test) == 0 && len(dev) == 0 && c.Layout == LayoutNLTK:
-		all := true
-		for _, s := range append(SampleTestSpeakers(), SampleDevSpeakers()...) {
-			_, ok := present[s]
-			all = all && ok
+		var missing []string
+		sample := append(SampleTestSpeakers(), SampleDevSpeakers()...)
+		for _, s := range sample {
+			if _, ok := present[s]; !ok {
+				missing = append(missing, s)
+			}
 		}
-		if all {
+		if len(missing) > 0 && len(missing) < len(sample) {
+			return nil, fmt.Errorf("%w: %s missing", ErrIncompleteSample, strings.Join(missing, ", "))
+		}
+		if len(missing) == 0 {
 			for _, s := range SampleTestSpeakers() {
 				test[s] = true
 			}
@@ -168,6 +193,36 @@ func AssignSplits(c *Corpus, o SplitOptions) ([]SplitSet, error) {
 	}
 	if len(sets[0].Utterances) == 0 {
 		return nil, fmt.Errorf("no training utterances left after taking out test and dev speakers")
+	}
+	for _, x := range []struct {
+		set      SplitSet
+		spk      map[string]bool
+		named    bool
+		standard string // why an LDC corpus has none
+	}{
+		{sets[2], test, len(o.TestSpeakers) > 0, "the corpus has no TEST speakers outside dev"},
+		{sets[1], dev, len(o.DevSpeakers) > 0, "the corpus has none of the 50 standard TIMIT dev speakers"},
+	} {
+		if len(x.set.Utterances) > 0 || !(x.named || c.Layout == LayoutLDC || len(x.spk) > 0) {
+			continue
+		}
+		reason := x.standard
+		if len(x.spk) > 0 {
+			names := make([]string, 0, len(x.spk))
+			for s := range x.spk {
+				names = append(names, s)
+			}
+			sort.Strings(names)
+			verb := "have"
+			if len(names) == 1 {
+				verb = "has"
+			}
+			reason = fmt.Sprintf("%s %s no utterances left", strings.Join(names, ", "), verb)
+			if !o.KeepSA {
+				reason += " (SA1/SA2 are left out)"
+			}
+		}
+		return nil, &EmptySplitError{Split: x.set.Name, Reason: reason}
 	}
 	return sets, nil
 }

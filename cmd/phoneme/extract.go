@@ -135,6 +135,7 @@ func extractWithProgress(ctx context.Context, fsys fs.FS, out string, opts data.
 func extractHint(err error) error {
 	var unpaired *data.UnpairedFileError
 	var bad *data.CorpusFileError
+	var empty *data.EmptySplitError
 	switch {
 	case errors.Is(err, data.ErrUnknownLayout):
 		return fmt.Errorf("%w; use --layout", err)
@@ -144,6 +145,10 @@ func extractHint(err error) error {
 		return fmt.Errorf("%w; remove it or pass --force to replace it", err)
 	case errors.Is(err, data.ErrNoCoreTestSpeakers):
 		return fmt.Errorf("%w; use --test-set full (all TEST speakers not in dev) or --test-speakers", err)
+	case errors.As(err, &empty):
+		return fmt.Errorf("%w; choose them with --%s-speakers", err, empty.Split)
+	case errors.Is(err, data.ErrIncompleteSample):
+		return fmt.Errorf("%w; choose the held-out speakers with --test-speakers and --dev-speakers", err)
 	}
 	return err
 }

@@ -161,6 +161,15 @@ func TestExtractHints(t *testing.T) {
 	write(unpaired, "a_x.wav", "b_y.wav", "b_y.phn")
 	ldc := t.TempDir()
 	write(ldc, "TRAIN/DR1/FCJF0/SI1.WAV", "TRAIN/DR1/FCJF0/SI1.PHN", "TEST/DR1/MZZZ0/SI2.WAV", "TEST/DR1/MZZZ0/SI2.PHN")
+	noDev := t.TempDir() // mdab0 is a core test speaker, none is a dev speaker
+	write(noDev, "TRAIN/DR1/FCJF0/SI1.WAV", "TRAIN/DR1/FCJF0/SI1.PHN", "TEST/DR2/MDAB0/SI2.WAV", "TEST/DR2/MDAB0/SI2.PHN")
+	sample := t.TempDir()
+	write(sample, "dr1-mcpm0/si1.wav", "dr1-mcpm0/si1.phn", "dr2-faem0/si2.wav", "dr2-faem0/si2.phn", "dr2-marc0/si3.wav", "dr2-marc0/si3.phn", "dr3-falk0/si4.wav", "dr3-falk0/si4.phn")
+	caseDup := t.TempDir()
+	write(caseDup, "falk0_sx96.wav", "FALK0_SX96.WAV", "falk0_sx96.phn")
+	broken := t.TempDir()
+	write(broken, "a_x.wav", "a_x.phn", "b_y.phn")
+	linked := os.Symlink("nowhere.wav", filepath.Join(broken, "b_y.wav")) == nil
 	done := writeExtractCorpus(t)
 	prev := filepath.Join(t.TempDir(), "feats")
 	if _, code, err := runExtract("--corpus", done, "--out", prev, "--test-speakers", "a"); code != 0 {
@@ -180,9 +189,20 @@ func TestExtractHints(t *testing.T) {
 			"phoneme: the corpus has none of the 24 core test speakers; use --test-set full (all TEST speakers not in dev) or --test-speakers\n"},
 		{"output exists", []string{"--corpus", done, "--out", prev, "--test-speakers", "a"}, data.ErrOutputExists,
 			"phoneme: " + filepath.Join(prev, "train") + " already exists; remove it or pass --force to replace it\n"},
+		{"no dev speakers", []string{"--corpus", noDev}, nil,
+			"phoneme: no dev speakers: the corpus has none of the 50 standard TIMIT dev speakers; choose them with --dev-speakers\n"},
+		{"incomplete sample", []string{"--corpus", sample}, data.ErrIncompleteSample,
+			"phoneme: the corpus has only some of the TIMIT sample's held-out speakers (test fvmh0, mcpm0; dev faem0, marc0): fvmh0 missing; choose the held-out speakers with --test-speakers and --dev-speakers\n"},
+		{"names differing in case", []string{"--corpus", caseDup}, nil,
+			"phoneme: falk0_sx96.wav: the same utterance as FALK0_SX96.WAV (the names differ only in letter case) (use --skip-bad to leave it out)\n"},
+		{"broken link", []string{"--corpus", broken}, nil,
+			"phoneme: b_y.wav: cannot follow the symbolic link: no such file or directory (use --skip-bad to leave it out)\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "broken link" && !linked {
+				t.Skip("no symbolic links here")
+			}
 			args := tc.args
 			if len(args) == 2 {
 				args = append(args, "--out", filepath.Join(t.TempDir(), "feats"))
@@ -197,7 +217,9 @@ func TestExtractHints(t *testing.T) {
 				t.Errorf("stderr\n got %q\nwant %q", stderr.String(), tc.want)
 			}
 			var ue *data.UnpairedFileError
-			if tc.is != nil && !errors.Is(err, tc.is) || tc.is == nil && !errors.As(err, &ue) {
+			var ce *data.CorpusFileError
+			var ee *data.EmptySplitError
+			if tc.is != nil && !errors.Is(err, tc.is) || tc.is == nil && !errors.As(err, &ue) && !errors.As(err, &ce) && !errors.As(err, &ee) {
 				t.Errorf("%v lost its data error", err)
 			}
 		})
@@ -205,5 +227,40 @@ func TestExtractHints(t *testing.T) {
 	// demo shares extractWithProgress but has none of these flags.
 	if _, err := extractWithProgress(context.Background(), os.DirFS(unknown), filepath.Join(t.TempDir(), "feats"), data.ExtractOptions{Features: features.DefaultConfig()}); err == nil || strings.Contains(err.Error(), "--") {
 		t.Errorf("extractWithProgress: %v, want no flag hint", err)
+	}
+}
+
+// TestExtractLinkedCorpus: a corpus assembled from symbolic links (to
+// files, and to the folder holding them) extracts every speaker, and the
+// summary names each split's speakers.
+func TestExtractLinkedCorpus(t *testing.T) {
+	src := writeExtractCorpus(t)
+	corpus := t.TempDir()
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if err := os.Symlink(filepath.Join(src, e.Name()), filepath.Join(corpus, e.Name())); err != nil {
+			t.Skipf("no symbolic links here: %v", err)
+		}
+	}
+	top := filepath.Join(t.TempDir(), "linked")
+	if err := os.Symlink(corpus, top); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "feats")
+	stdout, code, err := runExtract("--corpus", top, "--out", out, "--test-speakers", "a", "--dev-speakers", "b")
+	if code != 0 {
+		t.Fatalf("exit %d: %v", code, err)
+	}
+	for _, want := range []string{"\ntrain speakers: c\n", "\n  dev speakers: b\n", "\n test speakers: a\n"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	m, err := data.ReadManifest(filepath.Join(out, "train", "manifest.json"))
+	if err != nil || len(m.Speakers) != 1 || m.Counts.Utterances != 2 {
+		t.Errorf("train manifest: %v, %+v", err, m)
 	}
 }
