@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -76,9 +77,11 @@ type SplitSummary struct {
 // grow with the corpus and the output does not depend on scheduling. The
 // CMVN statistics of the training split go into every manifest.
 //
-// Everything is written inside a temporary folder out/.tmp-extract-* and
-// renamed into place only when every split is complete: a failed or
-// interrupted run (ctx cancelled) leaves no split folder behind. A bad file
+// Everything is written inside a temporary folder
+// out/.tmp-extract-<pid>@<host>-* and renamed into place only when every
+// split is complete: a failed or interrupted run (ctx cancelled) leaves no
+// split folder behind, and the temporary folder of a run killed outright is
+// removed by the next run into out once its owner process is gone. A bad file
 // stops the run with an error naming it, unless opts.SkipBad. report, if not
 // nil, is called from the calling goroutine after each utterance.
 func Extract(ctx context.Context, fsys fs.FS, out string, opts ExtractOptions, report func(Progress)) (sum *Summary, err error) {
@@ -116,12 +119,14 @@ func Extract(ctx context.Context, fsys fs.FS, out string, opts ExtractOptions, r
 			return nil, err
 		}
 	}
-	tmp, err := os.MkdirTemp(out, ".tmp-extract-")
+	removeStaleTemps(out)
+	tmp, err := os.MkdirTemp(out, tempPrefix+tempOwner(os.Getpid())+"-")
 	if err != nil {
 		return nil, err
 	}
 	// A process killed outright leaves this folder behind, but never a
-	// split folder: those appear only by the renames in commit.
+	// split folder: those appear only by the renames in commit. The folder
+	// is named after its owner, so the next run into out removes it.
 	defer os.RemoveAll(tmp)
 	// Each split's files are synced to disk in the background while the
 	// next split is computed; every sync ends before the folder is
@@ -183,6 +188,62 @@ func Extract(ctx context.Context, fsys fs.FS, out string, opts ExtractOptions, r
 		return nil, err
 	}
 	return sum, nil
+}
+
+// tempPrefix starts the name of Extract's temporary folder in out, which
+// goes on with tempOwner and a random suffix:
+// .tmp-extract-<pid>@<host>-<random>.
+const tempPrefix = ".tmp-extract-"
+
+// tempOwner names the process pid of this host in a temporary folder's name.
+func tempOwner(pid int) string { return strconv.Itoa(pid) + "@" + hostTag() }
+
+// hostTag is the host name with anything but letters, digits, '.' and '_'
+// replaced, so that it cannot contain the '-' that ends it in a folder
+// name.
+func hostTag() string {
+	h, err := os.Hostname()
+	if err != nil || h == "" {
+		return "unknown"
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '.' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' {
+			return r
+		}
+		return '_'
+	}, h)
+}
+
+// removeStaleTemps removes the temporary folders that extractions killed
+// outright left in out: those whose owner, a process of this host, no
+// longer exists. A folder of a live process (another extraction into the
+// same out), of another host (out on a shared disk), of an older version
+// (no owner in the name) or of an owner that cannot be checked (no process
+// table to ask) is left alone. Failures are ignored: the folders are
+// garbage, not output.
+func removeStaleTemps(out string) {
+	ents, err := os.ReadDir(out)
+	if err != nil {
+		return
+	}
+	host := hostTag()
+	for _, e := range ents {
+		owner, ok := strings.CutPrefix(e.Name(), tempPrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pidText, rest, ok := strings.Cut(owner, "@")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil || pid <= 0 || pid == os.Getpid() {
+			continue
+		}
+		if i := strings.LastIndexByte(rest, '-'); i < 0 || rest[:i] != host {
+			continue
+		}
+		if processGone(pid) {
+			os.RemoveAll(filepath.Join(out, e.Name()))
+		}
+	}
 }
 
 // checkNoSplits refuses to run over the output of an earlier run.
