@@ -112,7 +112,7 @@ func TestCompareCommandErrors(t *testing.T) {
 		{"seed twice", []string{"--seeds", "1,1"}, 2, "seed 1 given twice"},
 		{"two budgets", []string{"--epochs", "2", "--time-budget", "1m"}, 2, "one budget"},
 		{"bad frames budget", []string{"--frames-budget", "lots"}, 2, "--frames-budget"},
-		{"no test split", []string{"--data", noTest}, 2, "no test/ folder"},
+		{"no test split", []string{"--data", noTest}, 2, "no test/"},
 		{"same run twice", []string{"--schedules", "frame,frame:k2=all"}, 1, "are the same run"},
 	}
 	for _, tc := range tests {

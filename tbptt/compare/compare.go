@@ -22,6 +22,7 @@ import (
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/eval"
+	"github.com/phoneme/phoneme/internal/lock"
 	"github.com/phoneme/phoneme/lstm"
 	"github.com/phoneme/phoneme/tbptt/train"
 )
@@ -191,6 +192,13 @@ func Run(ctx context.Context, cfg Config, hooks Hooks) (*Result, error) {
 	if err := os.MkdirAll(filepath.Join(cfg.Out, "runs"), 0o755); err != nil {
 		return nil, err
 	}
+	// One process owns a comparison's folder; each run's own lock (train.Run)
+	// guards it against anything else.
+	lk, err := lock.Acquire(filepath.Join(cfg.Out, "compare.lock"))
+	if err != nil {
+		return nil, err
+	}
+	defer lk.Release()
 	c := &comparison{cfg: cfg, hooks: hooks, dataID: dataID, results: make([]RunResult, len(plan.Runs))}
 	if err := c.writeRecords(plan); err != nil {
 		return nil, err

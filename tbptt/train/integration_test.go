@@ -12,6 +12,7 @@ import (
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/internal/sharedtest"
 	"github.com/phoneme/phoneme/labels"
+	"github.com/phoneme/phoneme/tbptt"
 )
 
 // TestTrainTIMITSample extracts the shared TIMIT sample (12 speakers,
@@ -57,7 +58,7 @@ func TestTrainTIMITSample(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c := DefaultConfig()
-			c.Schedule, c.K1, c.K2, c.Epochs = tc.sched, tc.k1, tc.k2, tc.epochs
+			c.Schedule, c.K1, c.K2, c.Epochs = tbptt.Kind(tc.sched), tc.k1, tc.k2, tc.epochs
 			res, err := Run(context.Background(), c, train, dev, filepath.Join(t.TempDir(), "m.safetensors"), Hooks{})
 			if err != nil {
 				t.Fatal(err)

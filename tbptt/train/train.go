@@ -13,6 +13,7 @@ import (
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/eval"
 	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/internal/lock"
 	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/lstm"
 	"github.com/phoneme/phoneme/tbptt"
@@ -287,6 +288,10 @@ func InitialModel(c lstm.Config, seed uint64) (*lstm.Model, error) {
 // path without ".safetensors".
 func basePath(out string) string { return strings.TrimSuffix(out, ".safetensors") }
 
+// LockPath returns the lock file that Run holds while it writes the run
+// whose best-dev checkpoint is out.
+func LockPath(out string) string { return basePath(out) + ".lock" }
+
 // LastPath returns where Train keeps the last checkpoint of a run whose
 // best-dev checkpoint is out.
 func LastPath(out string) string { return basePath(out) + ".last.safetensors" }
@@ -367,6 +372,13 @@ func Run(ctx context.Context, cfg Config, train, dev *data.Split, out string, ho
 	if out == "" {
 		return nil, errors.New("no output path")
 	}
+	// One process owns a run's files: a second one on the same output
+	// would splice its logs and checkpoints into this one's.
+	lk, err := lock.Acquire(LockPath(out))
+	if err != nil {
+		return nil, err
+	}
+	defer lk.Release()
 	r := &run{cfg: cfg, out: out, hooks: hooks, start: time.Now()}
 	if err := r.setup(train, dev); err != nil {
 		return nil, err
