@@ -12,6 +12,7 @@ import (
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 // failingWriter fails every write, as standard output on a full disk does.
@@ -74,5 +75,40 @@ func TestSplitMessages(t *testing.T) {
 	_, stderr, code := run("train", "--data", dir, "--out", filepath.Join(t.TempDir(), "m.safetensors"))
 	if code != 2 || !strings.Contains(stderr, "no dev/: extraction found no dev speakers") {
 		t.Errorf("train without dev/: exit %d, %q", code, stderr)
+	}
+}
+
+// TestTrainOwnsItsOutput: a second train on the same --out is refused
+// without --resume or --force; with --force, a new run that fails in its
+// first epoch leaves the earlier run's files as they were.
+func TestTrainOwnsItsOutput(t *testing.T) {
+	dir := extracted(t)
+	out := filepath.Join(t.TempDir(), "m.safetensors")
+	args := []string{"train", "--data", dir, "--out", out, "--hidden", "4", "--epochs", "1"}
+	if _, stderr, code := run(args...); code != 0 {
+		t.Fatalf("first run: exit %d, %s", code, stderr)
+	}
+	jsonl, csv := train.LogPaths(out)
+	before := map[string][]byte{}
+	for _, p := range []string{out, train.LastPath(out), train.ResumePath(out), jsonl, csv} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[p] = b
+	}
+	if _, stderr, code := run(args...); code != 2 || !strings.Contains(stderr, "a run is already there") {
+		t.Errorf("second run without --force: exit %d, %q", code, stderr)
+	}
+	// --force with a learning rate that diverges in epoch 1.
+	_, stderr, code := run(append(args, "--force", "--optimizer", "sgd", "--lr", "1e38", "--momentum", "0")...)
+	if code != 1 || !strings.Contains(stderr, "diverged") {
+		t.Fatalf("diverging --force run: exit %d, %q", code, stderr)
+	}
+	for p, b := range before {
+		got, err := os.ReadFile(p)
+		if err != nil || !bytes.Equal(got, b) {
+			t.Errorf("%s changed by a --force run that failed before its first checkpoint", filepath.Base(p))
+		}
 	}
 }

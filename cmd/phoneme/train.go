@@ -47,6 +47,7 @@ full corpus, so that is the SGD default; on small data SGD needs about 1e-4.`,
 			&cli.StringFlag{Name: "data", Usage: "folder with train/ and dev/ from phoneme extract", Required: true},
 			&cli.StringFlag{Name: "out", Usage: "model checkpoint to write (.safetensors)", Required: true},
 			&cli.BoolFlag{Name: "resume", Usage: "continue the run saved beside --out"},
+			&cli.BoolFlag{Name: "force", Usage: "replace an earlier run at --out (its files are kept until the new run's first epoch ends)"},
 		}, optionFlags(train.TrainOnly, train.Shared)...),
 		Action: runTrain,
 	}
@@ -85,9 +86,14 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 	if cfg.Resume && !train.Resumable(out) {
 		return usagef("--resume: no saved run at %s", train.ResumePath(out))
 	}
-	if !cfg.Resume && train.Resumable(out) {
-		// Starting afresh over a saved run would silently discard it.
-		fmt.Fprintf(errWriter(cmd), "phoneme: note: replacing the saved run %s (use --resume to continue it)\n", train.ResumePath(out))
+	if !cfg.Resume && !cmd.Bool("force") {
+		// Nothing the user made is replaced without asking.
+		jsonl, csv := train.LogPaths(out)
+		for _, p := range []string{out, train.LastPath(out), train.ResumePath(out), jsonl, csv} {
+			if _, err := os.Stat(p); err == nil {
+				return usagef("--out %s: a run is already there (%s); continue it with --resume or replace it with --force", out, filepath.Base(p))
+			}
+		}
 	}
 	splits, err := loadSplits(cmd.String("data"), data.Train, data.Dev)
 	if err != nil {

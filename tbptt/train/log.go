@@ -114,23 +114,33 @@ func ReadLog(path string) ([]EpochLog, error) {
 
 // epochLogger appends to the two log files.
 type epochLogger struct {
-	jsonl, csv         *os.File
+	jsonlPath, csvPath string
+	jsonl, csv         *os.File // nil until the first Append of a new run
 	jsonlSize, csvSize int64
 }
 
 // openLogs opens both logs for appending after cutting them to the given
-// sizes (0: start afresh).
+// sizes. A new run (sizes 0) opens them only at its first epoch's end, so
+// the logs of a run it replaces survive until it has something to write.
 func openLogs(jsonlPath, csvPath string, jsonlSize, csvSize int64) (*epochLogger, error) {
-	l := &epochLogger{}
+	l := &epochLogger{jsonlPath: jsonlPath, csvPath: csvPath}
+	if jsonlSize == 0 && csvSize == 0 {
+		return l, nil
+	}
+	return l, l.open(jsonlSize, csvSize)
+}
+
+func (l *epochLogger) open(jsonlSize, csvSize int64) error {
 	var err error
-	if l.jsonl, l.jsonlSize, err = openLog(jsonlPath, jsonlSize); err != nil {
-		return nil, err
+	if l.jsonl, l.jsonlSize, err = openLog(l.jsonlPath, jsonlSize); err != nil {
+		return err
 	}
-	if l.csv, l.csvSize, err = openLog(csvPath, csvSize); err != nil {
+	if l.csv, l.csvSize, err = openLog(l.csvPath, csvSize); err != nil {
 		l.jsonl.Close()
-		return nil, err
+		l.jsonl = nil
+		return err
 	}
-	return l, nil
+	return nil
 }
 
 func openLog(path string, size int64) (*os.File, int64, error) {
@@ -162,6 +172,11 @@ func (l *epochLogger) Append(e EpochLog) error {
 		return err
 	}
 	j = append(j, '\n')
+	if l.jsonl == nil {
+		if err := l.open(0, 0); err != nil {
+			return err
+		}
+	}
 	c := e.csvLine()
 	if l.csvSize == 0 {
 		c = csvHeader + c
@@ -180,20 +195,11 @@ func (l *epochLogger) Append(e EpochLog) error {
 // Sizes returns the byte lengths written so far.
 func (l *epochLogger) Sizes() (jsonl, csv int64) { return l.jsonlSize, l.csvSize }
 
-// Close closes both files.
+// Close closes both files (nothing was opened, or written, before the
+// first epoch's end).
 func (l *epochLogger) Close() error {
-	if l == nil {
+	if l == nil || l.jsonl == nil {
 		return nil
 	}
-	err := errors.Join(l.jsonl.Close(), l.csv.Close())
-	// A run that ended before its first epoch leaves no empty logs behind.
-	for _, f := range []struct {
-		path string
-		size int64
-	}{{l.jsonl.Name(), l.jsonlSize}, {l.csv.Name(), l.csvSize}} {
-		if f.size == 0 {
-			os.Remove(f.path)
-		}
-	}
-	return err
+	return errors.Join(l.jsonl.Close(), l.csv.Close())
 }
