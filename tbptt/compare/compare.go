@@ -328,7 +328,10 @@ func (cfg Config) plan() (Plan, dataIdentity, error) {
 				r := PlannedRun{Spec: spec.Text, Point: point, Seed: seed, Config: tc, ID: id,
 					Dir: filepath.Join(cfg.Out, "runs", fmt.Sprintf("%s-seed%d-%s", slug(spec.Text), seed, id))}
 				r.State = RunNew
-				if _, err := readRunResult(r); err == nil {
+				if rf, err := readRunResult(r); err == nil {
+					if err := verifyFinished(r, rf); err != nil {
+						return Plan{}, dataIdentity{}, err
+					}
 					r.State = RunDone
 				} else if train.Resumable(r.Model()) {
 					r.State = RunResume

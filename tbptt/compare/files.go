@@ -1,7 +1,9 @@
 package compare
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/phoneme/phoneme/internal/atomicfile"
 	"github.com/phoneme/phoneme/internal/plot"
+	"github.com/phoneme/phoneme/lstm"
 	"github.com/phoneme/phoneme/tbptt/train"
 	gplot "gonum.org/v1/plot"
 )
@@ -105,6 +108,46 @@ func readRunResult(r PlannedRun) (runResultFile, error) {
 		return runResultFile{}, fmt.Errorf("%s: result of run %s seed %d, not %s seed %d", path, f.ID, f.Seed, r.ID, r.Seed)
 	}
 	return f, nil
+}
+
+// ErrDamagedRun is returned (wrapped) when a run's result says it finished
+// but its files do not agree: two processes wrote it, or a file was cut.
+var ErrDamagedRun = errors.New("finished run with damaged files")
+
+// verifyFinished checks the files of a run whose result.json exists: the
+// best-dev and last checkpoints load (their checksums hold) and the epoch
+// logs parse and hold every epoch of the result's learning curve.
+func verifyFinished(r PlannedRun, f runResultFile) error {
+	damaged := func(format string, args ...any) error {
+		return fmt.Errorf("run %s: %w: %s; remove the folder to train it again", filepath.Base(r.Dir), ErrDamagedRun, fmt.Sprintf(format, args...))
+	}
+	for _, p := range []string{r.Model(), train.LastPath(r.Model())} {
+		if _, _, err := lstm.Load(p); err != nil {
+			return damaged("%v", err)
+		}
+	}
+	jsonl, csvPath := train.LogPaths(r.Model())
+	logs, err := train.ReadLog(jsonl)
+	if err != nil {
+		return damaged("%v", err)
+	}
+	if len(logs) != len(f.Curve) {
+		return damaged("%s has %d epochs, the result %d", filepath.Base(jsonl), len(logs), len(f.Curve))
+	}
+	for i, e := range logs {
+		if e.Epoch != i+1 {
+			return damaged("%s line %d is epoch %d", filepath.Base(jsonl), i+1, e.Epoch)
+		}
+	}
+	b, err := os.ReadFile(csvPath)
+	if err != nil {
+		return damaged("%v", err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil || len(recs) != len(logs)+1 {
+		return damaged("%s does not hold a header and %d epochs", filepath.Base(csvPath), len(logs))
+	}
+	return nil
 }
 
 // writeJSON writes v as indented JSON through a temporary file.

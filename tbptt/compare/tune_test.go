@@ -226,3 +226,30 @@ func smallCompare(t *testing.T, out, list string, seeds ...uint64) Config {
 	cfg.Seeds = seeds
 	return cfg
 }
+
+// TestDamagedRunIsNotDone: a run whose result.json exists but whose epoch
+// log lost a line (two processes wrote it) is not taken as done: the plan
+// fails naming the run.
+func TestDamagedRunIsNotDone(t *testing.T) {
+	out := t.TempDir()
+	cfg := smallCompare(t, out, "sentence", 1)
+	if _, err := Run(context.Background(), cfg, Hooks{}); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := cfg.Plan()
+	if err != nil || plan.Runs[0].State != RunDone {
+		t.Fatalf("intact run: %v, %v", plan.Runs[0].State, err)
+	}
+	jsonl, _ := train.LogPaths(plan.Runs[0].Model())
+	b, err := os.ReadFile(jsonl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(b), "\n")
+	if err := os.WriteFile(jsonl, []byte(strings.Join(lines[1:], "")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.Plan(); !errors.Is(err, ErrDamagedRun) || !strings.Contains(err.Error(), filepath.Base(plan.Runs[0].Dir)) {
+		t.Errorf("damaged run: %v, want ErrDamagedRun naming the run", err)
+	}
+}
