@@ -120,6 +120,14 @@ func (c Config) FrameCentre(t int) int {
 	return c.firstSample(t) + c.FrameLength()/2
 }
 
+// Upper bounds of Validate: far beyond any speech front end.
+const (
+	MaxSampleRate  = 384000
+	MaxFrameMs     = 1000
+	MaxMelBins     = 1024
+	MaxDeltaWindow = 100
+)
+
 // Validate reports the first option that Kaldi would reject or that this package does
 // not implement (any dither, since features here are deterministic).
 func (c Config) Validate() error {
@@ -139,6 +147,20 @@ func (c Config) Validate() error {
 		if !finite(f.v) {
 			return bad("%s is %v", f.name, f.v)
 		}
+	}
+	// Upper bounds come first: they keep a typo (a frame of 1e9 ms) from
+	// allocating the machine's memory away in the FFT and mel tables below.
+	switch {
+	case c.SampleRate > MaxSampleRate:
+		return bad("sample rate %d Hz is above %d Hz", c.SampleRate, MaxSampleRate)
+	case c.FrameLengthMs > MaxFrameMs:
+		return bad("frame length %g ms is above %d ms", c.FrameLengthMs, MaxFrameMs)
+	case c.FrameShiftMs > MaxFrameMs:
+		return bad("frame shift %g ms is above %d ms", c.FrameShiftMs, MaxFrameMs)
+	case c.NumMelBins > MaxMelBins:
+		return bad("%d mel bins is above %d", c.NumMelBins, MaxMelBins)
+	case c.DeltaWindow > MaxDeltaWindow:
+		return bad("delta window %d is above %d", c.DeltaWindow, MaxDeltaWindow)
 	}
 	switch {
 	case c.SampleRate <= 0:

@@ -122,3 +122,21 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestValidateBounds: absurd sizes are refused before the FFT and mel
+// tables are allocated (extract --frame-length 1e9 ran out of memory).
+func TestValidateBounds(t *testing.T) {
+	for _, mod := range []func(*Config){
+		func(c *Config) { c.FrameLengthMs = 1e9 },
+		func(c *Config) { c.FrameShiftMs = 1e9 },
+		func(c *Config) { c.SampleRate = 1 << 30 },
+		func(c *Config) { c.NumMelBins = 1 << 20 },
+		func(c *Config) { c.DeltaWindow = 1 << 20 },
+	} {
+		c := DefaultConfig()
+		mod(&c)
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "above") {
+			t.Errorf("%+v: %v", c, err)
+		}
+	}
+}
