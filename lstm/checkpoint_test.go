@@ -361,3 +361,16 @@ func flipBit(b []byte, i int) []byte {
 	c[i] ^= 1
 	return c
 }
+
+// TestLoadPyTorchFile: a PyTorch .pt file is recognised as such.
+func TestLoadPyTorchFile(t *testing.T) {
+	for name, head := range map[string][]byte{
+		"zip":    []byte("PK\x03\x04\x00\x00\x08\x00archive/data.pkl"),
+		"pickle": {0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19},
+	} {
+		_, _, err := Decode(head)
+		if err == nil || !strings.Contains(err.Error(), "not safetensors") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
