@@ -254,6 +254,14 @@ func Decode(b []byte) (*Model, *Metadata, error) {
 	bad := func(format string, args ...any) (*Model, *Metadata, error) {
 		return nil, nil, fmt.Errorf("not a valid checkpoint: "+format, args...)
 	}
+	// PyTorch's torch.save writes a zip archive (since 1.6) or a pickle: say
+	// so, rather than reporting a nonsense header length.
+	switch {
+	case bytes.HasPrefix(b, []byte("PK\x03\x04")):
+		return bad("a PyTorch zip checkpoint (torch.save), not safetensors: convert it with safetensors.torch.save_file")
+	case len(b) >= 2 && b[0] == 0x80 && b[1] >= 2 && b[1] <= 5:
+		return bad("a Python pickle (a legacy torch.save file), not safetensors: convert it with safetensors.torch.save_file")
+	}
 	if len(b) < 8 {
 		return bad("%d bytes, shorter than the 8-byte header length", len(b))
 	}
