@@ -309,6 +309,9 @@ func (cfg Config) plan() (Plan, dataIdentity, error) {
 			if err != nil {
 				return Plan{}, dataIdentity{}, err
 			}
+			if err := checkInitShape(spec, tc); err != nil {
+				return Plan{}, dataIdentity{}, err
+			}
 			tc.Seed, tc.Resume = 0, false
 			key, _ := json.Marshal(tc)
 			name := spec.Text
@@ -711,4 +714,27 @@ func evalRun(r PlannedRun, res *train.Result, rep *eval.Report) RunRecord {
 		run.FramesPerSecond = float64(res.FramesForward) / seconds
 	}
 	return run
+}
+
+// checkInitShape refuses an entry that starts from a checkpoint (init) and
+// also sets a network shape that differs from the checkpoint's: the
+// checkpoint's shape would silently win.
+func checkInitShape(spec Spec, c train.Config) error {
+	if c.Init == "" || !(spec.has("hidden") || spec.has("layers") || spec.has("peepholes")) {
+		return nil
+	}
+	m, _, err := lstm.Load(c.Init)
+	if err != nil {
+		return fmt.Errorf("schedule %q: init: %w", spec.Text, err)
+	}
+	mc := m.Config()
+	switch {
+	case spec.has("hidden") && c.Hidden != mc.Hidden:
+		return fmt.Errorf("schedule %q: init %s has %d cells per layer, not hidden=%d (the shape comes from init)", spec.Text, c.Init, mc.Hidden, c.Hidden)
+	case spec.has("layers") && c.Layers != mc.Layers:
+		return fmt.Errorf("schedule %q: init %s has %d layers, not layers=%d (the shape comes from init)", spec.Text, c.Init, mc.Layers, c.Layers)
+	case spec.has("peepholes") && c.Peepholes != mc.Peepholes:
+		return fmt.Errorf("schedule %q: init %s has peepholes=%t, not %t (the shape comes from init)", spec.Text, c.Init, mc.Peepholes, c.Peepholes)
+	}
+	return nil
 }

@@ -12,6 +12,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phoneme/phoneme/internal/synth"
+	"github.com/phoneme/phoneme/labels"
+	"github.com/phoneme/phoneme/lstm"
 	"github.com/phoneme/phoneme/tbptt/train"
 )
 
@@ -251,5 +254,27 @@ func TestDamagedRunIsNotDone(t *testing.T) {
 	}
 	if _, err := cfg.Plan(); !errors.Is(err, ErrDamagedRun) || !strings.Contains(err.Error(), filepath.Base(plan.Runs[0].Dir)) {
 		t.Errorf("damaged run: %v, want ErrDamagedRun naming the run", err)
+	}
+}
+
+// TestInitShapeConflict: an entry that starts from a checkpoint and sets
+// another network shape is refused, naming both.
+func TestInitShapeConflict(t *testing.T) {
+	dir := t.TempDir()
+	init := filepath.Join(dir, "init.safetensors")
+	m, err := train.InitialModel(lstm.Config{Inputs: synth.Dim, Hidden: 4, Layers: 1, Outputs: labels.NumPhones}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lstm.Save(init, m, &lstm.Metadata{}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := smallCompare(t, filepath.Join(dir, "out"), "sentence:init="+init+":hidden=8", 1)
+	if _, err := cfg.Plan(); err == nil || !strings.Contains(err.Error(), "has 4 cells per layer, not hidden=8") {
+		t.Errorf("conflicting shape: %v", err)
+	}
+	cfg = smallCompare(t, filepath.Join(dir, "out"), "sentence:init="+init+":hidden=4", 1)
+	if _, err := cfg.Plan(); err != nil {
+		t.Errorf("matching shape: %v", err)
 	}
 }
