@@ -54,6 +54,10 @@ type hostFS struct{}
 
 func (hostFS) Open(name string) (fs.File, error) { return os.Open(name) }
 
+// Stat lets data.ReadAudio refuse a named pipe or device before opening
+// it (opening a pipe blocks until a writer comes).
+func (hostFS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
+
 // classifier is a checked checkpoint and the sample rate it wants.
 type classifier struct {
 	model *lstm.Model

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -73,5 +74,30 @@ func TestSecondInterruptExits(t *testing.T) {
 		if tc.code == 130 && !strings.Contains(stderr.String(), "interrupted twice") {
 			t.Errorf("no message: %q", stderr.String())
 		}
+	}
+}
+
+// TestClassifyFIFO: a named pipe given to classify is refused at once, not
+// opened (opening blocks until a writer comes, deaf to Ctrl-C).
+func TestClassifyFIFO(t *testing.T) {
+	model, _, _, _ := classifyFixture(t)
+	pipe := filepath.Join(t.TempDir(), "p.wav")
+	if err := syscall.Mkfifo(pipe, 0o644); err != nil {
+		t.Skip(err)
+	}
+	done := make(chan struct{})
+	var stderr string
+	var code int
+	go func() {
+		_, stderr, code = run("classify", "--model", model, pipe)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("classify hangs on a named pipe")
+	}
+	if code != 1 || !strings.Contains(stderr, "not a regular file (a named pipe)") {
+		t.Errorf("exit %d, %q", code, stderr)
 	}
 }
