@@ -85,9 +85,21 @@ func TestCompareTIMITSample(t *testing.T) {
 		if r[col["schedule"]] != want || r[col["seeds"]] != "1 2" {
 			t.Errorf("row %d: schedule %q seeds %q", i+1, r[col["schedule"]], r[col["seeds"]])
 		}
+		// The best row (lowest test FER-39) has no difference from itself;
+		// every other row has all eight significance fields.
+		best := true
+		for _, other := range recs[1:] {
+			a, _ := strconv.ParseFloat(r[col["test_fer39_mean"]], 64)
+			b, _ := strconv.ParseFloat(other[col["test_fer39_mean"]], 64)
+			best = best && a <= b
+		}
 		for key, j := range col {
-			if r[j] == "" && !strings.HasSuffix(key, "_best") {
+			significance := strings.HasPrefix(key, "delta_") || strings.HasPrefix(key, "poi_")
+			if r[j] == "" && !strings.HasSuffix(key, "_best") && !(best && significance) {
 				t.Errorf("%s: empty %s", want, key)
+			}
+			if best && significance && r[j] != "" {
+				t.Errorf("%s, the best row, has %s = %s", want, key, r[j])
 			}
 		}
 		fer, err := strconv.ParseFloat(r[col["test_fer61_mean"]], 64)
