@@ -26,6 +26,31 @@ type Sentence struct {
 	Labels      []int32
 }
 
+// CheckSentences reports the first sentence that a network taking inputs
+// features per frame and choosing among classes outputs cannot be trained
+// or scored on: no features, another feature width, as many labels as
+// frames, or a label that is neither a class nor labels.Excluded. Training,
+// scoring and the model/data check all use it.
+func CheckSentences(sents []*Sentence, inputs, classes int) error {
+	for i, s := range sents {
+		if s == nil || s.Feats == nil {
+			return fmt.Errorf("sentence %d has no features", i)
+		}
+		if s.Feats.Cols != inputs || len(s.Feats.Data) < s.Feats.Rows*s.Feats.Cols {
+			return fmt.Errorf("utterance %s has %d features per frame, the model takes %d", s.ID, s.Feats.Cols, inputs)
+		}
+		if len(s.Labels) != s.Feats.Rows {
+			return fmt.Errorf("utterance %s has %d labels for %d frames", s.ID, len(s.Labels), s.Feats.Rows)
+		}
+		for t, y := range s.Labels {
+			if y != labels.Excluded && (y < 0 || int(y) >= classes) {
+				return fmt.Errorf("utterance %s: label %d at frame %d is not one of the %d classes", s.ID, y, t, classes)
+			}
+		}
+	}
+	return nil
+}
+
 // Frames returns the total number of frames of the split.
 func (s *Split) Frames() int64 {
 	var n int64

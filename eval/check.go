@@ -225,7 +225,7 @@ func checkModel(name string, m *lstm.Model, md *lstm.Metadata, s *data.Split) (f
 
 	// Every sentence.
 	if s != nil {
-		if err := checkSentences(c, s.Sentences); err != nil {
+		if err := data.CheckSentences(s.Sentences, c.Inputs, c.Outputs); err != nil {
 			return fail(BadSentence, nil, "%s", err)
 		}
 	}
@@ -233,28 +233,6 @@ func checkModel(name string, m *lstm.Model, md *lstm.Metadata, s *data.Split) (f
 		return fail(NoCMVN, ErrNoCMVN, "the checkpoint has no normalisation statistics (CMVN); it cannot be applied to raw features")
 	}
 	return fc, nil
-}
-
-// checkSentences reports the first sentence a network of shape c cannot
-// take, as tbptt.CheckSentences does.
-func checkSentences(c lstm.Config, sents []*data.Sentence) error {
-	for i, s := range sents {
-		if s == nil || s.Feats == nil {
-			return fmt.Errorf("sentence %d has no features", i)
-		}
-		if s.Feats.Cols != c.Inputs || len(s.Feats.Data) < s.Feats.Rows*s.Feats.Cols {
-			return fmt.Errorf("utterance %s has %d features per frame, the model takes %d", s.ID, s.Feats.Cols, c.Inputs)
-		}
-		if len(s.Labels) != s.Feats.Rows {
-			return fmt.Errorf("utterance %s has %d labels for %d frames", s.ID, len(s.Labels), s.Feats.Rows)
-		}
-		for t, y := range s.Labels {
-			if y != labels.Excluded && (y < 0 || int(y) >= c.Outputs) {
-				return fmt.Errorf("utterance %s: label %d at frame %d is not one of the %d classes", s.ID, y, t, c.Outputs)
-			}
-		}
-	}
-	return nil
 }
 
 // configDiff lists the JSON options on which model and data differ, as

@@ -136,23 +136,7 @@ func (e *Engine) Check(sents []*data.Sentence) error { return CheckSentences(e.m
 // inputs, its labels do not match its frames, or a label is not an output
 // class or labels.Excluded.
 func CheckSentences(c lstm.Config, sents []*data.Sentence) error {
-	for i, s := range sents {
-		if s == nil || s.Feats == nil {
-			return fmt.Errorf("sentence %d: no features", i)
-		}
-		if s.Feats.Cols != c.Inputs || len(s.Feats.Data) < s.Feats.Rows*s.Feats.Cols {
-			return fmt.Errorf("sentence %s: %d features per frame, the network takes %d", s.ID, s.Feats.Cols, c.Inputs)
-		}
-		if len(s.Labels) != s.Feats.Rows {
-			return fmt.Errorf("sentence %s: %d labels for %d frames", s.ID, len(s.Labels), s.Feats.Rows)
-		}
-		for t, y := range s.Labels {
-			if y != labels.Excluded && (y < 0 || int(y) >= c.Outputs) {
-				return fmt.Errorf("sentence %s: frame %d: label %d is not one of %d classes", s.ID, t, y, c.Outputs)
-			}
-		}
-	}
-	return nil
+	return data.CheckSentences(sents, c.Inputs, c.Outputs)
 }
 
 // Train streams sents through the model in groups of Batch() side by side

@@ -404,19 +404,13 @@ func checkSplit(what string, s *data.Split) (dim int, err error) {
 	if s.Manifest == nil {
 		return 0, fmt.Errorf("%s: no manifest", name)
 	}
+	if s.Sentences[0] == nil || s.Sentences[0].Feats == nil {
+		return 0, fmt.Errorf("%s: sentence 0 has no features", name)
+	}
+	// Every sentence as wide as the first, every label a phone.
 	dim = s.Sentences[0].Feats.Cols
-	for _, x := range s.Sentences {
-		if x.Feats == nil || x.Feats.Cols != dim {
-			return 0, fmt.Errorf("%s: utterance %s: features are not %d-dimensional like the first", name, x.ID, dim)
-		}
-		if len(x.Labels) != x.Feats.Rows {
-			return 0, fmt.Errorf("%s: utterance %s: %d labels for %d frames", name, x.ID, len(x.Labels), x.Feats.Rows)
-		}
-		for t, l := range x.Labels {
-			if l != labels.Excluded && (l < 0 || l >= labels.NumPhones) {
-				return 0, fmt.Errorf("%s: utterance %s frame %d: label %d outside 0..%d", name, x.ID, t, l, labels.NumPhones-1)
-			}
-		}
+	if err := data.CheckSentences(s.Sentences, dim, labels.NumPhones); err != nil {
+		return 0, fmt.Errorf("%s: %w", name, err)
 	}
 	return dim, nil
 }
