@@ -14,7 +14,6 @@ import (
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/internal/progress"
-	"github.com/phoneme/phoneme/lstm"
 	"github.com/phoneme/phoneme/tbptt/train"
 )
 
@@ -141,31 +140,28 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 // differ from the checkpoint's network, which would otherwise be ignored:
 // the shape comes from the checkpoint.
 func checkInitShape(cmd *cli.Command, cfg train.Config) error {
-	if cfg.Init == "" || !(cmd.IsSet("hidden") || cmd.IsSet("layers") || cmd.IsSet("peepholes")) {
-		return nil
-	}
-	m, _, err := lstm.Load(cfg.Init)
+	conflicts, err := train.InitShapeConflicts(cfg, cmd.IsSet)
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}
-	mc := m.Config()
 	var diffs []string
-	if cmd.IsSet("hidden") && cfg.Hidden != mc.Hidden {
-		diffs = append(diffs, fmt.Sprintf("%d cells per layer, not --hidden %d", mc.Hidden, cfg.Hidden))
-	}
-	if cmd.IsSet("layers") && cfg.Layers != mc.Layers {
-		layers := "layers"
-		if mc.Layers == 1 {
-			layers = "layer"
+	for _, c := range conflicts {
+		switch c.Option {
+		case "hidden":
+			diffs = append(diffs, fmt.Sprintf("%d cells per layer, not --hidden %d", c.Checkpoint.Hidden, c.Given.Hidden))
+		case "layers":
+			layers := "layers"
+			if c.Checkpoint.Layers == 1 {
+				layers = "layer"
+			}
+			diffs = append(diffs, fmt.Sprintf("%d %s, not --layers %d", c.Checkpoint.Layers, layers, c.Given.Layers))
+		case "peepholes":
+			has := "no peepholes"
+			if c.Checkpoint.Peepholes {
+				has = "peepholes"
+			}
+			diffs = append(diffs, fmt.Sprintf("%s, not --peepholes=%t", has, c.Given.Peepholes))
 		}
-		diffs = append(diffs, fmt.Sprintf("%d %s, not --layers %d", mc.Layers, layers, cfg.Layers))
-	}
-	if cmd.IsSet("peepholes") && cfg.Peepholes != mc.Peepholes {
-		has := "no peepholes"
-		if mc.Peepholes {
-			has = "peepholes"
-		}
-		diffs = append(diffs, fmt.Sprintf("%s, not --peepholes=%t", has, cfg.Peepholes))
 	}
 	if len(diffs) == 0 {
 		return nil

@@ -720,21 +720,19 @@ func evalRun(r PlannedRun, res *train.Result, rep *eval.Report) RunRecord {
 // also sets a network shape that differs from the checkpoint's: the
 // checkpoint's shape would silently win.
 func checkInitShape(spec Spec, c train.Config) error {
-	if c.Init == "" || !(spec.has("hidden") || spec.has("layers") || spec.has("peepholes")) {
-		return nil
-	}
-	m, _, err := lstm.Load(c.Init)
+	conflicts, err := train.InitShapeConflicts(c, spec.has)
 	if err != nil {
 		return fmt.Errorf("schedule %q: init: %w", spec.Text, err)
 	}
-	mc := m.Config()
-	switch {
-	case spec.has("hidden") && c.Hidden != mc.Hidden:
-		return fmt.Errorf("schedule %q: init %s has %d cells per layer, not hidden=%d (the shape comes from init)", spec.Text, c.Init, mc.Hidden, c.Hidden)
-	case spec.has("layers") && c.Layers != mc.Layers:
-		return fmt.Errorf("schedule %q: init %s has %d layers, not layers=%d (the shape comes from init)", spec.Text, c.Init, mc.Layers, c.Layers)
-	case spec.has("peepholes") && c.Peepholes != mc.Peepholes:
-		return fmt.Errorf("schedule %q: init %s has peepholes=%t, not %t (the shape comes from init)", spec.Text, c.Init, mc.Peepholes, c.Peepholes)
+	if len(conflicts) == 0 {
+		return nil
 	}
-	return nil
+	switch k := conflicts[0]; k.Option {
+	case "hidden":
+		return fmt.Errorf("schedule %q: init %s has %d cells per layer, not hidden=%d (the shape comes from init)", spec.Text, c.Init, k.Checkpoint.Hidden, k.Given.Hidden)
+	case "layers":
+		return fmt.Errorf("schedule %q: init %s has %d layers, not layers=%d (the shape comes from init)", spec.Text, c.Init, k.Checkpoint.Layers, k.Given.Layers)
+	default:
+		return fmt.Errorf("schedule %q: init %s has peepholes=%t, not %t (the shape comes from init)", spec.Text, c.Init, k.Checkpoint.Peepholes, k.Given.Peepholes)
+	}
 }

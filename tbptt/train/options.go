@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/phoneme/phoneme/lstm"
 	"github.com/phoneme/phoneme/tbptt"
 )
 
@@ -297,4 +298,38 @@ func WriteOptionTable(b *strings.Builder) {
 		}
 		fmt.Fprintf(b, "| %s | %s | %s | %s | %s |\n", flag, o.Kind, def, entry, o.Help)
 	}
+}
+
+// A ShapeConflict is a network option given beside Config.Init whose value
+// differs from the checkpoint's network, which would otherwise be ignored:
+// the shape comes from the checkpoint.
+type ShapeConflict struct {
+	Option string // "hidden", "layers" or "peepholes"
+	// Checkpoint and Given are the checkpoint's value and the one given.
+	Checkpoint, Given lstm.Config
+}
+
+// InitShapeConflicts loads c.Init and returns, for each of hidden, layers
+// and peepholes that given reports as set explicitly, a conflict when c's
+// value differs from the checkpoint's. Without Init it returns nothing.
+func InitShapeConflicts(c Config, given func(option string) bool) ([]ShapeConflict, error) {
+	if c.Init == "" || !(given("hidden") || given("layers") || given("peepholes")) {
+		return nil, nil
+	}
+	m, _, err := lstm.Load(c.Init)
+	if err != nil {
+		return nil, err
+	}
+	mc := m.Config()
+	want := lstm.Config{Hidden: c.Hidden, Layers: c.Layers, Peepholes: c.Peepholes}
+	var out []ShapeConflict
+	for _, o := range []struct {
+		name string
+		same bool
+	}{{"hidden", c.Hidden == mc.Hidden}, {"layers", c.Layers == mc.Layers}, {"peepholes", c.Peepholes == mc.Peepholes}} {
+		if given(o.name) && !o.same {
+			out = append(out, ShapeConflict{Option: o.name, Checkpoint: mc, Given: want})
+		}
+	}
+	return out, nil
 }
