@@ -123,33 +123,37 @@ type TuningRow struct {
 // on ties); keys give the grid, to find edges.
 func Tune(records []RunRecord, keys []TuneKey) []TuningRow {
 	type group struct {
-		row      *TuningRow
-		d61, d39 []float64
+		row  *TuningRow
+		runs []*RunRecord
 	}
-	var rows []*TuningRow
 	index := map[string]*group{}
 	var groups []*group
-	for _, r := range records {
+	for i := range records {
+		r := &records[i]
 		id := r.Schedule + "\x00" + r.Point.String()
 		g, ok := index[id]
 		if !ok {
 			g = &group{row: &TuningRow{Schedule: r.Schedule, Point: r.Point}}
 			index[id] = g
 			groups = append(groups, g)
-			rows = append(rows, g.row)
 		}
-		if !math.IsNaN(r.DevFER) {
-			g.d61 = append(g.d61, r.DevFER)
-			g.d39 = append(g.d39, r.DevFER39)
+		g.runs = append(g.runs, r)
+	}
+	// The table's summary: mean and sample sd over the seeds with a value
+	// (a failed run's NaN is left out); no sd from one seed.
+	meanSD := func(runs []*RunRecord, value func(*RunRecord) float64) (mean, sd float64, n int) {
+		st := summarise(runs, value)
+		if st.N < 2 {
+			st.SD = math.NaN()
 		}
+		return st.Mean, st.SD, st.N
 	}
 	best := map[string]*TuningRow{}
 	var order []string
 	for _, g := range groups {
 		r := g.row
-		r.Seeds = len(g.d61)
-		r.DevFER61, r.DevFER61SD = meanSD(g.d61)
-		r.DevFER39, r.DevFER39SD = meanSD(g.d39)
+		r.DevFER61, r.DevFER61SD, r.Seeds = meanSD(g.runs, func(r *RunRecord) float64 { return r.DevFER })
+		r.DevFER39, r.DevFER39SD, _ = meanSD(g.runs, func(r *RunRecord) float64 { return r.DevFER39 })
 		b, ok := best[r.Schedule]
 		if !ok {
 			order = append(order, r.Schedule)
@@ -176,9 +180,9 @@ func Tune(records []RunRecord, keys []TuneKey) []TuningRow {
 			}
 		}
 	}
-	out := make([]TuningRow, len(rows))
-	for i, r := range rows {
-		out[i] = *r
+	out := make([]TuningRow, len(groups))
+	for i, g := range groups {
+		out[i] = *g.row
 	}
 	return out
 }
@@ -219,23 +223,6 @@ func edgeOf(values []string, v string) (next string, edge bool) {
 		n = lo - (xs[1] - lo)
 	}
 	return strconv.FormatFloat(n, 'g', 2, 64), true
-}
-
-func meanSD(v []float64) (mean, sd float64) {
-	if len(v) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	for _, x := range v {
-		mean += x
-	}
-	mean /= float64(len(v))
-	if len(v) < 2 {
-		return mean, math.NaN()
-	}
-	for _, x := range v {
-		sd += (x - mean) * (x - mean)
-	}
-	return mean, math.Sqrt(sd / float64(len(v)-1))
 }
 
 // EdgeNotes are the sentences that warn of chosen values at the edge of
