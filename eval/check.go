@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"reflect"
 	"strings"
 
 	"github.com/phoneme/phoneme/data"
@@ -239,13 +238,8 @@ func checkModel(name string, m *lstm.Model, md *lstm.Metadata, s *data.Split) (f
 // "name: model X, data Y".
 func configDiff(model, data features.Config) string {
 	var diffs []string
-	mv, dv := reflect.ValueOf(model), reflect.ValueOf(data)
-	t := mv.Type()
-	for i := range t.NumField() {
-		if a, b := mv.Field(i).Interface(), dv.Field(i).Interface(); a != b {
-			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
-			diffs = append(diffs, fmt.Sprintf("%s: model %v, data %v", name, a, b))
-		}
+	for _, d := range model.Differences(data) {
+		diffs = append(diffs, fmt.Sprintf("%s: model %v, data %v", d.Name, d.A, d.B))
 	}
 	return strings.Join(diffs, "; ")
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
+	"strings"
 )
 
 // Config holds the options of Kaldi's compute-mfcc-feats (and add-deltas) that this
@@ -118,6 +120,27 @@ func (c Config) firstSample(t int) int {
 // are taken at this sample.
 func (c Config) FrameCentre(t int) int {
 	return c.firstSample(t) + c.FrameLength()/2
+}
+
+// A Difference is one option on which two configurations differ: its JSON
+// (Kaldi) name and the two values.
+type Difference struct {
+	Name string
+	A, B any
+}
+
+// Differences lists the options on which c and o differ, in field order.
+func (c Config) Differences(o Config) []Difference {
+	var out []Difference
+	cv, ov := reflect.ValueOf(c), reflect.ValueOf(o)
+	t := cv.Type()
+	for i := range t.NumField() {
+		if a, b := cv.Field(i).Interface(), ov.Field(i).Interface(); a != b {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			out = append(out, Difference{name, a, b})
+		}
+	}
+	return out
 }
 
 // Upper bounds of Validate: far beyond any speech front end.

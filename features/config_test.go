@@ -140,3 +140,15 @@ func TestValidateBounds(t *testing.T) {
 		}
 	}
 }
+
+func TestDifferences(t *testing.T) {
+	a, b := DefaultConfig(), DefaultConfig()
+	if d := a.Differences(b); len(d) != 0 {
+		t.Errorf("equal configurations differ: %v", d)
+	}
+	b.PreemphCoeff, b.NumCeps = 0.5, 12
+	d := a.Differences(b)
+	if len(d) != 2 || d[0].Name != "preemphasis_coefficient" || d[0].A != 0.97 || d[0].B != 0.5 || d[1].Name != "num_ceps" {
+		t.Errorf("differences %+v", d)
+	}
+}

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/internal/atomicfile"
 
 	"github.com/phoneme/phoneme/data"
@@ -196,23 +197,19 @@ func (id DataIdentity) Changes(was DataIdentity) []string {
 	return out
 }
 
-// featureDiff returns " (key old → new, …)" for the settings that differ
-// between two feature configurations (JSON objects), or "".
+// featureDiff returns " (key old → new, …)", keys in alphabetical order,
+// for the settings that differ between two feature configurations (as
+// JSON), or "".
 func featureDiff(was, now string) string {
-	var a, b map[string]any
+	var a, b features.Config
 	if json.Unmarshal([]byte(was), &a) != nil || json.Unmarshal([]byte(now), &b) != nil {
 		return ""
 	}
-	var keys []string
-	for k := range a {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
+	diffs := a.Differences(b)
+	slices.SortFunc(diffs, func(x, y features.Difference) int { return strings.Compare(x.Name, y.Name) })
 	var d []string
-	for _, k := range keys {
-		if v, ok := b[k]; ok && fmt.Sprint(v) != fmt.Sprint(a[k]) {
-			d = append(d, fmt.Sprintf("%s %v → %v", k, a[k], v))
-		}
+	for _, x := range diffs {
+		d = append(d, fmt.Sprintf("%s %v → %v", x.Name, x.A, x.B))
 	}
 	if len(d) == 0 {
 		return ""
