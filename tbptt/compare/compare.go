@@ -683,7 +683,6 @@ func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResu
 		return out
 	}
 	out.Run = evalRun(r, res, rep)
-	out.Run.DevFER39 = devRep.FER39
 	out.Stopped = res.Stopped
 	if err := writeJSON(filepath.Join(r.Dir, RunResultFile), newRunResultFile(r, out.Run, res.Stopped)); err != nil {
 		out.Err = err
@@ -699,7 +698,7 @@ func evalRun(r PlannedRun, res *train.Result, rep *eval.Report) RunRecord {
 		Schedule: r.Spec, Point: r.Point, K1: res.Schedule.K1, K2: res.Schedule.K2,
 		Truncation: res.Schedule.Truncation.String(), Seed: r.Seed,
 		Updates: res.Updates, FramesForward: res.FramesForward, FramesBackward: res.FramesBackward,
-		WallSeconds: res.WallSeconds, BestEpoch: res.BestEpoch, DevFER: res.BestDevFER61,
+		WallSeconds: res.WallSeconds, BestEpoch: res.BestEpoch, DevFER: res.BestDevFER61, DevFER39: res.BestDevFER39,
 		TestFER61: rep.FER61, TestFER39: rep.FER39, FramesPerSecond: math.NaN(),
 	}
 	var seconds float64
