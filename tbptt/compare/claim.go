@@ -9,6 +9,7 @@ package compare
 // whose owner died can be recognised and taken over.
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -94,68 +95,71 @@ func newClaim(task int) (Claim, error) {
 		Token: hex.EncodeToString(tok)}, nil
 }
 
-// readClaim reads the claim at path.
+// readClaim reads the claim at path. A heartbeat rewrites the file in
+// place, so a read may rarely catch half of one: it is read again.
 func readClaim(path string) (Claim, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return Claim{}, err
+	var err error
+	for range 5 {
+		var b []byte
+		b, err = os.ReadFile(path)
+		if err != nil {
+			return Claim{}, err
+		}
+		var c Claim
+		if err = json.Unmarshal(b, &c); err == nil {
+			return c, nil
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
-	var c Claim
-	if err := json.Unmarshal(b, &c); err != nil {
-		return Claim{}, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, nil
+	return Claim{}, fmt.Errorf("%s: %w", path, err)
 }
 
-// publish makes path hold c if and only if path does not exist: the claim
-// is written to a temporary file and hard-linked to path, so nobody ever
-// reads half a claim, and the link fails if another claim is there.
-func publish(path string, c Claim) error {
-	tmp, err := writeTemp(path, c)
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp)
-	return os.Link(tmp, path)
-}
+// claimSize is the size of every claim file: a heartbeat overwrites the
+// whole of it.
+const claimSize = 512
 
-// replace writes c over path (a heartbeat).
-func replace(path string, c Claim) error {
-	tmp, err := writeTemp(path, c)
-	if err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
-}
-
-func writeTemp(path string, c Claim) (string, error) {
+// encodeClaim returns c as JSON padded with spaces to claimSize bytes.
+func encodeClaim(c Claim) ([]byte, error) {
 	b, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
-		return "", err
+		return nil, err
+	}
+	b = append(b, '\n')
+	if len(b) > claimSize {
+		return nil, fmt.Errorf("claim of %d bytes (host name too long?)", len(b))
+	}
+	return append(b, bytes.Repeat([]byte{' '}, claimSize-len(b))...), nil
+}
+
+// publish makes path hold c if and only if path does not exist, and
+// returns the file open for heartbeats. The claim is written to a
+// temporary file and hard-linked to path, so nobody ever reads half a
+// claim, and the link fails if another claim is there.
+func publish(path string, c Claim) (*os.File, error) {
+	b, err := encodeClaim(c)
+	if err != nil {
+		return nil, err
 	}
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	_, err = f.Write(append(b, '\n'))
-	if serr := f.Sync(); err == nil {
-		err = serr
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	defer os.Remove(f.Name())
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
 	}
 	if err == nil {
-		err = os.Chmod(f.Name(), 0o644)
+		err = f.Chmod(0o644)
+	}
+	if err == nil {
+		err = os.Link(f.Name(), path)
 	}
 	if err != nil {
-		os.Remove(f.Name())
-		return "", err
+		f.Close()
+		return nil, err
 	}
-	return f.Name(), nil
+	return f, nil
 }
 
 // A heldClaim is a claim this process owns; its heartbeat runs until
@@ -163,6 +167,11 @@ func writeTemp(path string, c Claim) (string, error) {
 type heldClaim struct {
 	path  string
 	claim Claim
+	// f is the claim file as published. Heartbeats write through it, never
+	// through path: a process that lost its claim then only writes into the
+	// file it once published (renamed claim.stale.json by the taker), not
+	// into the new owner's.
+	f *os.File
 	// Previous is the stale claim this one took over, if any.
 	previous *Claim
 	stop     chan struct{}
@@ -195,8 +204,9 @@ func claimRun(dir string, task int, staleAfter time.Duration, lost func()) (*hel
 	path := filepath.Join(dir, ClaimFile)
 	h := &heldClaim{path: path, claim: self, stop: make(chan struct{}), done: make(chan struct{}), lost: lost}
 	for attempt := 0; ; attempt++ {
-		err := publish(path, self)
+		f, err := publish(path, self)
 		if err == nil {
+			h.f = f
 			break
 		}
 		if !errors.Is(err, os.ErrExist) {
@@ -212,7 +222,7 @@ func claimRun(dir string, task int, staleAfter time.Duration, lost func()) (*hel
 		if !other.stale(time.Now(), staleAfter, self) {
 			return nil, other, fmt.Errorf("%s: %w: %s", dir, ErrClaimed, other)
 		}
-		prev, err := takeOver(path, other, self, staleAfter)
+		prev, f, err := takeOver(path, other, self, staleAfter)
 		if err != nil {
 			if errors.Is(err, ErrClaimed) {
 				c, _ := readClaim(path)
@@ -220,7 +230,7 @@ func claimRun(dir string, task int, staleAfter time.Duration, lost func()) (*hel
 			}
 			return nil, Claim{}, fmt.Errorf("claim %s: %w", path, err)
 		}
-		h.previous = prev
+		h.previous, h.f = prev, f
 		break
 	}
 	go h.beat(heartbeatEvery(staleAfter))
@@ -230,39 +240,42 @@ func claimRun(dir string, task int, staleAfter time.Duration, lost func()) (*hel
 // takeOver replaces the stale claim other by self. Two processes may find
 // the same claim stale at once: a second exclusive create (claim.json.takeover)
 // lets only one of them replace it.
-func takeOver(path string, other, self Claim, staleAfter time.Duration) (*Claim, error) {
+func takeOver(path string, other, self Claim, staleAfter time.Duration) (*Claim, *os.File, error) {
 	guard := path + ".takeover"
-	if err := publish(guard, self); err != nil {
+	g, err := publish(guard, self)
+	if err != nil {
 		if !errors.Is(err, os.ErrExist) {
-			return nil, err
+			return nil, nil, err
 		}
 		// A taker that died between its two steps leaves the guard behind;
 		// it is as stale as a claim after the same time.
 		if st, serr := os.Stat(guard); serr == nil && time.Since(st.ModTime()) > staleAfter {
 			os.Remove(guard)
 		}
-		return nil, fmt.Errorf("%w: another process is taking over the stale claim", ErrClaimed)
+		return nil, nil, fmt.Errorf("%w: another process is taking over the stale claim", ErrClaimed)
 	}
+	g.Close()
 	defer os.Remove(guard)
 	now, err := readClaim(path)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, err
+		return nil, nil, err
 	}
 	if err == nil && (now.Token != other.Token || !now.Heartbeat.Equal(other.Heartbeat)) {
-		return nil, fmt.Errorf("%w: %s", ErrClaimed, now) // refreshed or replaced meanwhile
+		return nil, nil, fmt.Errorf("%w: %s", ErrClaimed, now) // refreshed or replaced meanwhile
 	}
 	if err == nil {
 		if err := os.Rename(path, filepath.Join(filepath.Dir(path), "claim.stale.json")); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	if err := publish(path, self); err != nil {
+	f, err := publish(path, self)
+	if err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("%w: claimed meanwhile", ErrClaimed)
+			return nil, nil, fmt.Errorf("%w: claimed meanwhile", ErrClaimed)
 		}
-		return nil, err
+		return nil, nil, err
 	}
-	return &other, nil
+	return &other, f, nil
 }
 
 // beat refreshes the claim until release; a claim found replaced is lost.
@@ -276,6 +289,10 @@ func (h *heldClaim) beat(every time.Duration) {
 			return
 		case <-t.C:
 		}
+		h.claim.Heartbeat = time.Now().UTC()
+		if b, err := encodeClaim(h.claim); err == nil {
+			h.f.WriteAt(b, 0) // a failed refresh is retried at the next beat
+		}
 		cur, err := readClaim(h.path)
 		if err == nil && cur.Token != h.claim.Token || errors.Is(err, os.ErrNotExist) {
 			h.mu.Lock()
@@ -286,11 +303,6 @@ func (h *heldClaim) beat(every time.Duration) {
 			}
 			return
 		}
-		if err != nil {
-			continue // unreadable for a moment (a file system hiccup): retry
-		}
-		h.claim.Heartbeat = time.Now().UTC()
-		replace(h.path, h.claim) // a failed refresh is retried at the next beat
 	}
 }
 
@@ -301,6 +313,7 @@ func (h *heldClaim) release() error {
 	}
 	close(h.stop)
 	<-h.done
+	defer h.f.Close()
 	cur, err := readClaim(h.path)
 	if err != nil || cur.Token != h.claim.Token {
 		return nil // taken over: not ours to remove

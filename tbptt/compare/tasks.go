@@ -202,8 +202,8 @@ type TaskHooks struct {
 
 // A TaskResult is the outcome of RunTask.
 type TaskResult struct {
-	Task
 	RunResult
+	Index int
 	// AlreadyDone: the run was finished before this call (by an earlier
 	// task, or by the process this one waited for).
 	AlreadyDone bool
@@ -228,7 +228,7 @@ func RunTask(ctx context.Context, cfg Config, index int, hooks TaskHooks) (*Task
 	}
 	t := tasks[index]
 	c := &comparison{cfg: cfg, hooks: hooks.Hooks, dataID: dataID, task: index, lost: hooks.Lost}
-	res := &TaskResult{Task: t}
+	res := &TaskResult{RunResult: RunResult{PlannedRun: t.Run}, Index: index}
 	poll := min(heartbeatEvery(cfg.staleAfter()), 5*time.Second)
 	var waitedFor string
 	for {
@@ -241,6 +241,9 @@ func RunTask(ctx context.Context, cfg Config, index int, hooks TaskHooks) (*Task
 		}
 		held, owner, err := claimRun(t.Run.Dir, index, cfg.staleAfter(), c.lost)
 		if err == nil {
+			if held.previous != nil && hooks.TookOver != nil {
+				hooks.TookOver(*held.previous)
+			}
 			res.RunResult = c.claimed(ctx, held, t.Run, nil)
 			if err := held.release(); err != nil && res.RunResult.Err == nil {
 				res.RunResult.Err = err
