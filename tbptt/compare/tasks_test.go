@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/phoneme/phoneme/internal/synth"
-	"github.com/phoneme/phoneme/tbptt/train"
 )
 
 // tunedCompare is tinyCompare over two schedules with a two-key grid,
