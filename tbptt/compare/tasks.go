@@ -355,3 +355,19 @@ func Collect(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	return res, nil
 }
+
+// Prepare plans the comparison for a job array: it checks the output
+// folder's plan file, or writes it if there is none, and returns the tasks
+// with their status. Launchers (--slurm, --emit-k8s) call it so that the
+// plan exists before the first task starts.
+func Prepare(cfg Config) ([]Task, error) {
+	plan, dataID, err := cfg.plan()
+	if err != nil {
+		return nil, err
+	}
+	tasks := cfg.tasks(plan)
+	if err := checkPlan(cfg, tasks, dataID, true); err != nil {
+		return nil, err
+	}
+	return tasks, nil
+}

@@ -345,4 +345,3 @@ func resultWithoutWall(t *testing.T, dir string) runResultFile {
 	}
 	return f
 }
-
