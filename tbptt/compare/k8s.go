@@ -1,6 +1,7 @@
 package compare
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -34,7 +35,7 @@ type (
 		Spec       k8sJobSpec `yaml:"spec"`
 	}
 	k8sMeta struct {
-		Name   string            `yaml:"name"`
+		Name   string            `yaml:"name,omitempty"`
 		Labels map[string]string `yaml:"labels,omitempty"`
 	}
 	k8sJobSpec struct {
@@ -111,14 +112,19 @@ func (j K8sJob) Manifest() ([]byte, error) {
 	vol := k8sVolume{Name: "shared"}
 	vol.PVC.ClaimName = j.PVC
 	job.Spec.Template.Spec.Volumes = []k8sVolume{vol}
-	body, err := yaml.Marshal(job)
-	if err != nil {
+	var body bytes.Buffer
+	enc := yaml.NewEncoder(&body)
+	enc.SetIndent(2) // as kubectl writes manifests
+	if err := enc.Encode(job); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
 		return nil, err
 	}
 	head := fmt.Sprintf("# Written by phoneme compare --emit-k8s: an indexed Job, one pod per task of\n"+
 		"# the comparison in %s; pod i runs task i.\n# kubectl apply -f this file, then, when it has completed:\n#   %s\n",
 		j.Out, j.Command("--collect"))
-	return append([]byte(head), body...), nil
+	return append([]byte(head), body.Bytes()...), nil
 }
 
 // within reports whether path is dir or lies under it.

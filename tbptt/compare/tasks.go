@@ -325,6 +325,8 @@ func Collect(ctx context.Context, cfg Config) (*Result, error) {
 			why += " by " + t.Claim.String()
 		case t.Status == TaskFailed:
 			why += ": " + t.Failure
+		case t.Claim != nil:
+			why += ", stale claim of " + t.Claim.String()
 		}
 		c.results[i] = RunResult{PlannedRun: r, Err: fmt.Errorf("task %d (%s): %s", t.Index, t.Name(), why)}
 		missing = append(missing, left{t.Index, fmt.Sprintf("%d (%s, %s)", t.Index, t.Name(), why)})
