@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 )
@@ -36,11 +37,14 @@ type Claim struct {
 	// PIDNamespace tells two processes with one host name apart when
 	// they run in different containers: a pid is only checked on the
 	// same host and in the same namespace.
-	PIDNamespace string    `json:"pid_namespace,omitempty"`
-	Task         int       `json:"task"` // -1: a plain (local) compare
-	Started      time.Time `json:"started"`
-	Heartbeat    time.Time `json:"heartbeat"`
-	Token        string    `json:"token"` // random, tells one claim from the next
+	PIDNamespace string `json:"pid_namespace,omitempty"`
+	// BootID tells machines apart whose host names agree (it changes at
+	// every boot; containers share their host's).
+	BootID    string    `json:"boot_id,omitempty"`
+	Task      int       `json:"task"` // -1: a plain (local) compare
+	Started   time.Time `json:"started"`
+	Heartbeat time.Time `json:"heartbeat"`
+	Token     string    `json:"token"` // random, tells one claim from the next
 }
 
 // String names the owner: "task 3 on node7 (pid 812, heartbeat 4s ago)".
@@ -53,13 +57,14 @@ func (c Claim) String() string {
 }
 
 // stale reports whether the owner of c may be presumed dead: its heartbeat
-// is older than staleAfter, or it ran on this host, in this pid namespace,
-// and its process is gone.
+// is older than staleAfter, or it ran on this machine (host name and boot),
+// in this pid namespace, and its process is gone.
 func (c Claim) stale(now time.Time, staleAfter time.Duration, self Claim) bool {
 	if now.Sub(c.Heartbeat) > staleAfter {
 		return true
 	}
-	if c.Host == self.Host && c.PIDNamespace != "" && c.PIDNamespace == self.PIDNamespace && c.PID > 0 {
+	if c.Host == self.Host && c.PIDNamespace != "" && c.PIDNamespace == self.PIDNamespace &&
+		c.BootID != "" && c.BootID == self.BootID && c.PID > 0 {
 		return processGone(c.PID)
 	}
 	return false
@@ -89,9 +94,12 @@ func newClaim(task int) (Claim, error) {
 	if _, err := rand.Read(tok); err != nil {
 		return Claim{}, fmt.Errorf("claim: %w", err)
 	}
-	ns, _ := os.Readlink("/proc/self/ns/pid") // "pid:[4026531836]"; absent off Linux
+	// Both absent off Linux: only the heartbeat's age can tell there.
+	ns, _ := os.Readlink("/proc/self/ns/pid") // "pid:[4026531836]"
+	boot, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
 	now := time.Now().UTC()
-	return Claim{Host: host, PID: os.Getpid(), PIDNamespace: ns, Task: task, Started: now, Heartbeat: now,
+	return Claim{Host: host, PID: os.Getpid(), PIDNamespace: ns, BootID: strings.TrimSpace(string(boot)),
+		Task: task, Started: now, Heartbeat: now,
 		Token: hex.EncodeToString(tok)}, nil
 }
 

@@ -65,14 +65,19 @@ func (t Task) Name() string { return filepath.Base(t.Run.Dir) }
 // FailureFile records, in a run folder, why the last attempt at it failed.
 const FailureFile = "failed.txt"
 
-// Tasks returns the comparison's tasks in index order with their status.
-// It reads the data and the run folders but writes nothing.
+// Tasks returns the comparison's tasks in index order with their status,
+// after checking that the output folder's plan file, if any, plans the same
+// comparison. It reads the data and the run folders but writes nothing.
 func (cfg Config) Tasks() ([]Task, error) {
-	plan, _, err := cfg.plan()
+	plan, dataID, err := cfg.plan()
 	if err != nil {
 		return nil, err
 	}
-	return cfg.tasks(plan), nil
+	tasks := cfg.tasks(plan)
+	if err := checkPlan(cfg, tasks, dataID, false); err != nil {
+		return nil, err
+	}
+	return tasks, nil
 }
 
 func (cfg Config) tasks(plan Plan) []Task {
@@ -244,6 +249,7 @@ func RunTask(ctx context.Context, cfg Config, index int, hooks TaskHooks) (*Task
 			if held.previous != nil && hooks.TookOver != nil {
 				hooks.TookOver(*held.previous)
 			}
+			os.Remove(filepath.Join(t.Run.Dir, FailureFile)) // a new attempt
 			res.RunResult = c.claimed(ctx, held, t.Run, nil)
 			if err := held.release(); err != nil && res.RunResult.Err == nil {
 				res.RunResult.Err = err

@@ -345,3 +345,33 @@ func resultWithoutWall(t *testing.T, dir string) runResultFile {
 	}
 	return f
 }
+
+// TestFailedTask: a task whose run fails (diverges) is recorded as failed,
+// and collect names it with the error; the other schedule's table is
+// written.
+func TestFailedTask(t *testing.T) {
+	out := t.TempDir()
+	cfg := tinyCompare(t, out, "sentence,frame:k2=all:optimizer=sgd:lr=1e300")
+	cfg.Seeds = []uint64{1}
+	if _, err := RunTask(context.Background(), cfg, 0, TaskHooks{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := RunTask(context.Background(), cfg, 1, TaskHooks{}); err == nil || !strings.Contains(err.Error(), "diverged") {
+		t.Fatalf("diverging task: %v", err)
+	}
+	tasks, err := cfg.Tasks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tasks[0].Status != TaskDone || tasks[1].Status != TaskFailed || !strings.Contains(tasks[1].Failure, "diverged") {
+		t.Errorf("statuses %s, %s (%q)", tasks[0].Status, tasks[1].Status, tasks[1].Failure)
+	}
+	res, err := Collect(context.Background(), cfg)
+	if err == nil || !strings.HasPrefix(err.Error(), "1 of 2 tasks not finished: 1 (frame_k2-all_optimizer-sgd_lr-1e300-seed1-") ||
+		!strings.Contains(err.Error(), ", failed: run frame") || !strings.Contains(err.Error(), "diverged") {
+		t.Errorf("collect: %v", err)
+	}
+	if res == nil || res.Table == nil || len(res.Table.Rows) != 1 {
+		t.Errorf("collect wrote no table over the finished run")
+	}
+}
