@@ -127,8 +127,7 @@ func checkPlan(cfg Config, tasks []Task, dataID dataIdentity, create bool) error
 	if len(diffs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%s: %w: %s; give this command its own --out, or run the command in %s",
-		path, ErrPlanDiffers, strings.Join(diffs, "; "), filepath.Join(cfg.Out, "command.txt"))
+	return fmt.Errorf("%s: %w: %s; give this command its own --out", path, ErrPlanDiffers, strings.Join(diffs, "; "))
 }
 
 // planDifferences names what differs between the plan in the folder

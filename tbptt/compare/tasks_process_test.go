@@ -87,7 +87,7 @@ func TestTaskRace(t *testing.T) {
 	var cmds [2]*exec.Cmd
 	var outs [2]strings.Builder
 	for i := range cmds {
-		cmds[i] = helperTask(out, 3, "PHONEME_TASK_START="+start, "PHONEME_TASK_PAUSE=150ms", "PHONEME_TASK_STALE=3s")
+		cmds[i] = helperTask(out, 3, "PHONEME_TASK_START="+start, "PHONEME_TASK_PAUSE=400ms", "PHONEME_TASK_STALE=3s")
 		cmds[i].Stdout, cmds[i].Stderr = &outs[i], &outs[i]
 		if err := cmds[i].Start(); err != nil {
 			t.Fatal(err)
