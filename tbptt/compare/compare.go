@@ -188,6 +188,12 @@ type Result struct {
 // returns an error wrapping train.ErrInterrupted. A run that fails (diverges,
 // say) does not stop the others: the table is written over the rest and
 // the error names the failed runs.
+//
+// One Run at a time owns the folder (compare.lock). Each run is also
+// claimed while it trains (see RunTask), so that Run never trains a run
+// that a task of the same comparison trains elsewhere (that run fails with
+// ErrClaimed), and a folder whose plan file (PlanFile) plans another
+// comparison is refused (ErrPlanDiffers).
 func Run(ctx context.Context, cfg Config, hooks Hooks) (*Result, error) {
 	plan, dataID, err := cfg.plan()
 	if err != nil {
