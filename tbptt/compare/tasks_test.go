@@ -375,3 +375,33 @@ func TestFailedTask(t *testing.T) {
 		t.Errorf("collect wrote no table over the finished run")
 	}
 }
+
+// TestLocalCompareRespectsClaims: a plain compare on a folder where a task
+// elsewhere trains a run leaves that run alone (it fails, naming the
+// owner) and trains the rest.
+func TestLocalCompareRespectsClaims(t *testing.T) {
+	out := t.TempDir()
+	cfg := tinyCompare(t, out, "sentence")
+	tasks, err := cfg.Tasks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := tasks[1].Run.Dir
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	f, err := publish(filepath.Join(dir, ClaimFile), Claim{Host: "node3", PID: 99, Task: 1, Started: now, Heartbeat: now, Token: "t"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	res, err := Run(context.Background(), cfg, Hooks{})
+	if err == nil || !strings.Contains(err.Error(), "1 of 2 runs failed") || !errors.Is(err, ErrClaimed) ||
+		!strings.Contains(err.Error(), "task 1 on node3 (pid 99") {
+		t.Fatalf("error %v", err)
+	}
+	if res.Runs[0].Err != nil || res.Table == nil {
+		t.Errorf("the unclaimed run: %v", res.Runs[0].Err)
+	}
+}
