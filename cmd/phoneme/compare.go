@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -69,7 +70,7 @@ over test utterances (--bootstrap speakers: over speakers): the difference, its
 
 Budget, the same for every run: --epochs N (default), --frames-budget F
 (frames forward-propagated, re-runs counted, e.g. 5e6 or 5M) or
---time-budget D (wall clock per run, e.g. 10m; not reproducible).`,
+--time-budget D (wall clock per run, e.g. 10m; not reproducible).` + compareTasksHelp,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "data", Usage: "folder with train/, dev/ and test/ from phoneme extract", Required: true},
 			&cli.StringFlag{Name: "schedules", Usage: "comma-separated schedule list (see above)", Required: true},
@@ -81,7 +82,7 @@ Budget, the same for every run: --epochs N (default), --frames-budget F
 			&cli.IntFlag{Name: "jobs", Usage: "runs trained at once (default: number of CPUs)"},
 			&cli.StringSliceFlag{Name: "tune", Usage: "tune an option per schedule on dev: key=v1,v2,… (repeat for a grid), e.g. lr=1e-4,3e-4,1e-3,3e-3"},
 			&cli.StringFlag{Name: "bootstrap", Value: "utterances", Usage: "what the significance test resamples: utterances or speakers of the test set"},
-		}, optionFlags(train.Shared)...),
+		}, append(optionFlags(train.Shared), compareTaskFlags()...)...),
 		Action: runCompare,
 		// --tune values are comma-separated lists themselves: one --tune per key.
 		DisableSliceFlagSeparator: true,
@@ -167,7 +168,7 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 		Schedules: specs, Seeds: seeds, Base: base, Tune: tune, Bootstrap: unit,
 		Out: cmd.String("out"), Jobs: cmd.Int("jobs"), Command: os.Args,
 	}
-	return runComparison(ctx, cmd, cfg)
+	return runCompareMode(ctx, cmd, cfg)
 }
 
 // runComparison runs cfg with a progress bar and prints the table and the
@@ -201,20 +202,29 @@ func runComparison(ctx context.Context, cmd *cli.Command, cfg compare.Config) er
 	if bar != nil {
 		bar.Done()
 	}
-	if res != nil && res.Table != nil {
-		fmt.Fprintln(w)
-		if werr := res.Table.WriteText(w); werr != nil {
-			return werr
-		}
-		for _, n := range res.Table.Notes {
-			fmt.Fprintln(w, n)
-		}
-		fmt.Fprintln(w)
-		for _, f := range res.Files {
-			fmt.Fprintln(w, "wrote", f)
-		}
+	if werr := printResult(w, res); werr != nil {
+		return werr
 	}
 	return err
+}
+
+// printResult prints the table of res, its notes and the files written.
+func printResult(w io.Writer, res *compare.Result) error {
+	if res == nil || res.Table == nil {
+		return nil
+	}
+	fmt.Fprintln(w)
+	if err := res.Table.WriteText(w); err != nil {
+		return err
+	}
+	for _, n := range res.Table.Notes {
+		fmt.Fprintln(w, n)
+	}
+	fmt.Fprintln(w)
+	for _, f := range res.Files {
+		fmt.Fprintln(w, "wrote", f)
+	}
+	return nil
 }
 
 // parseSeeds parses a comma-separated list of distinct seeds.

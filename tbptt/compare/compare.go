@@ -65,6 +65,10 @@ type Config struct {
 	Jobs int
 	// Command is the command line to record in command.txt (nil: none).
 	Command []string
+	// StaleAfter is how old the heartbeat of another process's claim on a
+	// run may be before this process takes the run over (0:
+	// DefaultStaleAfter). See RunTask.
+	StaleAfter time.Duration
 }
 
 // PlannedRun is one (schedule, seed) run of a comparison.
@@ -184,6 +188,12 @@ type Result struct {
 // returns an error wrapping train.ErrInterrupted. A run that fails (diverges,
 // say) does not stop the others: the table is written over the rest and
 // the error names the failed runs.
+//
+// One Run at a time owns the folder (compare.lock). Each run is also
+// claimed while it trains (see RunTask), so that Run never trains a run
+// that a task of the same comparison trains elsewhere (that run fails with
+// ErrClaimed), and a folder whose plan file (PlanFile) plans another
+// comparison is refused (ErrPlanDiffers).
 func Run(ctx context.Context, cfg Config, hooks Hooks) (*Result, error) {
 	plan, dataID, err := cfg.plan()
 	if err != nil {
@@ -199,7 +209,12 @@ func Run(ctx context.Context, cfg Config, hooks Hooks) (*Result, error) {
 		return nil, err
 	}
 	defer lk.Release()
-	c := &comparison{cfg: cfg, hooks: hooks, dataID: dataID, results: make([]RunResult, len(plan.Runs))}
+	// Tasks of a distributed comparison may share the folder (each run is
+	// claimed before it is trained); they must plan the same comparison.
+	if err := checkPlan(cfg, cfg.tasks(plan), dataID, false); err != nil {
+		return nil, err
+	}
+	c := &comparison{cfg: cfg, hooks: hooks, dataID: dataID, task: -1, results: make([]RunResult, len(plan.Runs))}
 	if err := c.writeRecords(plan); err != nil {
 		return nil, err
 	}
@@ -558,6 +573,8 @@ type comparison struct {
 	dataID  dataIdentity
 	mu      sync.Mutex // serialises hook calls
 	results []RunResult
+	task    int    // the task index in claims; -1: a local comparison
+	lost    func() // called when a run's claim is lost (nil: the run is cancelled)
 }
 
 func (c *comparison) call(f func()) {
@@ -571,7 +588,7 @@ func (c *comparison) budget(r PlannedRun) *runBudget {
 	return &b
 }
 
-// do trains, scores and records one run.
+// do trains, scores and records one run, once it has claimed it.
 func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResult {
 	out := RunResult{PlannedRun: r}
 	if r.State != RunDone && ctx.Err() != nil {
@@ -579,13 +596,7 @@ func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResu
 		return out
 	}
 	if r.State == RunDone {
-		rf, err := readRunResult(r)
-		if err == nil {
-			out.Run, out.Stopped = rf.run(r.Spec), rf.Stopped
-			out.Run.Point = r.Point
-			if err := c.utterances(r, &out); err != nil {
-				out.Err = fmt.Errorf("run %s: %w", filepath.Base(r.Dir), err)
-			}
+		if out := c.finished(r); out.Err == nil {
 			return out
 		}
 	}
@@ -593,6 +604,59 @@ func (c *comparison) do(ctx context.Context, r PlannedRun, b *runBudget) RunResu
 		out.Err = err
 		return out
 	}
+	held, _, err := claimRun(r.Dir, c.task, c.cfg.staleAfter(), c.lost)
+	if err != nil {
+		out.Err = fmt.Errorf("run %s: %w", filepath.Base(r.Dir), err)
+		return out
+	}
+	out = c.claimed(ctx, held, r, b)
+	if err := held.release(); err != nil && out.Err == nil {
+		out.Err = err
+	}
+	return out
+}
+
+// finished reads the records of a finished run.
+func (c *comparison) finished(r PlannedRun) RunResult {
+	out := RunResult{PlannedRun: r}
+	rf, err := readRunResult(r)
+	if err != nil {
+		out.Err = fmt.Errorf("run %s: %w", filepath.Base(r.Dir), err)
+		return out
+	}
+	out.Run, out.Stopped = rf.run(r.Spec), rf.Stopped
+	out.Run.Point = r.Point
+	if err := c.utterances(r, &out); err != nil {
+		out.Err = fmt.Errorf("run %s: %w", filepath.Base(r.Dir), err)
+	}
+	return out
+}
+
+// claimed trains, scores and records r, whose claim this process holds.
+// Another process may have finished or advanced the run since it was
+// planned; b (nil: computed) is then recomputed.
+func (c *comparison) claimed(ctx context.Context, held *heldClaim, r PlannedRun, b *runBudget) RunResult {
+	if s := runState(r); s != r.State || b == nil {
+		r.State = s
+		b = c.budget(r)
+	}
+	if r.State == RunDone {
+		return c.finished(r)
+	}
+	ctx, lost := claimContext(ctx)
+	if c.lost == nil {
+		held.setLost(lost)
+	}
+	out := c.train(ctx, r, b)
+	if errors.Is(context.Cause(ctx), ErrClaimLost) {
+		out.Err = fmt.Errorf("run %s: %w", filepath.Base(r.Dir), ErrClaimLost)
+	}
+	return out
+}
+
+// train trains, scores and records r.
+func (c *comparison) train(ctx context.Context, r PlannedRun, b *runBudget) RunResult {
+	out := RunResult{PlannedRun: r}
 	if err := writeJSON(filepath.Join(r.Dir, RunConfigFile), runConfigFile{
 		ID: r.ID, Spec: r.Spec, Seed: r.Seed, DataDir: c.cfg.Data,
 		Resolved: runKey{Format: 1, Train: r.Config, Data: c.dataID},

@@ -13,4 +13,12 @@
 // standard deviation over seeds and renders Markdown, CSV and text; the
 // plots (DevFERByEpoch, DevFERByTime, LossByUpdates) draw through
 // internal/plot.
+//
+// A comparison may also run as independent, indexed tasks on machines that
+// share the output folder (job arrays): Config.Tasks numbers the runs,
+// RunTask trains one, claiming its run folder (claim.json, an exclusive
+// create kept fresh by a heartbeat and taken over once stale) after
+// checking the folder's plan file, and Collect writes the tables and plots
+// from the finished runs. SlurmArray and K8sJob write the jobs that run
+// the tasks on Slurm and on Kubernetes.
 package compare
