@@ -417,3 +417,36 @@ func greedyRuns(dst []Run, lp []float32, classes int) []Run {
 	}
 	return dst
 }
+
+// DecodedSegments decodes a classified utterance's log-posteriors with dec
+// and returns its phones as segments in samples, as Segments does for the
+// frame decisions: the outputs before the target delay are dropped, the
+// phone occupying frames a…b covers samples [a·shift, (b+1)·shift),
+// clipped to numSamples (the audio's length). With greedy decoding they
+// are Classification.Segments. Consecutive runs of one phone (which the
+// Viterbi decoder may find) stay separate segments.
+func DecodedSegments(c *Classification, dec Decoding, numSamples int) ([]labels.Segment, error) {
+	if err := dec.check(); err != nil {
+		return nil, err
+	}
+	lp := c.LogProbs
+	if lp.Cols != labels.NumPhones {
+		return nil, fmt.Errorf("%d classes, decoding needs the %d TIMIT phones", lp.Cols, labels.NumPhones)
+	}
+	x := lp.Data[min(c.TargetDelay, lp.Rows)*lp.Cols : lp.Rows*lp.Cols]
+	var runs []Run
+	if dec.Kind == Viterbi {
+		runs = dec.Loop.NewDecoder().DecodeRuns(nil, x, lp.Cols)
+	} else {
+		runs = greedyRuns(nil, x, lp.Cols)
+	}
+	var segs []labels.Segment
+	for _, r := range runs {
+		start, end := r.Start*c.FrameShift, min(r.End*c.FrameShift, numSamples)
+		if start >= end {
+			break
+		}
+		segs = append(segs, labels.Segment{Start: start, End: end, Phone: r.Phone})
+	}
+	return segs, nil
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/labels"
 )
 
@@ -208,15 +209,23 @@ func TestParseDecoderKind(t *testing.T) {
 }
 
 // BenchmarkViterbi measures the 61-phone decoder in frames per second on
-// random posteriors of 300-frame utterances (a TIMIT sentence).
+// 300-frame utterances (a TIMIT sentence): random posteriors (every path
+// competitive, the worst case) and posteriors shaped like a trained
+// network's (SyntheticPosteriors).
 func BenchmarkViterbi(b *testing.B) {
-	g, err := NewPhoneLoop(testStats(), DefaultDecoderWeights)
+	r := rand.New(rand.NewPCG(9, 10))
+	const T = 300
+	b.Run("random", func(b *testing.B) { benchViterbi(b, randomLogProbs(r, T, labels.NumPhones)) })
+	lp, _ := SyntheticPosteriors(r, T, 3, nil)
+	b.Run("trained", func(b *testing.B) { benchViterbi(b, lp) })
+}
+
+func benchViterbi(b *testing.B, lp []float32) {
+	g, err := NewPhoneLoop(SyntheticDecoderStats(rand.New(rand.NewPCG(1, 1))), DefaultDecoderWeights)
 	if err != nil {
 		b.Fatal(err)
 	}
-	r := rand.New(rand.NewPCG(9, 10))
-	const T = 300
-	lp := randomLogProbs(r, T, labels.NumPhones)
+	T := len(lp) / labels.NumPhones
 	d := g.NewDecoder()
 	var phones []int32
 	b.ReportAllocs()
@@ -224,4 +233,42 @@ func BenchmarkViterbi(b *testing.B) {
 		phones = d.Decode(phones[:0], lp, labels.NumPhones)
 	}
 	b.ReportMetric(float64(b.N*T)/b.Elapsed().Seconds(), "frames/s")
+}
+
+// TestDecodedSegments: greedy segments are Classify's; Viterbi segments
+// tile the described frames and respect the minimum durations.
+func TestDecodedSegments(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 12))
+	const n, T, delay, shift = labels.NumPhones, 120, 2, 160
+	lp, _ := SyntheticPosteriors(r, T, 3, nil)
+	numSamples := (T-delay)*shift - 37 // the last frame's tail is cut
+	c := &Classification{TargetDelay: delay, FrameShift: shift, LogProbs: &features.Matrix{Rows: T, Cols: n, Data: lp}}
+	c.Decisions = Decode(nil, lp, n)
+	c.Segments = Segments(c.Decisions, delay, shift, numSamples)
+	got, err := DecodedSegments(c, Decoding{Kind: Greedy}, numSamples)
+	if err != nil || !slices.Equal(got, c.Segments) {
+		t.Errorf("greedy segments %v (%v), want %v", got, err, c.Segments)
+	}
+	g, err := NewPhoneLoop(SyntheticDecoderStats(r), DefaultDecoderWeights)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := DecodedSegments(c, Decoding{Kind: Viterbi, Loop: g}, numSamples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := 0
+	for i, s := range vs {
+		last := i == len(vs)-1
+		if s.Start != next || (!last && s.End-s.Start < g.MinFrames(s.Phone)*shift) {
+			t.Fatalf("segment %d %+v (expected start %d, minimum %d frames)", i, s, next, g.MinFrames(s.Phone))
+		}
+		next = s.End
+	}
+	if next != numSamples {
+		t.Errorf("segments end at %d of %d samples", next, numSamples)
+	}
+	if _, err := DecodedSegments(c, Decoding{Kind: Viterbi}, numSamples); err == nil {
+		t.Error("Viterbi without a phone loop accepted")
+	}
 }
