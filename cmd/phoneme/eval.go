@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v3"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/phoneme/phoneme/eval"
 	"github.com/phoneme/phoneme/internal/atomicfile"
 	"github.com/phoneme/phoneme/internal/plot"
+	"github.com/phoneme/phoneme/labels"
 	"github.com/phoneme/phoneme/lstm"
 )
 
@@ -268,9 +270,15 @@ func tuneDecoder(model string, m *lstm.Model, md *lstm.Metadata, dev *data.Split
 	if err != nil {
 		return eval.Decoding{}, err
 	}
+	t0 := time.Now()
 	lps, err := eval.LogPosteriors(m, md, dev)
 	if err != nil {
 		return eval.Decoding{}, err
+	}
+	netTime := time.Since(t0)
+	var frames int
+	for _, lp := range lps {
+		frames += len(lp) / labels.NumPhones
 	}
 	refs := make([][]int32, len(dev.Sentences))
 	for i, s := range dev.Sentences {
@@ -289,10 +297,12 @@ func tuneDecoder(model string, m *lstm.Model, md *lstm.Metadata, dev *data.Split
 		return eval.Decoding{}, err
 	}
 	grid := eval.DefaultTuneGrid
+	t0 = time.Now()
 	pts, best, err := eval.TuneDecoder(st, lps, refs, grid)
 	if err != nil {
 		return eval.Decoding{}, err
 	}
+	tuneTime := time.Since(t0)
 	bw := pts[best].Weights
 	fmt.Fprintf(w, "decoder tuned on %s (%d utterances, %d grid points): PER-39 %.2f%% greedy, %.2f%% Viterbi with default weights, %.2f%% with prior scale %g, LM weight %g, insertion penalty %g\n",
 		dev.Dir, len(dev.Sentences), len(pts), 100*greedy.Rate(), 100*def.Rate(), 100*pts[best].PER39, bw.PriorScale, bw.LMWeight, bw.InsertionPenalty)
@@ -319,6 +329,9 @@ func tuneDecoder(model string, m *lstm.Model, md *lstm.Metadata, dev *data.Split
 		}
 		fmt.Fprintln(w)
 	}
+	// Both on every core: the decoder's speed beside the network's.
+	fmt.Fprintf(w, "  speed: network %.0f frames/s, Viterbi decoder %.0f frames/s (%d frames × %d grid points in %.1f s)\n",
+		float64(frames)/netTime.Seconds(), float64(frames*len(pts))/tuneTime.Seconds(), frames, len(pts), tuneTime.Seconds())
 	sum, err := fileSHA256(model)
 	if err != nil {
 		return eval.Decoding{}, err
