@@ -58,6 +58,12 @@ type Config struct {
 	// speakers of the test set).
 	Bootstrap BootstrapUnit
 
+	// Decode is the decoder of the test PER-39 column (computed from each
+	// run's best-dev checkpoint when the table is written; NaN when the
+	// test split has no text file): greedy, or Viterbi tuned per run on
+	// dev.
+	Decode eval.DecoderKind
+
 	// Out is the output folder; runs live in Out/runs/<name>-<hash>.
 	Out string
 	// Jobs is the number of runs trained at once (≤ 0: runtime.NumCPU()).
@@ -239,6 +245,11 @@ func Run(ctx context.Context, cfg Config, hooks Hooks) (*Result, error) {
 	close(work)
 	wg.Wait()
 
+	if ctx.Err() == nil {
+		if err := c.phoneErrorRates(); err != nil {
+			return &Result{Runs: c.results}, err
+		}
+	}
 	res := &Result{Runs: c.results}
 	var runs []RunRecord
 	var failed []string

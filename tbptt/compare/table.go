@@ -36,6 +36,11 @@ type RunRecord struct {
 	DevFER39        float64 `json:"dev_fer39"`
 	TestFER61       float64 `json:"test_fer61"`
 	TestFER39       float64 `json:"test_fer39"`
+	// TestPER39 is the test phone error rate over 39 classes (Config.Decode;
+	// nil when not computed: the test split has no text file).
+	TestPER39 *float64 `json:"test_per39,omitempty"`
+	// PERDecoder names the decoder of TestPER39 (greedy or viterbi).
+	PERDecoder string `json:"per_decoder,omitempty"`
 
 	Curve []CurvePoint `json:"curve"`
 
@@ -86,6 +91,21 @@ func Columns() []Column {
 		{"test_fer61", "test FER-61 %", Lower, func(r *RunRecord) float64 { return r.TestFER61 }, pct},
 		{"test_fer39", "test FER-39 %", Lower, func(r *RunRecord) float64 { return r.TestFER39 }, pct},
 	}
+}
+
+// perColumn is the test PER-39 column, in percent (NaN for a run without
+// it), its title naming the decoder.
+func perColumn(decoder string) Column {
+	title := "test PER-39 %"
+	if decoder != "" {
+		title += " (" + decoder + ")"
+	}
+	return Column{"test_per39", title, Lower, func(r *RunRecord) float64 {
+		if r.TestPER39 == nil {
+			return math.NaN()
+		}
+		return *r.TestPER39
+	}, func(v float64) string { return strconv.FormatFloat(100*v, 'f', 2, 64) }}
 }
 
 // si renders a non-negative count with three significant digits and an SI
@@ -152,6 +172,14 @@ type Table struct {
 // truncation and have distinct seeds.
 func NewTable(runs []RunRecord) (*Table, error) {
 	t := &Table{Columns: Columns(), Best: -1}
+	// The phone error rate, when any run has one (a test split extracted
+	// with its text file).
+	for i := range runs {
+		if runs[i].TestPER39 != nil {
+			t.Columns = append(t.Columns, perColumn(runs[i].PERDecoder))
+			break
+		}
+	}
 	index := map[string]int{}
 	var groups [][]*RunRecord
 	for i := range runs {
