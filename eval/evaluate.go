@@ -67,7 +67,7 @@ func (d Decoding) check() error {
 		return nil
 	case Viterbi:
 		if d.Loop == nil {
-			return errors.New("Viterbi decoding without a phone loop")
+			return errors.New("viterbi decoding without a phone loop")
 		}
 		if d.Loop.phones != labels.NumPhones {
 			return fmt.Errorf("the phone loop has %d phones, scoring needs %d", d.Loop.phones, labels.NumPhones)
