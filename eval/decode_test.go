@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/labels"
@@ -270,5 +271,18 @@ func TestDecodedSegments(t *testing.T) {
 	}
 	if _, err := DecodedSegments(c, Decoding{Kind: Viterbi}, numSamples); err == nil {
 		t.Error("Viterbi without a phone loop accepted")
+	}
+}
+
+// TestBenchDecoders: the speed measurement runs at least three rounds of
+// each decoder and reports positive speeds (no target: timing belongs to
+// benchmarks and phoneme bench).
+func TestBenchDecoders(t *testing.T) {
+	s, err := BenchDecoders(time.Millisecond, rand.New(rand.NewPCG(1, 2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(s.Greedy > 0) || !(s.Viterbi > 0) || s.Rounds < 3 || s.Frames != 6000 {
+		t.Errorf("%+v", s)
 	}
 }
