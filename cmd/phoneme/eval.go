@@ -57,7 +57,7 @@ labels.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "model checkpoint (from phoneme train)", Required: true},
 			&cli.StringFlag{Name: "data", Usage: "split folder written by phoneme extract, e.g. feats/test", Required: true},
-			&cli.StringFlag{Name: "json", Usage: "write the full report (fer61, fer39, frames, per-phone tables, confusion matrices) as JSON to `FILE` (- for stdout)"},
+			&cli.StringFlag{Name: "json", Usage: "write the full report (fer61, fer39, frames, per39, per61, subs, dels, ins, ref_phones, decoder, per_speaker, per-phone tables, confusion matrices) as JSON to `FILE` (- for stdout)"},
 			&cli.StringFlag{Name: "confusion", Usage: "write the confusion matrix as CSV to `FILE` (rows: reference, columns: hypothesis)"},
 			&cli.StringFlag{Name: "plot", Usage: "draw the row-normalised confusion matrix to `FILE` (.png or .svg)"},
 			&cli.IntFlag{Name: "fold", Value: 61, Usage: "phone set of --confusion and --plot: 61 or 39"},
