@@ -154,7 +154,10 @@ type RunResult struct {
 	Stopped train.StopReason // why training stopped
 	// Test and Dev score the best-dev checkpoint per utterance.
 	Test, Dev []eval.UtteranceScore
-	Err       error // the run failed; Run is then incomplete
+	// TestPhones scores the best-dev checkpoint's decoded phone strings per
+	// test utterance (nil when the test split has no text file).
+	TestPhones []eval.PhoneScore
+	Err        error // the run failed; Run is then incomplete
 }
 
 // Result is the outcome of a comparison.

@@ -1,8 +1,13 @@
 package compare
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"math"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -60,8 +65,41 @@ func TestComparePER(t *testing.T) {
 			}
 		}
 		recs := tableRecords(t, out)
-		if !strings.Contains(strings.Join(recs[0], ","), "test_per39_mean,test_per39_sd") {
+		if h := strings.Join(recs[0], ","); !strings.Contains(h, "test_per39_mean,test_per39_sd") || !strings.Contains(h, "delta_per39,delta_per39_lo,delta_per39_hi,poi_per39") {
 			t.Errorf("%v: results.csv header %v", kind, recs[0])
+		}
+		md, err := os.ReadFile(filepath.Join(out, "results.md"))
+		if err != nil || !strings.Contains(string(md), "Δ test PER-39 vs best (95 % CI)") || !strings.Contains(string(md), "on test PER-39") {
+			t.Errorf("%v: results.md lacks the PER comparison: %s", kind, md)
+		}
+		// phone_errors.csv holds the edits behind the column: summed per
+		// run they give its PER-39.
+		pe, err := os.ReadFile(filepath.Join(out, PhoneErrorsFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(bytes.NewReader(pe)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		edits, refs := map[string]int{}, map[string]int{}
+		for _, row := range rows[1:] {
+			key := row[0] + "/" + row[1]
+			if row[2] != kind.String() {
+				t.Errorf("decoder %q", row[2])
+			}
+			for _, c := range row[10:13] {
+				n, _ := strconv.Atoi(c)
+				edits[key] += n
+			}
+			n, _ := strconv.Atoi(row[9])
+			refs[key] += n
+		}
+		for _, r := range res.Runs {
+			key := r.Spec + "/" + strconv.FormatUint(r.Seed, 10)
+			if got := float64(edits[key]) / float64(refs[key]); math.Abs(got-*r.Run.TestPER39) > 1e-12 {
+				t.Errorf("%s: phone_errors.csv gives PER-39 %g, the run %g", key, got, *r.Run.TestPER39)
+			}
 		}
 	}
 
@@ -102,5 +140,62 @@ func TestTablePER(t *testing.T) {
 	}
 	if s := tab.Rows[1].Stats[c]; s.N != 0 {
 		t.Errorf("row b: %+v", s)
+	}
+}
+
+// TestComparePERScaling: counting reference phones k times and scaling
+// the differences back by k gives the same comparison (same draws, a
+// constant factor), so PERs above 100 % can be bootstrapped; the point
+// difference is the difference of the corpus-level PERs.
+func TestComparePERScaling(t *testing.T) {
+	mk := func(spec string, edits ...int) RunResult {
+		r := RunResult{PlannedRun: PlannedRun{Spec: spec}}
+		for i, e := range edits {
+			ref := 10 + i
+			r.TestPhones = append(r.TestPhones, eval.PhoneScore{ID: string(rune('a' + i)), Speaker: "s",
+				Edits61: eval.Edits{Ref: ref, Sub: e}, Edits39: eval.Edits{Ref: ref, Sub: e / 2, Ins: e - e/2}})
+		}
+		return r
+	}
+	chosen := []RunResult{mk("best", 2, 3, 1, 4, 2, 5), mk("other", 6, 4, 8, 3, 9, 7)}
+	table := func() *Table {
+		return &Table{Best: 0, Rows: []Row{{Schedule: "best"}, {Schedule: "other"}}}
+	}
+	tests, k := perCounts(chosen)
+	if k != 1 {
+		t.Fatalf("k = %g, want 1 (no PER above 100 %%)", k)
+	}
+	t1 := table()
+	if err := t1.ComparePER(tests, k, Utterances); err != nil {
+		t.Fatal(err)
+	}
+	// The same data with the phones counted twice.
+	for _, runs := range tests {
+		for _, cs := range runs {
+			for i := range cs {
+				cs[i].Frames61 *= 2
+				cs[i].Frames39 *= 2
+			}
+		}
+	}
+	t2 := table()
+	if err := t2.ComparePER(tests, 2, Utterances); err != nil {
+		t.Fatal(err)
+	}
+	a, b := t1.Rows[1].VersusPER.FER39, t2.Rows[1].VersusPER.FER39
+	const tol = 1e-9 // the same sums, one multiplication apart
+	if math.Abs(a.Delta-b.Delta) > tol || math.Abs(a.Lo-b.Lo) > tol || math.Abs(a.Hi-b.Hi) > tol || a.PImprove != b.PImprove {
+		t.Errorf("k = 1: %+v, k = 2: %+v", a, b)
+	}
+	// 39 classes: edits 17 and 37 over 75 reference phones.
+	if math.Abs(a.Best-100*17.0/75) > tol || math.Abs(a.Delta-100*20.0/75) > tol || !(a.Lo <= a.Delta && a.Delta <= a.Hi) {
+		t.Errorf("difference %+v", a)
+	}
+	if len(t1.Notes) != 1 || !strings.Contains(t1.Notes[0], "other is worse than best on test PER-39") {
+		t.Errorf("notes %q", t1.Notes)
+	}
+	// A PER above 100 % gets k > 1.
+	if _, k := perCounts([]RunResult{mk("x", 25)}); k != 3 {
+		t.Errorf("25 edits of 10 phones: k = %g, want 3", k)
 	}
 }

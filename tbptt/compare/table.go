@@ -149,6 +149,9 @@ type Row struct {
 	// Versus compares this schedule's test errors with the best row's
 	// (nil for the best row itself, or when not computed).
 	Versus *Comparison
+	// VersusPER is the same comparison on test PER (ComparePER; its FER61
+	// and FER39 fields hold PER-61 and PER-39).
+	VersusPER *Comparison
 }
 
 // Table summarises runs by schedule over seeds.
@@ -306,9 +309,16 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 	if sig {
 		head = append(head, "Δ test FER-39 vs best (95 % CI)")
 	}
+	sigPER := sig && t.hasPERComparison()
+	if sigPER {
+		head = append(head, "Δ test PER-39 vs best (95 % CI)")
+	}
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n")
 	b.WriteString("|" + strings.Repeat("---|", 4+len(t.Keys)+1) + strings.Repeat("---:|", len(t.Columns)))
 	if sig {
+		b.WriteString("---:|")
+	}
+	if sigPER {
 		b.WriteString("---:|")
 	}
 	b.WriteString("\n")
@@ -334,6 +344,17 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 				cells = append(cells, "–")
 			}
 		}
+		if sigPER {
+			switch {
+			case i == t.Best:
+				cells = append(cells, "best")
+			case r.VersusPER != nil:
+				d := r.VersusPER.FER39
+				cells = append(cells, fmt.Sprintf("%s (%s to %s)", fmtPoints(d.Delta), fmtPoints(d.Lo), fmtPoints(d.Hi)))
+			default:
+				cells = append(cells, "–")
+			}
+		}
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
 	b.WriteString("\nMean ± sample standard deviation over seeds; best value per column in bold (lowest; highest for frames/s; updates and best epoch not ranked). FER in percent; frames counted with re-runs.")
@@ -345,6 +366,9 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 			}
 		}
 		fmt.Fprintf(&b, " Δ: difference in test FER-39 from the best schedule, in points, each utterance's errors averaged over seeds; 95 %% interval from a paired bootstrap over test %s (%d replicates).", unit, DefaultReplicates)
+		if sigPER {
+			b.WriteString(" Δ test PER-39: the same for the phone error rate, against the same schedule (reference phones in place of frames, edits in place of frame errors).")
+		}
 	}
 	b.WriteString("\n")
 	for _, n := range t.Notes {
@@ -366,6 +390,10 @@ func (t *Table) WriteCSV(w io.Writer) error {
 	}
 	head = append(head, "delta_fer61", "delta_fer61_lo", "delta_fer61_hi", "poi_fer61",
 		"delta_fer39", "delta_fer39_lo", "delta_fer39_hi", "poi_fer39")
+	per := t.ColumnIndex("test_per39") >= 0
+	if per {
+		head = append(head, "delta_per39", "delta_per39_lo", "delta_per39_hi", "poi_per39")
+	}
 	head = append(head, t.Keys...)
 	if err := cw.Write(head); err != nil {
 		return err
@@ -399,6 +427,13 @@ func (t *Table) WriteCSV(w io.Writer) error {
 			}
 		} else {
 			rec = append(rec, "", "", "", "", "", "", "", "")
+		}
+		if per {
+			if d := r.VersusPER; d != nil {
+				rec = append(rec, num(d.FER39.Delta/100), num(d.FER39.Lo/100), num(d.FER39.Hi/100), num(d.FER39.PImprove))
+			} else {
+				rec = append(rec, "", "", "", "")
+			}
 		}
 		rec = append(rec, t.tunedValues(r)...)
 		if err := cw.Write(rec); err != nil {
