@@ -36,6 +36,7 @@ checkpoint, scores it on DIR/test and writes into --out:
                             file); best marked
   dev_fer_epoch, dev_fer_time, loss_updates (.png, .svg)   learning curves
   per_utterance.csv         every table run's errors per test and dev utterance
+  phone_errors.csv          with PER: every table run's edits per test utterance
   tuning.csv, tuning (.png, .svg)   with --tune: dev FER per schedule and grid
                             point, the chosen point, and edges of the grid
   command.txt, environment.json, compare.json   how to reproduce it
