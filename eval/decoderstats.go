@@ -94,6 +94,9 @@ func ComputeDecoderStats(s *data.Split) (*DecoderStats, error) {
 	return st, nil
 }
 
+// maxCount bounds every count of DecoderStats.
+const maxCount = 1e12
+
 // check validates the shapes and values of st (as read from a file).
 func (st *DecoderStats) check() error {
 	const n = labels.NumPhones
@@ -107,8 +110,10 @@ func (st *DecoderStats) check() error {
 			return fmt.Errorf("decoder statistics: %d %s counts, want %d", len(c.v), c.name, c.want)
 		}
 		for _, v := range c.v {
-			if v < 0 {
-				return fmt.Errorf("decoder statistics: negative %s count %d", c.name, v)
+			// 10¹² is a million times TIMIT's frames, and keeps every sum
+			// of counts far from overflowing.
+			if v < 0 || v > maxCount {
+				return fmt.Errorf("decoder statistics: %s count %d outside 0…%d", c.name, v, int64(maxCount))
 			}
 		}
 	}
