@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/labels"
 )
 
@@ -108,5 +109,26 @@ func TestScorePhonesAndSummary(t *testing.T) {
 	}
 	if !slices.Equal(Collapse([]int32{1, 1, 2, 2, 2, 1, 3, 3}), []int32{1, 2, 1, 3}) {
 		t.Error("collapse")
+	}
+}
+
+// TestFoldText folds a Kaldi-style text line, as extract writes it, to
+// the 39 classes PER-39 scores.
+func TestFoldText(t *testing.T) {
+	es, err := data.ReadText(strings.NewReader("fvmh0_si2096 h# r ae nx ix w ey ix nx ax bcl b l ae kcl n ay q w ix th ax l ao f el w eh dx ix dcl m ae n h#\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	set := labels.TIMIT39()
+	var names []string
+	for _, c := range FoldPhones(nil, es[0].Phones, labels.Fold39()) {
+		names = append(names, set.Name(int(c)))
+	}
+	want := "sil r ae n ih w ey ih n ah sil b l ae sil n ay w ih th ah l aa f l w eh dx ih sil m ae n sil"
+	if got := strings.Join(names, " "); got != want {
+		t.Errorf("folded\n%s\nwant\n%s", got, want)
+	}
+	if len(names) != len(es[0].Phones)-1 {
+		t.Errorf("%d classes from %d phones: only q is removed", len(names), len(es[0].Phones))
 	}
 }
