@@ -59,9 +59,9 @@ type Config struct {
 	Bootstrap BootstrapUnit
 
 	// Decode is the decoder of the test PER-39 column (computed from each
-	// run's best-dev checkpoint when the table is written; NaN when the
-	// test split has no text file): greedy, or Viterbi tuned per run on
-	// dev.
+	// finished run's best-dev checkpoint when the table is written; no
+	// column when the test split has no text file): greedy, or Viterbi
+	// tuned per run on dev.
 	Decode eval.DecoderKind
 
 	// Out is the output folder; runs live in Out/runs/<name>-<hash>.
