@@ -118,6 +118,10 @@ labels.`,
 			var dec *eval.Decoding
 			switch {
 			case cmd.Bool("tune-decoder"):
+				if split.Manifest.Split == data.Test {
+					// Weights chosen on test would make its PER a tuned figure.
+					return usagef("--tune-decoder on the test split %s: tune on dev (DIR/dev) and score test afterwards", split.Dir)
+				}
 				trainDir := cmd.String("train")
 				if trainDir == "" {
 					trainDir = filepath.Join(filepath.Dir(filepath.Clean(split.Dir)), "train")

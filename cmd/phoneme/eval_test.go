@@ -191,6 +191,9 @@ func TestEvalPER(t *testing.T) {
 	if code != 2 {
 		t.Errorf("--decode beam: exit %d: %s", code, stderr)
 	}
+	if _, stderr, code := run("eval", "--model", model, "--data", test, "--tune-decoder"); code != 2 || !strings.Contains(stderr, "tune on dev") {
+		t.Errorf("tuning on test: exit %d: %s", code, stderr)
+	}
 	stdout, stderr, code = run("eval", "--model", model, "--data", dev, "--tune-decoder")
 	if code != 0 || !strings.Contains(stdout, "decoder tuned on") || !strings.Contains(stdout, "viterbi decoding") {
 		t.Fatalf("--tune-decoder: exit %d: %s%s", code, stdout, stderr)
