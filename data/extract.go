@@ -70,7 +70,8 @@ type SplitSummary struct {
 // (out/train, out/dev, out/test), each holding feats.ark + feats.scp (raw
 // features as Kaldi float matrices), ali.ark (one TIMIT61 phone index per
 // frame as Kaldi int32 vectors, labels.Excluded for frames outside every
-// segment), utt2spk, phones.txt and manifest.json.
+// segment), utt2spk, text (each utterance's .PHN phones in order, the
+// reference of phone error rates), phones.txt and manifest.json.
 //
 // Each split is computed by opts.Jobs workers and written by one writer in
 // utterance-ID order, through a bounded reorder window, so memory does not
@@ -295,6 +296,7 @@ type utterance struct {
 	i        int
 	feats    *features.Matrix
 	ali      []int32
+	phones   []int32 // the .PHN segments' phones, in order
 	excluded int
 	samples  int
 	err      error // a fault of this utterance's files
@@ -466,7 +468,11 @@ func computeUtterance(ex *features.Extractor, fsys fs.FS, u Utterance, cfg featu
 		return fail(fmt.Errorf("%s: %w", u.Audio, err))
 	}
 	ali, excluded := labels.Align(segs, feats.Rows, cfg.FrameCentre)
-	return utterance{feats: feats, ali: ali, excluded: excluded, samples: len(a.Samples)}
+	phones := make([]int32, len(segs))
+	for i, sg := range segs {
+		phones[i] = int32(sg.Phone)
+	}
+	return utterance{feats: feats, ali: ali, phones: phones, excluded: excluded, samples: len(a.Samples)}
 }
 
 // ComputeFeatures returns the raw (not normalised) features of one
@@ -499,7 +505,7 @@ type splitWriter struct {
 	dim           int
 	files         []*os.File
 	feats, ali    *ArkWriter
-	scp, u2s      *bufio.Writer
+	scp, u2s, txt *bufio.Writer
 }
 
 func newSplitWriter(dir, finalArk string, dim int) (*splitWriter, error) {
@@ -511,8 +517,8 @@ func newSplitWriter(dir, finalArk string, dim int) (*splitWriter, error) {
 		}
 		return f, err
 	}
-	var fs [4]*os.File
-	for i, name := range []string{"feats.ark", "ali.ark", "feats.scp", "utt2spk"} {
+	var fs [5]*os.File
+	for i, name := range []string{"feats.ark", "ali.ark", "feats.scp", "utt2spk", TextFile} {
 		f, err := open(name)
 		if err != nil {
 			w.close()
@@ -521,7 +527,7 @@ func newSplitWriter(dir, finalArk string, dim int) (*splitWriter, error) {
 		fs[i] = f
 	}
 	w.feats, w.ali = NewArkWriter(fs[0]), NewArkWriter(fs[1])
-	w.scp, w.u2s = bufio.NewWriter(fs[2]), bufio.NewWriter(fs[3])
+	w.scp, w.u2s, w.txt = bufio.NewWriter(fs[2]), bufio.NewWriter(fs[3]), bufio.NewWriter(fs[4])
 	return w, nil
 }
 
@@ -540,6 +546,9 @@ func (w *splitWriter) write(u Utterance, r utterance) error {
 	}
 	fmt.Fprintf(w.scp, "%s\n", ScpEntry{Key: u.ID, Path: w.finalArk, Offset: off})
 	fmt.Fprintf(w.u2s, "%s %s\n", u.ID, u.Speaker)
+	if err := WriteTextLine(w.txt, u.ID, r.phones); err != nil {
+		return fmt.Errorf("write %s: utterance %s: %w", filepath.Join(filepath.Dir(w.finalArk), TextFile), u.ID, ioFault(err))
+	}
 	return nil
 }
 
@@ -555,7 +564,7 @@ func ioFault(err error) error {
 // finish flushes every file and writes phones.txt, then syncs and closes
 // the files in the background; the returned function waits for that.
 func (w *splitWriter) finish() (wait func() error, err error) {
-	if err := errors.Join(w.feats.Flush(), w.ali.Flush(), w.scp.Flush(), w.u2s.Flush()); err != nil {
+	if err := errors.Join(w.feats.Flush(), w.ali.Flush(), w.scp.Flush(), w.u2s.Flush(), w.txt.Flush()); err != nil {
 		return nil, fmt.Errorf("write %s: %w", w.dir, err)
 	}
 	var b strings.Builder

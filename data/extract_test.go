@@ -108,6 +108,16 @@ func TestExtract(t *testing.T) {
 			if !reflect.DeepEqual(sent.Labels, ali) {
 				t.Errorf("%s: labels of %s differ from labels.Align", name, sent.ID)
 			}
+			// text holds every .PHN segment's phone, in order.
+			if len(sent.Phones) != len(segs) {
+				t.Errorf("%s: %s has %d reference phones, the .PHN %d segments", name, sent.ID, len(sent.Phones), len(segs))
+			}
+			for k := range min(len(segs), len(sent.Phones)) {
+				if int(sent.Phones[k]) != segs[k].Phone {
+					t.Errorf("%s: %s phone %d is %d, the .PHN says %d", name, sent.ID, k, sent.Phones[k], segs[k].Phone)
+					break
+				}
+			}
 			frames += int64(want.Rows)
 			excluded += int64(exc)
 			seconds += float64(len(a.Samples)) / float64(cfg.SampleRate)

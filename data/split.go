@@ -24,6 +24,10 @@ type Sentence struct {
 	ID, Speaker string
 	Feats       *features.Matrix
 	Labels      []int32
+	// Phones is the reference phone string (TIMIT61 indices, the .PHN
+	// file's segments in order) from the split's text file; nil when the
+	// split has none (Split.CheckText).
+	Phones []int32
 }
 
 // CheckSentences reports the first sentence that a network taking inputs
@@ -71,7 +75,9 @@ func (s *Split) Normalize(mean, std []float32) {
 }
 
 // LoadSplit reads the split folder dir written by Extract: manifest.json,
-// feats.scp with the feats.ark it points to, ali.ark and utt2spk. It checks
+// feats.scp with the feats.ark it points to, ali.ark, utt2spk and, when
+// present, text (ReadText; splits extracted before it was written load
+// without it, see Split.CheckText). It checks
 // everything it reads: every feats.scp key has a speaker and an alignment of
 // as many labels as the matrix has rows, every label is a phone index or
 // labels.Excluded, matrices have the manifest's dimension and only finite
@@ -162,6 +168,9 @@ func LoadSplit(dir string) (*Split, error) {
 	if len(s.Sentences) != man.Counts.Utterances || frames != man.Counts.Frames {
 		return nil, fmt.Errorf("%s: %d utterances, %d frames, but the manifest says %d and %d (incomplete or mixed-up split folder)",
 			scpPath, len(s.Sentences), frames, man.Counts.Utterances, man.Counts.Frames)
+	}
+	if err := loadText(dir, s.Sentences); err != nil {
+		return nil, err
 	}
 	return s, nil
 }

@@ -28,6 +28,22 @@
 // so that they sum exactly to the report's totals. They are the raw data of
 // paired significance tests and are left out of the JSON report.
 //
+// Phone error rates. A decoder turns an utterance's log-posteriors into a
+// phone string: GreedyPhones (arg-max per frame, repeats merged) or a
+// ViterbiDecoder over a PhoneLoop, a phone-loop hybrid graph (per-phone
+// minimum-duration chains with self-loops, a smoothed phone bigram, a
+// prior scale, an LM weight and an insertion penalty) built by
+// NewPhoneLoop from DecoderStats counted on the training split
+// (ComputeDecoderStats) and DecoderWeights tuned on dev (TuneDecoder). The
+// search is exact Viterbi with no allocation per frame. EditDistance
+// aligns the string with the reference (data.Sentence.Phones, from the
+// split's text file) and counts substitutions, deletions and insertions;
+// ScorePhones does it over 61 phones and over 39 classes (FoldPhones:
+// Lee & Hon, q removed, neighbours not merged, as Kaldi's TIMIT recipe);
+// SummarizePER totals them per split and speaker. EvaluateModelPER adds
+// the phone error rates to a Report. A DecoderFile holds a tuned decoder
+// (statistics and weights) for one checkpoint.
+//
 // Compatibility. CheckModel is the one check of a checkpoint (lstm.Model
 // and lstm.Metadata, as lstm.Load returns them) against a split: input
 // dimension, outputs and phone list, feature configuration (a metadata

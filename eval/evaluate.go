@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -18,7 +19,7 @@ import (
 // Sentences are scored in parallel, one goroutine per CPU; the model is only
 // read (LogProbs keeps its state in a private trace).
 func Evaluate(m *lstm.Model, s *data.Split, targetDelay int) (*Report, error) {
-	return evaluate(m, s, targetDelay, nil, nil)
+	return evaluate(m, s, targetDelay, nil, nil, nil)
 }
 
 // EvaluateModel scores a checkpoint (model m with metadata md, as returned
@@ -33,7 +34,65 @@ func EvaluateModel(m *lstm.Model, md *lstm.Metadata, s *data.Split) (*Report, er
 	if err := CheckModel("", m, md, s); err != nil {
 		return nil, err
 	}
-	return evaluate(m, s, md.TargetDelay, md.CMVNMean, md.CMVNStd)
+	return evaluate(m, s, md.TargetDelay, md.CMVNMean, md.CMVNStd, nil)
+}
+
+// Decoding chooses the decoder of phone error rates: Kind, and for
+// Viterbi the phone loop (NewPhoneLoop).
+type Decoding struct {
+	Kind DecoderKind
+	Loop *PhoneLoop
+}
+
+func (d Decoding) String() string {
+	if d.Kind == Viterbi && d.Loop != nil {
+		w := d.Loop.Weights()
+		return fmt.Sprintf("viterbi (prior scale %g, LM weight %g, insertion penalty %g)", w.PriorScale, w.LMWeight, w.InsertionPenalty)
+	}
+	return d.Kind.String()
+}
+
+// phoneDecoder returns a function decoding one utterance's log-posteriors
+// into a phone string, with private scratch memory (one per goroutine).
+func (d Decoding) phoneDecoder() func(dst []int32, lp []float32, classes int) []int32 {
+	if d.Kind == Viterbi {
+		return d.Loop.NewDecoder().Decode
+	}
+	return GreedyPhones
+}
+
+func (d Decoding) check() error {
+	switch d.Kind {
+	case Greedy:
+		return nil
+	case Viterbi:
+		if d.Loop == nil {
+			return errors.New("viterbi decoding without a phone loop")
+		}
+		if d.Loop.phones != labels.NumPhones {
+			return fmt.Errorf("the phone loop has %d phones, scoring needs %d", d.Loop.phones, labels.NumPhones)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown decoder %v", d.Kind)
+}
+
+// EvaluateModelPER is EvaluateModel that also decodes every sentence into
+// a phone string with dec and scores it against the split's reference
+// phone strings (Report.PERSummary): the outputs before the target delay
+// are dropped (they describe no frame). The split must have its text file
+// (data.Split.CheckText).
+func EvaluateModelPER(m *lstm.Model, md *lstm.Metadata, s *data.Split, dec Decoding) (*Report, error) {
+	if err := dec.check(); err != nil {
+		return nil, err
+	}
+	if err := s.CheckText(); err != nil {
+		return nil, err
+	}
+	if err := CheckModel("", m, md, s); err != nil {
+		return nil, err
+	}
+	return evaluate(m, s, md.TargetDelay, md.CMVNMean, md.CMVNStd, &dec)
 }
 
 // fold39 is labels.Fold39 built once (it is only read): the per-utterance
@@ -42,7 +101,8 @@ var fold39 = sync.OnceValue(labels.Fold39)
 
 // evaluate scores every sentence of s, normalising a private copy of the
 // features first when mean is not nil.
-func evaluate(m *lstm.Model, s *data.Split, delay int, mean, std []float32) (*Report, error) {
+// With dec not nil it also decodes and scores phone strings.
+func evaluate(m *lstm.Model, s *data.Split, delay int, mean, std []float32, dec *Decoding) (*Report, error) {
 	if delay < 0 {
 		return nil, fmt.Errorf("negative target delay %d", delay)
 	}
@@ -58,6 +118,10 @@ func evaluate(m *lstm.Model, s *data.Split, delay int, mean, std []float32) (*Re
 	// Each sentence is scored by one worker, which fills its own entry:
 	// the order is the split's whatever the scheduling.
 	utts := make([]UtteranceScore, len(s.Sentences))
+	var phoneScores []PhoneScore
+	if dec != nil {
+		phoneScores = make([]PhoneScore, len(s.Sentences))
+	}
 	next := make(chan int)
 	type result struct {
 		c   *Confusion
@@ -70,9 +134,13 @@ func evaluate(m *lstm.Model, s *data.Split, delay int, mean, std []float32) (*Re
 		go func() {
 			defer wg.Done()
 			c := NewConfusion61()
-			var hyp []int32
+			var hyp, phones, buf []int32
 			var x features.Matrix
 			var err error
+			var decode func([]int32, []float32, int) []int32
+			if dec != nil {
+				decode = dec.phoneDecoder()
+			}
 			for i := range next {
 				sent := s.Sentences[i]
 				if err != nil {
@@ -95,6 +163,11 @@ func evaluate(m *lstm.Model, s *data.Split, delay int, mean, std []float32) (*Re
 				u.ID, u.Speaker = sent.ID, sent.Speaker
 				if _, e := c.addSentence(hyp, sent.Labels, delay, fold, u); e != nil {
 					err = fmt.Errorf("utterance %s: %w", sent.ID, e)
+				}
+				if decode != nil {
+					phones = decode(phones[:0], lp.Data[min(delay, lp.Rows)*lp.Cols:], lp.Cols)
+					phoneScores[i], buf = ScorePhones(sent.Phones, phones, buf)
+					phoneScores[i].ID, phoneScores[i].Speaker = sent.ID, sent.Speaker
 				}
 			}
 			results <- result{c, err}
@@ -129,5 +202,12 @@ func evaluate(m *lstm.Model, s *data.Split, delay int, mean, std []float32) (*Re
 		return nil, err
 	}
 	r.Utterances = utts
+	if dec != nil {
+		r.PERSummary = SummarizePER(dec.Kind.String(), phoneScores)
+		if dec.Kind == Viterbi {
+			w := dec.Loop.Weights()
+			r.PERSummary.Weights = &w
+		}
+	}
 	return r, nil
 }

@@ -60,6 +60,11 @@ type Report struct {
 	// EvaluateModel fill it; NewReport leaves it nil). It is not part of
 	// the JSON report, whose form stays as it was.
 	Utterances []UtteranceScore `json:"-"`
+	// PERSummary holds the phone error rates when the model was evaluated
+	// with a decoder (EvaluateModelPER); nil otherwise. Its fields (per61,
+	// per39, subs, dels, ins, ref_phones, decoder, …) appear at the top
+	// level of the JSON report.
+	*PERSummary
 }
 
 // NewReport builds a report from a confusion matrix over the 61 TIMIT
@@ -95,6 +100,15 @@ func (r *Report) WriteJSON(w io.Writer) error {
 func (r *Report) WriteText(w io.Writer, worst int) error {
 	fmt.Fprintf(w, "FER-61  %6.2f%%  (%d frames, %d sentences)\n", 100*r.FER61, r.Frames, r.Sentences)
 	fmt.Fprintf(w, "FER-39  %6.2f%%  (%d frames; reference q not scored)\n", 100*r.FER39, r.Frames39)
+	if p := r.PERSummary; p != nil {
+		how := p.Decoder + " decoding"
+		if p.Weights != nil {
+			how += fmt.Sprintf(", prior scale %g, LM weight %g, insertion penalty %g", p.Weights.PriorScale, p.Weights.LMWeight, p.Weights.InsertionPenalty)
+		}
+		fmt.Fprintf(w, "PER-61  %6.2f%%  (%d phones; %s)\n", 100*p.PER61, p.Edits61.Ref, how)
+		fmt.Fprintf(w, "PER-39  %6.2f%%  (%d phones: %d substitutions, %d deletions, %d insertions; q removed)\n",
+			100*p.PER39, p.Ref, p.Sub, p.Del, p.Ins)
+	}
 	var rows []PhoneStat
 	for _, p := range r.Phones {
 		if p.Frames > 0 {

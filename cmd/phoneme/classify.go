@@ -36,13 +36,18 @@ several), or with --out DIR into DIR/NAME.phn, or with --beside next to each
 input as NAME.phn (an existing .phn is only replaced with --force).
 --posteriors FILE.ark also writes the frame posteriors (probabilities, one row
 per described frame, one column per phone) as a Kaldi binary matrix archive
-keyed by NAME.`,
+keyed by NAME.
+
+--decode viterbi writes the phones of the Viterbi phone-loop decoder tuned by
+phoneme eval --tune-decoder (NAME.decoder.json beside the model) instead of
+the runs of arg-max frames (--decode greedy, the default).`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "checkpoint (.safetensors) from phoneme train or compare", Required: true},
 			&cli.StringFlag{Name: "out", Usage: "write NAME.phn files into this folder instead of stdout"},
 			&cli.BoolFlag{Name: "beside", Usage: "write NAME.phn next to each input instead of stdout"},
 			&cli.BoolFlag{Name: "force", Usage: "replace existing .phn files"},
 			&cli.StringFlag{Name: "posteriors", Usage: "also write the frame posteriors to this Kaldi archive (.ark)"},
+			&cli.StringFlag{Name: "decode", Value: "greedy", Usage: "segments from greedy (arg-max runs) or viterbi (the model's tuned decoder) decoding"},
 		},
 		Action: runClassify,
 	}
@@ -60,9 +65,10 @@ func (hostFS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
 
 // classifier is a checked checkpoint and the sample rate it wants.
 type classifier struct {
-	model *lstm.Model
-	md    *lstm.Metadata
-	rate  int
+	model  *lstm.Model
+	md     *lstm.Metadata
+	rate   int
+	decode *eval.Decoding // Viterbi segments; nil: the arg-max runs
 }
 
 func newClassifier(path string) (*classifier, error) {
@@ -90,6 +96,11 @@ func (c *classifier) classify(path string) (*eval.Classification, error) {
 	res, err := eval.Classify(c.model, c.md, a.Samples, a.SampleRate)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if c.decode != nil {
+		if res.Segments, err = eval.DecodedSegments(res, *c.decode, len(a.Samples)); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
 	}
 	return res, nil
 }
@@ -144,9 +155,20 @@ func runClassify(ctx context.Context, cmd *cli.Command) error {
 		}
 		targets = append(targets, target)
 	}
+	kind, err := eval.ParseDecoderKind(cmd.String("decode"))
+	if err != nil {
+		return usagef("--decode: %v", err)
+	}
 	c, err := newClassifier(cmd.String("model"))
 	if err != nil {
 		return err
+	}
+	if kind == eval.Viterbi {
+		d, err := loadDecoding(cmd.String("model"), kind)
+		if err != nil {
+			return err
+		}
+		c.decode = &d
 	}
 	w := cmd.Root().Writer
 	each := func(ark *data.ArkWriter) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v3"
 
 	"github.com/phoneme/phoneme/data"
+	"github.com/phoneme/phoneme/eval"
 	"github.com/phoneme/phoneme/internal/progress"
 	"github.com/phoneme/phoneme/tbptt/compare"
 	"github.com/phoneme/phoneme/tbptt/train"
@@ -31,9 +32,12 @@ checkpoint, scores it on DIR/test and writes into --out:
   results.md, results.csv   per schedule, mean ± sd over seeds: k1, k2,
                             truncation, updates, frames forward and backward
                             (re-runs counted), wall time, frames/s, best
-                            epoch, dev FER, test FER-61 and FER-39; best marked
+                            epoch, dev FER, test FER-61 and FER-39, test
+                            PER-39 (--decode; when DIR/test has its text
+                            file); best marked
   dev_fer_epoch, dev_fer_time, loss_updates (.png, .svg)   learning curves
   per_utterance.csv         every table run's errors per test and dev utterance
+  phone_errors.csv          with PER: every table run's edits per test utterance
   tuning.csv, tuning (.png, .svg)   with --tune: dev FER per schedule and grid
                             point, the chosen point, and edges of the grid
   command.txt, environment.json, compare.json   how to reproduce it
@@ -82,6 +86,7 @@ Budget, the same for every run: --epochs N (default), --frames-budget F
 			&cli.IntFlag{Name: "jobs", Usage: "runs trained at once (default: number of CPUs)"},
 			&cli.StringSliceFlag{Name: "tune", Usage: "tune an option per schedule on dev: key=v1,v2,… (repeat for a grid), e.g. lr=1e-4,3e-4,1e-3,3e-3"},
 			&cli.StringFlag{Name: "bootstrap", Value: "utterances", Usage: "what the significance test resamples: utterances or speakers of the test set"},
+			&cli.StringFlag{Name: "decode", Value: "greedy", Usage: "decoder of the test PER-39 column: greedy, or viterbi (statistics of DIR/train, weights tuned on dev per run; slower)"},
 		}, append(optionFlags(train.Shared), compareTaskFlags()...)...),
 		Action: runCompare,
 		// --tune values are comma-separated lists themselves: one --tune per key.
@@ -163,9 +168,13 @@ func runCompare(ctx context.Context, cmd *cli.Command) error {
 	if err != nil {
 		return usagef("--bootstrap: %v", err)
 	}
+	decode, err := eval.ParseDecoderKind(cmd.String("decode"))
+	if err != nil {
+		return usagef("--decode: %v", err)
+	}
 	cfg := compare.Config{
 		Train: splits[data.Train], Dev: splits[data.Dev], Test: splits[data.Test], Data: dir,
-		Schedules: specs, Seeds: seeds, Base: base, Tune: tune, Bootstrap: unit,
+		Schedules: specs, Seeds: seeds, Base: base, Tune: tune, Bootstrap: unit, Decode: decode,
 		Out: cmd.String("out"), Jobs: cmd.Int("jobs"), Command: os.Args,
 	}
 	return runCompareMode(ctx, cmd, cfg)

@@ -151,3 +151,85 @@ func TestEvalCommandErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestEvalPER: phone error rates beside FER, the decoder tuned on dev and
+// used by default afterwards, a stale decoder file refused, and a split
+// without text scored by FER with a clear note.
+func TestEvalPER(t *testing.T) {
+	dir := extracted(t)
+	test, dev := filepath.Join(dir, "test"), filepath.Join(dir, "dev")
+	split, err := data.LoadSplit(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	model := untrainedModel(t, tmp, split.Manifest.Features, split.Manifest)
+	js := filepath.Join(tmp, "r.json")
+	stdout, stderr, code := run("eval", "--model", model, "--data", test, "--json", js)
+	if code != 0 || !strings.Contains(stdout, "PER-39") || !strings.Contains(stdout, "greedy decoding") {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+	}
+	var rep map[string]any
+	b, _ := os.ReadFile(js)
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"per39", "per61", "subs", "dels", "ins", "ref_phones", "decoder", "fer61"} {
+		if _, ok := rep[k]; !ok {
+			t.Errorf("JSON report lacks %q", k)
+		}
+	}
+	if rep["decoder"] != "greedy" || rep["ref_phones"].(float64) <= 0 {
+		t.Errorf("decoder %v, ref_phones %v", rep["decoder"], rep["ref_phones"])
+	}
+
+	_, stderr, code = run("eval", "--model", model, "--data", test, "--decode", "viterbi")
+	if code != 1 || !strings.Contains(stderr, "--tune-decoder") {
+		t.Errorf("viterbi without a decoder file: exit %d: %s", code, stderr)
+	}
+	_, stderr, code = run("eval", "--model", model, "--data", test, "--decode", "beam")
+	if code != 2 {
+		t.Errorf("--decode beam: exit %d: %s", code, stderr)
+	}
+	if _, stderr, code := run("eval", "--model", model, "--data", test, "--tune-decoder"); code != 2 || !strings.Contains(stderr, "tune on dev") {
+		t.Errorf("tuning on test: exit %d: %s", code, stderr)
+	}
+	stdout, stderr, code = run("eval", "--model", model, "--data", dev, "--tune-decoder")
+	if code != 0 || !strings.Contains(stdout, "decoder tuned on") || !strings.Contains(stdout, "viterbi decoding") {
+		t.Fatalf("--tune-decoder: exit %d: %s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(tmp, "m.decoder.json")); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = run("eval", "--model", model, "--data", test)
+	if code != 0 || !strings.Contains(stdout, "viterbi decoding, prior scale") {
+		t.Errorf("after tuning, the default decoder is Viterbi: exit %d: %s%s", code, stdout, stderr)
+	}
+	// Another checkpoint at the same path: the decoder file no longer fits.
+	m, md, err := lstm.Load(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md.TargetDelay = 0
+	if err := lstm.Save(model, m, md); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, code = run("eval", "--model", model, "--data", test)
+	if code != 1 || !strings.Contains(stderr, "tuned for another version") {
+		t.Errorf("stale decoder file: exit %d: %s", code, stderr)
+	}
+	os.Remove(filepath.Join(tmp, "m.decoder.json"))
+	// A split extracted before text existed: FER, and a note saying why
+	// there is no PER; asking for PER explicitly is an error.
+	if err := os.Remove(filepath.Join(test, "text")); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr, code = run("eval", "--model", model, "--data", test)
+	if code != 0 || !strings.Contains(stdout, "PER not computed") || !strings.Contains(stdout, "re-run phoneme extract") || strings.Contains(stdout, "PER-39") {
+		t.Errorf("split without text: exit %d: %s%s", code, stdout, stderr)
+	}
+	_, stderr, code = run("eval", "--model", model, "--data", test, "--decode", "greedy")
+	if code != 1 || !strings.Contains(stderr, "re-run phoneme extract") {
+		t.Errorf("--decode greedy without text: exit %d: %s", code, stderr)
+	}
+}

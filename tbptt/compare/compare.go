@@ -58,6 +58,12 @@ type Config struct {
 	// speakers of the test set).
 	Bootstrap BootstrapUnit
 
+	// Decode is the decoder of the test PER-39 column (computed from each
+	// finished run's best-dev checkpoint when the table is written; no
+	// column when the test split has no text file): greedy, or Viterbi
+	// tuned per run on dev.
+	Decode eval.DecoderKind
+
 	// Out is the output folder; runs live in Out/runs/<name>-<hash>.
 	Out string
 	// Jobs is the number of runs trained at once (≤ 0: runtime.NumCPU()).
@@ -152,7 +158,10 @@ type RunResult struct {
 	Stopped train.StopReason // why training stopped
 	// Test and Dev score the best-dev checkpoint per utterance.
 	Test, Dev []eval.UtteranceScore
-	Err       error // the run failed; Run is then incomplete
+	// TestPhones scores the best-dev checkpoint's decoded phone strings per
+	// test utterance (nil when the test split has no text file).
+	TestPhones []eval.PhoneScore
+	Err        error // the run failed; Run is then incomplete
 }
 
 // Result is the outcome of a comparison.
@@ -254,6 +263,11 @@ func Run(ctx context.Context, cfg Config, hooks Hooks) (*Result, error) {
 	close(work)
 	wg.Wait()
 
+	if ctx.Err() == nil {
+		if err := c.phoneErrorRates(); err != nil {
+			return &Result{Runs: c.results}, err
+		}
+	}
 	res := &Result{Runs: c.results}
 	var runs []RunRecord
 	var failed []string

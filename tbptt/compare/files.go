@@ -358,6 +358,11 @@ func (c *comparison) writeSummary(res *Result, runs []RunRecord) error {
 	if err := t.Compare(tests, c.cfg.Bootstrap); err != nil {
 		return err
 	}
+	if pc, k := perCounts(chosen); len(pc) > 0 {
+		if err := t.ComparePER(pc, k, c.cfg.Bootstrap); err != nil {
+			return err
+		}
+	}
 	t.Notes = append(t.Notes, EdgeNotes(res.Tuning)...)
 	res.Table = t
 	if err := t.WriteFiles(out); err != nil {
@@ -368,6 +373,11 @@ func (c *comparison) writeSummary(res *Result, runs []RunRecord) error {
 		return err
 	}
 	res.Files = append(res.Files, filepath.Join(out, "per_utterance.csv"))
+	if ok, err := writePhoneErrors(filepath.Join(out, PhoneErrorsFile), chosen, len(c.cfg.Tune) > 0); err != nil {
+		return err
+	} else if ok {
+		res.Files = append(res.Files, filepath.Join(out, PhoneErrorsFile))
+	}
 	plots := []struct {
 		name string
 		draw func([]RunRecord) (*gplot.Plot, error)

@@ -36,6 +36,11 @@ type RunRecord struct {
 	DevFER39        float64 `json:"dev_fer39"`
 	TestFER61       float64 `json:"test_fer61"`
 	TestFER39       float64 `json:"test_fer39"`
+	// TestPER39 is the test phone error rate over 39 classes (Config.Decode;
+	// nil when not computed: the test split has no text file).
+	TestPER39 *float64 `json:"test_per39,omitempty"`
+	// PERDecoder names the decoder of TestPER39 (greedy or viterbi).
+	PERDecoder string `json:"per_decoder,omitempty"`
 
 	Curve []CurvePoint `json:"curve"`
 
@@ -88,6 +93,21 @@ func Columns() []Column {
 	}
 }
 
+// perColumn is the test PER-39 column, in percent (NaN for a run without
+// it), its title naming the decoder.
+func perColumn(decoder string) Column {
+	title := "test PER-39 %"
+	if decoder != "" {
+		title += " (" + decoder + ")"
+	}
+	return Column{"test_per39", title, Lower, func(r *RunRecord) float64 {
+		if r.TestPER39 == nil {
+			return math.NaN()
+		}
+		return *r.TestPER39
+	}, func(v float64) string { return strconv.FormatFloat(100*v, 'f', 2, 64) }}
+}
+
 // si renders a non-negative count with three significant digits and an SI
 // suffix (k, M, G), or about three significant digits below 10⁴, so
 // that table columns stay narrow.
@@ -129,6 +149,9 @@ type Row struct {
 	// Versus compares this schedule's test errors with the best row's
 	// (nil for the best row itself, or when not computed).
 	Versus *Comparison
+	// VersusPER is the same comparison on test PER (ComparePER; its FER61
+	// and FER39 fields hold PER-61 and PER-39).
+	VersusPER *Comparison
 }
 
 // Table summarises runs by schedule over seeds.
@@ -152,6 +175,14 @@ type Table struct {
 // truncation and have distinct seeds.
 func NewTable(runs []RunRecord) (*Table, error) {
 	t := &Table{Columns: Columns(), Best: -1}
+	// The phone error rate, when any run has one (a test split extracted
+	// with its text file).
+	for i := range runs {
+		if runs[i].TestPER39 != nil {
+			t.Columns = append(t.Columns, perColumn(runs[i].PERDecoder))
+			break
+		}
+	}
 	index := map[string]int{}
 	var groups [][]*RunRecord
 	for i := range runs {
@@ -278,9 +309,16 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 	if sig {
 		head = append(head, "Δ test FER-39 vs best (95 % CI)")
 	}
+	sigPER := sig && t.hasPERComparison()
+	if sigPER {
+		head = append(head, "Δ test PER-39 vs best (95 % CI)")
+	}
 	b.WriteString("| " + strings.Join(head, " | ") + " |\n")
 	b.WriteString("|" + strings.Repeat("---|", 4+len(t.Keys)+1) + strings.Repeat("---:|", len(t.Columns)))
 	if sig {
+		b.WriteString("---:|")
+	}
+	if sigPER {
 		b.WriteString("---:|")
 	}
 	b.WriteString("\n")
@@ -306,6 +344,17 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 				cells = append(cells, "–")
 			}
 		}
+		if sigPER {
+			switch {
+			case i == t.Best:
+				cells = append(cells, "best")
+			case r.VersusPER != nil:
+				d := r.VersusPER.FER39
+				cells = append(cells, fmt.Sprintf("%s (%s to %s)", fmtPoints(d.Delta), fmtPoints(d.Lo), fmtPoints(d.Hi)))
+			default:
+				cells = append(cells, "–")
+			}
+		}
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
 	b.WriteString("\nMean ± sample standard deviation over seeds; best value per column in bold (lowest; highest for frames/s; updates and best epoch not ranked). FER in percent; frames counted with re-runs.")
@@ -317,6 +366,9 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 			}
 		}
 		fmt.Fprintf(&b, " Δ: difference in test FER-39 from the best schedule, in points, each utterance's errors averaged over seeds; 95 %% interval from a paired bootstrap over test %s (%d replicates).", unit, DefaultReplicates)
+		if sigPER {
+			b.WriteString(" Δ test PER-39: the same for the phone error rate, against the same schedule (reference phones in place of frames, edits in place of frame errors).")
+		}
 	}
 	b.WriteString("\n")
 	for _, n := range t.Notes {
@@ -338,6 +390,10 @@ func (t *Table) WriteCSV(w io.Writer) error {
 	}
 	head = append(head, "delta_fer61", "delta_fer61_lo", "delta_fer61_hi", "poi_fer61",
 		"delta_fer39", "delta_fer39_lo", "delta_fer39_hi", "poi_fer39")
+	per := t.ColumnIndex("test_per39") >= 0
+	if per {
+		head = append(head, "delta_per39", "delta_per39_lo", "delta_per39_hi", "poi_per39")
+	}
 	head = append(head, t.Keys...)
 	if err := cw.Write(head); err != nil {
 		return err
@@ -371,6 +427,13 @@ func (t *Table) WriteCSV(w io.Writer) error {
 			}
 		} else {
 			rec = append(rec, "", "", "", "", "", "", "", "")
+		}
+		if per {
+			if d := r.VersusPER; d != nil {
+				rec = append(rec, num(d.FER39.Delta/100), num(d.FER39.Lo/100), num(d.FER39.Hi/100), num(d.FER39.PImprove))
+			} else {
+				rec = append(rec, "", "", "", "")
+			}
 		}
 		rec = append(rec, t.tunedValues(r)...)
 		if err := cw.Write(rec); err != nil {

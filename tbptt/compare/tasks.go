@@ -337,6 +337,11 @@ func Collect(ctx context.Context, cfg Config) (*Result, error) {
 		c.results[i] = RunResult{PlannedRun: r, Err: fmt.Errorf("task %d (%s): %s", t.Index, t.Name(), why)}
 		missing = append(missing, left{t.Index, fmt.Sprintf("%d (%s, %s)", t.Index, t.Name(), why)})
 	}
+	// The same test PER-39 as a local run's table: computed now, from the
+	// finished runs' checkpoints, with the decoder asked for here.
+	if err := c.phoneErrorRates(); err != nil {
+		return &Result{Runs: c.results}, err
+	}
 	if err := c.writeRecords(plan); err != nil {
 		return nil, err
 	}
