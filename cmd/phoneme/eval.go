@@ -140,6 +140,11 @@ labels.`,
 					return err
 				}
 				dec = &d
+				if kind == eval.Viterbi {
+					if df, err := readDecoderFile(modelPath); err == nil && df.Tuning == nil {
+						fmt.Fprintf(summary, "Viterbi decoder with default weights (not tuned): phoneme eval --model %s --data DIR/dev --tune-decoder tunes them\n", modelPath)
+					}
+				}
 			default:
 				g := eval.Decoding{Kind: eval.Greedy}
 				dec = &g
@@ -224,31 +229,60 @@ func loadDecoding(model string, kind eval.DecoderKind) (eval.Decoding, error) {
 	if kind != eval.Viterbi {
 		return eval.Decoding{Kind: kind}, nil
 	}
+	df, err := readDecoderFile(model)
+	if err != nil {
+		return eval.Decoding{}, err
+	}
+	g, err := eval.NewPhoneLoop(df.Stats, df.Weights)
+	if err != nil {
+		return eval.Decoding{}, fmt.Errorf("%s: %w", decoderFile(model), err)
+	}
+	return eval.Decoding{Kind: eval.Viterbi, Loop: g}, nil
+}
+
+// readDecoderFile reads the decoder file of the model at path and checks
+// that it was made for this very checkpoint.
+func readDecoderFile(model string) (*eval.DecoderFile, error) {
 	path := decoderFile(model)
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return eval.Decoding{}, fmt.Errorf("%s has no Viterbi decoder (%s missing): run phoneme eval --model %s --data DIR/dev --tune-decoder first", model, path, model)
+		return nil, fmt.Errorf("%s has no Viterbi decoder (%s missing): run phoneme eval --model %s --data DIR/dev --tune-decoder first", model, path, model)
 	}
 	if err != nil {
-		return eval.Decoding{}, err
+		return nil, err
 	}
 	defer f.Close()
 	df, err := eval.ReadDecoderFile(f)
 	if err != nil {
-		return eval.Decoding{}, fmt.Errorf("read %s: %w", path, err)
+		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	sum, err := fileSHA256(model)
 	if err != nil {
-		return eval.Decoding{}, err
+		return nil, err
 	}
 	if df.Model != sum {
-		return eval.Decoding{}, fmt.Errorf("%s was tuned for another version of %s (the checkpoint changed since): run phoneme eval --model %s --data DIR/dev --tune-decoder again", path, model, model)
+		return nil, fmt.Errorf("%s was made for another version of %s (the checkpoint changed since): run phoneme eval --model %s --data DIR/dev --tune-decoder again", path, model, model)
 	}
-	g, err := eval.NewPhoneLoop(df.Stats, df.Weights)
+	return df, nil
+}
+
+// saveDecoderStats writes the decoder file of a freshly trained model: the
+// statistics of its training split with the default weights, so that eval
+// and classify can decode with Viterbi from the model alone; eval
+// --tune-decoder later replaces the weights by ones tuned on dev.
+func saveDecoderStats(model string, train *data.Split) (string, error) {
+	st, err := eval.ComputeDecoderStats(train)
 	if err != nil {
-		return eval.Decoding{}, fmt.Errorf("%s: %w", path, err)
+		return "", err
 	}
-	return eval.Decoding{Kind: eval.Viterbi, Loop: g}, nil
+	sum, err := fileSHA256(model)
+	if err != nil {
+		return "", err
+	}
+	trainAbs, _ := filepath.Abs(train.Dir)
+	df := &eval.DecoderFile{Format: eval.DecoderFormat, Model: sum, Train: trainAbs, Stats: st, Weights: eval.DefaultDecoderWeights}
+	path := decoderFile(model)
+	return path, atomicfile.WriteFile(path, df.WriteJSON)
 }
 
 // tuneDecoder computes the decoder statistics of the model's training

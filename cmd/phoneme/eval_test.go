@@ -215,7 +215,7 @@ func TestEvalPER(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, stderr, code = run("eval", "--model", model, "--data", test)
-	if code != 1 || !strings.Contains(stderr, "tuned for another version") {
+	if code != 1 || !strings.Contains(stderr, "made for another version") {
 		t.Errorf("stale decoder file: exit %d: %s", code, stderr)
 	}
 	os.Remove(filepath.Join(tmp, "m.decoder.json"))

@@ -132,6 +132,17 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 	if res.BestEpoch > 0 {
 		fmt.Fprintf(w, "done (%s): %d updates; best dev FER61 %s FER39 %s at epoch %d -> %s (last: %s)\n",
 			res.Stopped, res.Updates, pct(res.BestDevFER61), pct(res.BestDevFER39), res.BestEpoch, res.Path, res.LastPath)
+		// The phone decoder's statistics come from the data the model
+		// learnt from; a split extracted before text files existed has none.
+		if err := trainSplit.CheckText(); err != nil {
+			fmt.Fprintf(w, "no Viterbi decoder statistics: %v\n", err)
+		} else {
+			path, err := saveDecoderStats(res.Path, trainSplit)
+			if err != nil {
+				return fmt.Errorf("decoder statistics for %s: %w", res.Path, err)
+			}
+			fmt.Fprintf(w, "decoder statistics (default weights) -> %s; tune them with phoneme eval --model %s --data DIR/dev --tune-decoder\n", path, res.Path)
+		}
 	}
 	return nil
 }

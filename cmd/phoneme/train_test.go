@@ -139,6 +139,15 @@ func TestTrainCommand(t *testing.T) {
 	if len(md.CMVNMean) != 39 || len(md.Training) == 0 {
 		t.Errorf("checkpoint metadata: %d CMVN dims, training %q", len(md.CMVNMean), md.Training)
 	}
+	// The decoder statistics of the training split come with the model, so
+	// eval decodes with Viterbi by default and says its weights are untuned.
+	if !strings.Contains(stdout, "decoder statistics (default weights) -> ") {
+		t.Errorf("no decoder statistics line:\n%s", stdout)
+	}
+	stdout, stderr, code = run("eval", "--model", out, "--data", filepath.Join(dir, "test"))
+	if code != 0 || !strings.Contains(stdout, "viterbi decoding, prior scale 1, LM weight 1, insertion penalty 0") || !strings.Contains(stdout, "(not tuned)") {
+		t.Errorf("eval after train: exit %d: %s%s", code, stdout, stderr)
+	}
 }
 
 // TestTrainCommandErrors: each user mistake ends in one line with the
