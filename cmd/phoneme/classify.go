@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -22,8 +23,13 @@ func classifyCommand() *cli.Command {
 		Name:      "classify",
 		Usage:     "label new audio with a trained model: phone segments in .PHN format",
 		ArgsUsage: "FILE.wav…",
-		Description: `Reads each audio file (RIFF WAV or NIST SPHERE, 16-bit mono at the model's
-sample rate), computes the model's features (configuration and CMVN stored in
+		Description: `Reads each audio file: RIFF WAV (PCM 8/16/24/32-bit, IEEE float 32/64-bit,
+plain or WAVE_FORMAT_EXTENSIBLE), FLAC or NIST SPHERE, any number of
+channels (averaged, or the one --channel picks) and any sample rate
+(resampled to the model's by a windowed-sinc filter: pass-band to 95 % of
+the lower Nyquist frequency, stop-band attenuated by 120 dB, the quality of
+sox's rate -h). Samples beyond the 16-bit range are clipped, with a note on
+standard error. It computes the model's features (configuration and CMVN stored in
 the checkpoint), runs the network and takes the most probable phone of every
 frame. With target delay D, output t describes frame t-D; the last D frames
 are not described. Runs of equal frames become segments written as .PHN lines
@@ -43,6 +49,7 @@ keyed by NAME.`,
 			&cli.BoolFlag{Name: "beside", Usage: "write NAME.phn next to each input instead of stdout"},
 			&cli.BoolFlag{Name: "force", Usage: "replace existing .phn files"},
 			&cli.StringFlag{Name: "posteriors", Usage: "also write the frame posteriors to this Kaldi archive (.ark)"},
+			&cli.IntFlag{Name: "channel", Usage: "use channel `N` (from 1) of multi-channel audio instead of their average"},
 		},
 		Action: runClassify,
 	}
@@ -60,9 +67,11 @@ func (hostFS) Stat(name string) (fs.FileInfo, error) { return os.Stat(name) }
 
 // classifier is a checked checkpoint and the sample rate it wants.
 type classifier struct {
-	model *lstm.Model
-	md    *lstm.Metadata
-	rate  int
+	model  *lstm.Model
+	md     *lstm.Metadata
+	rate   int
+	decode data.DecodeOptions
+	notes  io.Writer // where clipping is reported
 }
 
 func newClassifier(path string) (*classifier, error) {
@@ -80,12 +89,19 @@ func newClassifier(path string) (*classifier, error) {
 	return &classifier{model: m, md: md, rate: fc.SampleRate}, nil
 }
 
-// classify reads one audio file (the checks extract makes: format, rate)
-// and classifies it.
+// classify decodes one audio file, resamples it to the model's rate and
+// classifies it.
 func (c *classifier) classify(path string) (*eval.Classification, error) {
-	a, err := data.ReadAudio(hostFS{}, path, c.rate)
+	rec, err := data.DecodeAudio(hostFS{}, path, c.decode)
 	if err != nil {
 		return nil, err
+	}
+	a, clipped, err := rec.Audio(c.rate)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if clipped > 0 {
+		fmt.Fprintf(c.notes, "phoneme: note: %s: %d of %d samples clipped to the 16-bit range (%s)\n", path, clipped, len(a.Samples), rec.Format)
 	}
 	res, err := eval.Classify(c.model, c.md, a.Samples, a.SampleRate)
 	if err != nil {
@@ -144,10 +160,15 @@ func runClassify(ctx context.Context, cmd *cli.Command) error {
 		}
 		targets = append(targets, target)
 	}
+	if cmd.Int("channel") < 0 {
+		return usagef("--channel %d: channels are numbered from 1", cmd.Int("channel"))
+	}
 	c, err := newClassifier(cmd.String("model"))
 	if err != nil {
 		return err
 	}
+	c.decode = data.DecodeOptions{Channel: cmd.Int("channel")}
+	c.notes = errWriter(cmd)
 	w := cmd.Root().Writer
 	each := func(ark *data.ArkWriter) error {
 		for i, f := range files {
