@@ -21,7 +21,7 @@ import (
 func classifyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "classify",
-		Usage:     "label new audio with a trained model: phone segments in .PHN format",
+		Usage:     "label new audio with a trained model: phone segments as .PHN, Praat TextGrid, Audacity labels, CTM or JSON",
 		ArgsUsage: "FILE.wav…",
 		Description: `Reads each audio file: RIFF WAV (PCM 8/16/24/32-bit, IEEE float 32/64-bit,
 plain or WAVE_FORMAT_EXTENSIBLE), FLAC or NIST SPHERE, any number of
@@ -37,9 +37,25 @@ are not described. Runs of equal frames become segments written as .PHN lines
 [a*shift, (b+1)*shift), shift being the frame shift in samples, clipped to
 the audio's length (the tail after the last frame's shift has no segment).
 
-Output: on stdout (a "# FILE" line before each file's segments when there are
-several), or with --out DIR into DIR/NAME.phn, or with --beside next to each
-input as NAME.phn (an existing .phn is only replaced with --force).
+--format picks the label format:
+  phn       TIMIT .PHN, "start_sample end_sample phone" (the default)
+  textgrid  Praat TextGrid (long text format): interval tier "phones" (61
+            labels), empty intervals where no frame is described; with
+            --fold 39 a second tier "phones39" (Lee & Hon's 39 classes)
+  audacity  Audacity label track: "start<TAB>end<TAB>phone" in seconds
+  ctm       "NAME 1 start duration phone confidence", as Kaldi and sclite
+  json      one object per file: utterance, sample_rate, samples, segments
+            with start/end in seconds and samples, phone (phone39 with
+            --fold 39) and confidence
+The confidence of a segment is the mean posterior of its phone over its
+frames.
+
+Output: on stdout (for phn a "# FILE" line before each file's segments when
+there are several; ctm and json lines name the file; textgrid and audacity
+take one file per input, so several inputs need --out or --beside), or with
+--out DIR into DIR/NAME.EXT, or with --beside next to each input as NAME.EXT
+(EXT: .phn, .TextGrid, .txt, .ctm, .json; an existing file is only replaced
+with --force).
 --posteriors FILE.ark also writes the frame posteriors (probabilities, one row
 per described frame, one column per phone) as a Kaldi binary matrix archive
 keyed by NAME.`,
@@ -49,6 +65,8 @@ keyed by NAME.`,
 			&cli.BoolFlag{Name: "beside", Usage: "write NAME.phn next to each input instead of stdout"},
 			&cli.BoolFlag{Name: "force", Usage: "replace existing .phn files"},
 			&cli.StringFlag{Name: "posteriors", Usage: "also write the frame posteriors to this Kaldi archive (.ark)"},
+			&cli.StringFlag{Name: "format", Value: "phn", Usage: "label format: phn, textgrid, audacity, ctm or json"},
+			&cli.IntFlag{Name: "fold", Usage: "also give Lee & Hon's 39-class labels (textgrid: a second tier; json: phone39); only 39"},
 			&cli.IntFlag{Name: "channel", Usage: "use channel `N` (from 1) of multi-channel audio instead of their average"},
 		},
 		Action: runClassify,
@@ -119,6 +137,24 @@ func runClassify(ctx context.Context, cmd *cli.Command) error {
 	if outDir != "" && beside {
 		return usagef("give --out or --beside, not both")
 	}
+	format, err := eval.ParseFormat(cmd.String("format"))
+	if err != nil {
+		return usagef("--format: %v", err)
+	}
+	fold39 := false
+	switch cmd.Int("fold") {
+	case 0:
+	case 39:
+		fold39 = true
+		if format != eval.FormatTextGrid && format != eval.FormatJSON {
+			return usagef("--fold 39 applies to --format textgrid or json")
+		}
+	default:
+		return usagef("--fold %d: only 39 (Lee & Hon's scoring classes)", cmd.Int("fold"))
+	}
+	if len(files) > 1 && outDir == "" && !beside && (format == eval.FormatTextGrid || format == eval.FormatAudacity) {
+		return usagef("%s holds one file's labels: give --out or --beside for %d files", format, len(files))
+	}
 	if outDir != "" {
 		if st, err := os.Stat(outDir); err != nil || !st.IsDir() {
 			return usagef("--out %s is not a folder", outDir)
@@ -143,9 +179,9 @@ func runClassify(ctx context.Context, cmd *cli.Command) error {
 		target := ""
 		switch {
 		case outDir != "":
-			target = filepath.Join(outDir, name+".phn")
+			target = filepath.Join(outDir, name+format.Ext())
 		case beside:
-			target = filepath.Join(filepath.Dir(f), name+".phn")
+			target = filepath.Join(filepath.Dir(f), name+format.Ext())
 		}
 		if target != "" {
 			if prev, ok := targetOf[target]; ok {
@@ -184,16 +220,18 @@ func runClassify(ctx context.Context, cmd *cli.Command) error {
 					return err
 				}
 			}
+			l := res.Labelling(strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)), fold39)
+			write := func(w io.Writer) error { return eval.WriteLabels(w, format, l) }
 			if targets[i] != "" {
-				if err := atomicfile.WriteFile(targets[i], res.WritePHN); err != nil {
+				if err := atomicfile.WriteFile(targets[i], write); err != nil {
 					return err
 				}
 				continue
 			}
-			if len(files) > 1 {
+			if len(files) > 1 && format == eval.FormatPHN {
 				fmt.Fprintf(w, "# %s\n", f)
 			}
-			if err := res.WritePHN(w); err != nil {
+			if err := write(w); err != nil {
 				return err
 			}
 		}
