@@ -289,6 +289,19 @@ func (r *Recording) Audio(rate int) (a *Audio, clipped int, err error) {
 	return &Audio{SampleRate: rate, Samples: out}, clipped, nil
 }
 
+// ToInt16 appends x rounded to 16-bit samples to dst, clipping values
+// outside the range, and returns the extended slice and how many samples
+// were clipped (NaN counts, and becomes 0).
+func ToInt16(dst []int16, x []float64) ([]int16, int) {
+	clipped := 0
+	for _, v := range x {
+		var s int16
+		s, clipped = toInt16(v, clipped)
+		dst = append(dst, s)
+	}
+	return dst, clipped
+}
+
 // toInt16 rounds v to int16, clipping (and counting) values outside the
 // range; NaN counts as clipped and becomes 0.
 func toInt16(v float64, clipped int) (int16, int) {

@@ -56,6 +56,18 @@ take one file per input, so several inputs need --out or --beside), or with
 --out DIR into DIR/NAME.EXT, or with --beside next to each input as NAME.EXT
 (EXT: .phn, .TextGrid, .txt, .ctm, .json; an existing file is only replaced
 with --force).
+--stream reads one input ("-": standard input) as it arrives, e.g.
+  arecord -f S16_LE -r 16000 -c 1 | phoneme classify --model M --stream -
+Standard input is a WAV if it starts with "RIFF" (any encoding and rate
+above; a data size of 0 or 0xFFFFFFFF means "until the end"), else raw
+16-bit little-endian mono samples at the model's rate. Each segment is
+printed (phn, audacity or ctm lines) as soon as the frame after it is
+decided: its latency, from the end of the segment to the sample that closes
+it, is (target delay + delta lookahead) frame shifts + one frame length,
+(D + 4) × 10 ms + 25 ms with the default features (D = 0: 65 ms), plus
+about 10 ms when the input is resampled (the filter's half width). The output
+is exactly the offline output; memory does not grow with the input.
+
 --posteriors FILE.ark also writes the frame posteriors (probabilities, one row
 per described frame, one column per phone) as a Kaldi binary matrix archive
 keyed by NAME.`,
@@ -67,6 +79,7 @@ keyed by NAME.`,
 			&cli.StringFlag{Name: "posteriors", Usage: "also write the frame posteriors to this Kaldi archive (.ark)"},
 			&cli.StringFlag{Name: "format", Value: "phn", Usage: "label format: phn, textgrid, audacity, ctm or json"},
 			&cli.IntFlag{Name: "fold", Usage: "also give Lee & Hon's 39-class labels (textgrid: a second tier; json: phone39); only 39"},
+			&cli.BoolFlag{Name: "stream", Usage: "label one input as it arrives (- for standard input: raw S16_LE mono at the model's rate, or a WAV), printing each segment once it is closed"},
 			&cli.IntFlag{Name: "channel", Usage: "use channel `N` (from 1) of multi-channel audio instead of their average"},
 		},
 		Action: runClassify,
@@ -130,6 +143,9 @@ func (c *classifier) classify(path string) (*eval.Classification, error) {
 
 func runClassify(ctx context.Context, cmd *cli.Command) error {
 	files := cmd.Args().Slice()
+	if cmd.Bool("stream") {
+		return runClassifyStream(ctx, cmd, files)
+	}
 	if len(files) == 0 {
 		return usagef("classify needs audio files (phoneme classify --model M FILE.wav…)")
 	}
@@ -167,7 +183,7 @@ func runClassify(ctx context.Context, cmd *cli.Command) error {
 	var targets []string
 	for _, f := range files {
 		if f == "-" {
-			return usagef("classify reads audio files, not standard input: save the audio to a file first")
+			return usagef("classify reads audio files, not standard input, unless --stream (phoneme classify --model M --stream -)")
 		}
 		name := strings.TrimSuffix(filepath.Base(f), filepath.Ext(f))
 		if cmd.String("posteriors") != "" {
