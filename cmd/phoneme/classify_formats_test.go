@@ -136,6 +136,23 @@ func TestClassifyFormats(t *testing.T) {
 		t.Errorf("48 kHz rendition: %d segments, 16 kHz %d:\n%s\nvs\n%s", n, m, got, phn)
 	}
 
+	// Louder than full scale: labelled, with a note on standard error.
+	loud := filepath.Join(audioDir, "loud.wav")
+	peak := 0.0
+	for _, v := range up {
+		peak = max(peak, math.Abs(v))
+	}
+	for i := range up {
+		up[i] *= 65536 / peak // twice full scale at the peak
+	}
+	if err := os.WriteFile(loud, floatStereoWAV(up, 48000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := run("classify", "--model", model, loud); code != 0 || !strings.Contains(stderr, "phoneme: note: "+loud+": ") ||
+		!strings.Contains(stderr, "samples clipped to the 16-bit range (IEEE float, 32-bit, 2 channels, 48000 Hz)") {
+		t.Errorf("loud float WAV: exit %d, stderr %q", code, stderr)
+	}
+
 	for _, tc := range []struct {
 		args []string
 		want string
