@@ -281,3 +281,24 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeFLAC: the FLAC wrapper never panics (a panic inside the
+// decoder becomes an error), reports one line, and what it accepts has
+// the declared length.
+func FuzzDecodeFLAC(f *testing.F) {
+	f.Add(flacBytes(f, 16000, 16, flacSignal(300, 1000)))
+	f.Add(flacBytes(f, 48000, 24, flacSignal(5000, 1<<20), flacSignal(5000, -1<<19)))
+	f.Add(flacBytes(f, 8000, 8, flacSignal(100, 100), flacSignal(100, 50), flacSignal(100, 20)))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		rec, err := DecodeFLAC(bytes.NewReader(in), DecodeOptions{})
+		if err != nil {
+			if rec != nil || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("error %q with recording %v", err, rec != nil)
+			}
+			return
+		}
+		if rec.SampleRate <= 0 || len(rec.Samples) == 0 {
+			t.Fatalf("accepted %d samples at %d Hz", len(rec.Samples), rec.SampleRate)
+		}
+	})
+}
