@@ -302,3 +302,20 @@ func FuzzDecodeFLAC(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDecodeWAV24Stereo(b *testing.B) {
+	// 3 s at 48 kHz, 24-bit stereo: a laptop recording of one sentence.
+	f := WAVFormat{EncodingPCM, 24, 2, 48000, false}
+	x := make([]float64, 3*48000)
+	for i := range x {
+		x[i] = float64(i%30000) - 15000
+	}
+	in := wavOf(f, encodeWAVSamples(x, f, false))
+	b.SetBytes(int64(len(in)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeWAV(bytes.NewReader(in), DecodeOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -180,3 +180,20 @@ func keepTextGrid(t *testing.T, name string, b []byte) {
 		t.Fatal(err)
 	}
 }
+
+func ExampleWriteLabels() {
+	t61 := labels.TIMIT61()
+	sil, _ := t61.Index("h#")
+	sh, _ := t61.Index("sh")
+	l := &Labelling{
+		Name: "sa1", SampleRate: 16000, NumSamples: 4000, Phones: t61.Names(),
+		Segments:   []labels.Segment{{Start: 0, End: 1600, Phone: sil}, {Start: 1600, End: 3840, Phone: sh}},
+		Confidence: []float64{0.97, 0.61},
+	}
+	if err := WriteLabels(os.Stdout, FormatCTM, l); err != nil {
+		panic(err)
+	}
+	// Output:
+	// sa1 1 0 0.1 h# 0.9700
+	// sa1 1 0.1 0.14 sh 0.6100
+}

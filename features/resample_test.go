@@ -1,6 +1,7 @@
 package features
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -163,4 +164,16 @@ func BenchmarkResample44100To16000(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func ExampleResample() {
+	// Half a second of a 1 kHz tone at 44.1 kHz, brought to 16 kHz.
+	x := tone(22050, 44100, 1000, 1000)
+	y, err := Resample(x, 44100, 16000)
+	if err != nil {
+		panic(err)
+	}
+	amp, _ := toneFit(y[200:len(y)-200], 16000, 1000)
+	fmt.Printf("%d samples, amplitude %.3f\n", len(y), amp)
+	// Output: 8000 samples, amplitude 1000.000
 }

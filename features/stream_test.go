@@ -84,3 +84,24 @@ func TestStreamExtractorMemory(t *testing.T) {
 	}
 	t.Logf("an hour in 10 ms pieces: sample buffer ≤ %d, static rows ≤ %d values", maxBuf, maxStatics)
 }
+
+func BenchmarkStreamExtractor(b *testing.B) {
+	e, err := NewExtractor(DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	x := make([]int16, 16000)
+	for i := range x {
+		x[i] = int16(3000 * math.Sin(float64(i)*0.05))
+	}
+	b.SetBytes(int64(2 * len(x)))
+	var out []float32
+	for b.Loop() {
+		s := e.NewStream()
+		out = out[:0]
+		for i := 0; i < len(x); i += 160 {
+			out = s.Push(out, x[i:i+160])
+		}
+		out, _ = s.Flush(out)
+	}
+}
