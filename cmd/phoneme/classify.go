@@ -26,9 +26,9 @@ func classifyCommand() *cli.Command {
 		Description: `Reads each audio file: RIFF WAV (PCM 8/16/24/32-bit, IEEE float 32/64-bit,
 plain or WAVE_FORMAT_EXTENSIBLE), FLAC or NIST SPHERE, any number of
 channels (averaged, or the one --channel picks) and any sample rate
-(resampled to the model's by a windowed-sinc filter: pass-band to 95 % of
-the lower Nyquist frequency, stop-band attenuated by 120 dB, the quality of
-sox's rate -h). Samples beyond the 16-bit range are clipped, with a note on
+(resampled to the model's by a windowed-sinc filter: flat to 95 % of the
+lower Nyquist frequency, −6 dB at 97.5 %, stop-band attenuated by 120 dB,
+the rejection of sox's rate -h with a wider pass-band). Samples beyond the 16-bit range are clipped, with a note on
 standard error. It computes the model's features (configuration and CMVN stored in
 the checkpoint), runs the network and takes the most probable phone of every
 frame. With target delay D, output t describes frame t-D; the last D frames
