@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/phoneme/phoneme/features"
@@ -209,5 +210,69 @@ func TestResampleResponseVsSox(t *testing.T) {
 		if f == 7900 && (gOurs > -20 || gSox > -20) {
 			t.Errorf("7900 Hz: ours %.1f dB, sox %.1f dB; want both ≤ −20 dB", gOurs, gSox)
 		}
+	}
+}
+
+// TestDecodeSoxRenditions decodes what sox (libFLAC, libsndfile-style WAV
+// writers) makes of a real utterance: a 24-bit stereo FLAC gives the very
+// samples of the 24-bit stereo WAV of the same audio, an 8-bit and a float
+// rendition give 16-bit samples within their own precision, and a FLAC cut
+// short is "truncated".
+func TestDecodeSoxRenditions(t *testing.T) {
+	if _, err := exec.LookPath("sox"); err != nil {
+		t.Fatal("sox is not installed (.ci/run installs it)")
+	}
+	src := filepath.Join(sharedtest.TIMITSample(t), "dr1-fvmh0", "sa1.wav")
+	dir := t.TempDir()
+	sox := func(args ...string) {
+		if out, err := exec.Command("sox", args...).CombinedOutput(); err != nil {
+			t.Fatalf("sox %v: %v\n%s", args, err, out)
+		}
+	}
+	sox("-D", src, "-b", "24", "-c", "2", filepath.Join(dir, "a.flac"), "vol", "0.5")
+	sox("-D", src, "-b", "24", "-c", "2", filepath.Join(dir, "a.wav"), "vol", "0.5")
+	sox("-D", src, "-b", "16", filepath.Join(dir, "a16.wav"), "vol", "0.5")
+	sox("-D", src, "-b", "8", filepath.Join(dir, "a8.wav"), "vol", "0.5")
+	sox("-D", src, "-e", "floating-point", "-b", "64", filepath.Join(dir, "af.wav"), "vol", "0.5")
+	fsys := os.DirFS(dir)
+	dec := func(name string) *Recording {
+		r, err := DecodeAudio(fsys, name, DecodeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	flac, wav, ref := dec("a.flac"), dec("a.wav"), dec("a16.wav")
+	if flac.Format != "FLAC, 24-bit, 2 channels, 16000 Hz" || len(flac.Samples) != len(wav.Samples) {
+		t.Fatalf("FLAC: %s, %d samples; WAV %d", flac.Format, len(flac.Samples), len(wav.Samples))
+	}
+	for i := range flac.Samples {
+		if flac.Samples[i] != wav.Samples[i] {
+			t.Fatalf("sample %d: FLAC %g, WAV %g", i, flac.Samples[i], wav.Samples[i])
+		}
+	}
+	for _, c := range []struct {
+		name string
+		tol  float64 // in 16-bit units: the rendition's own quantisation step
+	}{{"a8.wav", 128}, {"af.wav", 0.5}, {"a.wav", 0.5}} {
+		r := dec(c.name)
+		worst := 0.0
+		for i, v := range r.Samples {
+			worst = max(worst, math.Abs(v-ref.Samples[i]))
+		}
+		t.Logf("%s (%s): worst difference from the 16-bit rendition %.3f", c.name, r.Format, worst)
+		if worst > c.tol {
+			t.Errorf("%s: differs from the 16-bit rendition by %g, want ≤ %g", c.name, worst, c.tol)
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "a.flac"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cut.flac"), b[:len(b)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := DecodeAudio(fsys, "cut.flac", DecodeOptions{}); err == nil || !strings.Contains(err.Error(), "cut.flac: truncated") {
+		t.Errorf("half a FLAC file: %v", err)
 	}
 }
