@@ -28,9 +28,9 @@ plain or WAVE_FORMAT_EXTENSIBLE), FLAC or NIST SPHERE, any number of
 channels (averaged, or the one --channel picks) and any sample rate
 (resampled to the model's by a windowed-sinc filter: flat to 95 % of the
 lower Nyquist frequency, −6 dB at 97.5 %, stop-band attenuated by 120 dB,
-the rejection of sox's rate -h with a wider pass-band). Samples beyond the 16-bit range are clipped, with a note on
-standard error. It computes the model's features (configuration and CMVN stored in
-the checkpoint), runs the network and takes the most probable phone of every
+the rejection of sox's rate -h with a wider pass-band). Samples beyond the
+16-bit range are clipped, with a note on standard error. It computes the
+model's features (configuration and CMVN stored in the checkpoint), runs the network and takes the most probable phone of every
 frame. With target delay D, output t describes frame t-D; the last D frames
 are not described. Runs of equal frames become segments written as .PHN lines
 "start_sample end_sample phone": frames a..b cover samples
@@ -56,10 +56,12 @@ take one file per input, so several inputs need --out or --beside), or with
 --out DIR into DIR/NAME.EXT, or with --beside next to each input as NAME.EXT
 (EXT: .phn, .TextGrid, .txt, .ctm, .json; an existing file is only replaced
 with --force).
+
 --stream reads one input ("-": standard input) as it arrives, e.g.
   arecord -f S16_LE -r 16000 -c 1 | phoneme classify --model M --stream -
 Standard input is a WAV if it starts with "RIFF" (any encoding and rate
-above; a data size of 0 or 0xFFFFFFFF means "until the end"), else raw
+above; a data size of 0, or 0x7FFFF000 and above as recorders write before
+they know the length, means "until the end"), else raw
 16-bit little-endian mono samples at the model's rate. Each segment is
 printed (phn, audacity or ctm lines) as soon as the frame after it is
 decided: its latency, from the end of the segment to the sample that closes
@@ -73,9 +75,9 @@ per described frame, one column per phone) as a Kaldi binary matrix archive
 keyed by NAME.`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "model", Usage: "checkpoint (.safetensors) from phoneme train or compare", Required: true},
-			&cli.StringFlag{Name: "out", Usage: "write NAME.phn files into this folder instead of stdout"},
-			&cli.BoolFlag{Name: "beside", Usage: "write NAME.phn next to each input instead of stdout"},
-			&cli.BoolFlag{Name: "force", Usage: "replace existing .phn files"},
+			&cli.StringFlag{Name: "out", Usage: "write NAME.EXT label files into this folder instead of stdout"},
+			&cli.BoolFlag{Name: "beside", Usage: "write NAME.EXT next to each input instead of stdout"},
+			&cli.BoolFlag{Name: "force", Usage: "replace existing label files"},
 			&cli.StringFlag{Name: "posteriors", Usage: "also write the frame posteriors to this Kaldi archive (.ark)"},
 			&cli.StringFlag{Name: "format", Value: "phn", Usage: "label format: phn, textgrid, audacity, ctm or json"},
 			&cli.IntFlag{Name: "fold", Usage: "also give Lee & Hon's 39-class labels (textgrid: a second tier; json: phone39); only 39"},
