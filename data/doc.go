@@ -8,7 +8,13 @@
 //     the TIMIT sample NLTK distributes, or a flat folder of .wav/.phn pairs.
 //   - AssignSplits divides them into train, dev and test by speaker, with
 //     TIMIT's standard core test and development speaker lists embedded.
-//   - ReadAudio reads NIST SPHERE and RIFF WAV audio (16-bit mono PCM).
+//   - ReadAudio reads NIST SPHERE and RIFF WAV audio (16-bit mono PCM), as
+//     corpora must be. For audio nobody prepared, DecodeAudio reads WAV in
+//     any common encoding (PCM 8–32-bit, float, WAVE_FORMAT_EXTENSIBLE, any
+//     channels), FLAC (through github.com/mewkiz/flac) and SPHERE into a
+//     Recording, whose Audio method resamples it (features.Resample) to
+//     16-bit samples at the model's rate; OpenStream reads raw or WAV
+//     audio as it arrives. Extract takes that path with Resample.
 //   - Extract computes features (package features) and frame labels
 //     (package labels) with a pool of workers and streams them, in a fixed
 //     order, to one folder per split: Kaldi binary archives (feats.ark with

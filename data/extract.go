@@ -40,6 +40,11 @@ type ExtractOptions struct {
 	// Corpus is the corpus folder as the user named it, recorded in the
 	// manifests; utterance sources are paths inside it.
 	Corpus string
+	// Resample decodes audio in any encoding DecodeAudio knows and
+	// resamples audio at other rates to Features.SampleRate (scaling the
+	// .PHN sample positions by the same ratio, rounded), recorded in the
+	// manifests. Without it audio must be 16-bit mono at that rate.
+	Resample bool
 }
 
 // Progress reports how far the extraction of one split has got.
@@ -299,7 +304,9 @@ type utterance struct {
 	phones   []int32 // the .PHN segments' phones, in order
 	excluded int
 	samples  int
-	err      error // a fault of this utterance's files
+	// sourceRate is the audio file's rate when it was resampled, else 0.
+	sourceRate int
+	err        error // a fault of this utterance's files
 }
 
 // extractSplit computes and writes one split into dir. It returns the
@@ -356,7 +363,7 @@ func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set Spl
 				if ctx.Err() != nil {
 					continue
 				}
-				r := computeUtterance(ex, fsys, us[i], cfg)
+				r := computeUtterance(ex, fsys, us[i], cfg, opts.Resample)
 				r.i = i
 				results <- r // never blocks: at most window in flight
 			}
@@ -371,6 +378,7 @@ func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set Spl
 		Dim:           cfg.Dim(),
 		Phones:        labels.TIMIT61().Names(),
 		ExcludedLabel: labels.Excluded,
+		Resampled:     opts.Resample,
 		Counts:        Counts{PhoneFrames: make([]int64, labels.NumPhones)},
 		Utterances:    []UtteranceSource{},
 		Skipped:       []Skipped{},
@@ -419,6 +427,7 @@ func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set Spl
 			}
 			m.Utterances = append(m.Utterances, UtteranceSource{
 				ID: u.ID, Speaker: u.Speaker, Audio: u.Audio, PHN: u.PHN, Samples: r.samples, Frames: r.feats.Rows,
+				SourceRate: r.sourceRate,
 			})
 		}
 		<-slots
@@ -446,9 +455,18 @@ func extractSplit(ctx context.Context, fsys fs.FS, dir, finalArk string, set Spl
 
 // computeUtterance reads one utterance's audio and phones and computes its
 // features and frame labels. Errors name the offending file.
-func computeUtterance(ex *features.Extractor, fsys fs.FS, u Utterance, cfg features.Config) utterance {
+func computeUtterance(ex *features.Extractor, fsys fs.FS, u Utterance, cfg features.Config, resample bool) utterance {
 	fail := func(err error) utterance { return utterance{err: err} }
-	a, err := ReadAudio(fsys, u.Audio, cfg.SampleRate)
+	var (
+		a          *Audio
+		err        error
+		sourceRate int
+	)
+	if resample {
+		a, sourceRate, err = decodeResampled(fsys, u.Audio, cfg.SampleRate)
+	} else {
+		a, err = ReadAudio(fsys, u.Audio, cfg.SampleRate)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -459,6 +477,9 @@ func computeUtterance(ex *features.Extractor, fsys fs.FS, u Utterance, cfg featu
 	segs, err := labels.ParsePHN(bytes.NewReader(b))
 	if err != nil {
 		return fail(fmt.Errorf("%s: %w", u.PHN, err))
+	}
+	if sourceRate != 0 && sourceRate != cfg.SampleRate {
+		scaleSegments(segs, sourceRate, cfg.SampleRate)
 	}
 	if err := labels.CheckEnd(segs, len(a.Samples), cfg.FrameShift()); err != nil {
 		return fail(fmt.Errorf("%s: %w", u.PHN, err))
@@ -472,7 +493,33 @@ func computeUtterance(ex *features.Extractor, fsys fs.FS, u Utterance, cfg featu
 	for i, sg := range segs {
 		phones[i] = int32(sg.Phone)
 	}
-	return utterance{feats: feats, ali: ali, phones: phones, excluded: excluded, samples: len(a.Samples)}
+	return utterance{feats: feats, ali: ali, phones: phones, excluded: excluded, samples: len(a.Samples), sourceRate: sourceRate}
+}
+
+// decodeResampled decodes name in any known encoding and resamples it to
+// rate. Clipping is an error here: training data is not silently altered.
+func decodeResampled(fsys fs.FS, name string, rate int) (*Audio, int, error) {
+	rec, err := DecodeAudio(fsys, name, DecodeOptions{})
+	if err != nil {
+		return nil, 0, err
+	}
+	a, clipped, err := rec.Audio(rate)
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	if clipped > 0 {
+		return nil, 0, fmt.Errorf("%s: %d samples clip at 16 bits after resampling %s", name, clipped, rec.Format)
+	}
+	return a, rec.SampleRate, nil
+}
+
+// scaleSegments moves segment boundaries from sample positions at rate
+// from to rate to, rounding to the nearest sample.
+func scaleSegments(segs []labels.Segment, from, to int) {
+	scale := func(x int) int { return int((int64(x)*int64(to) + int64(from)/2) / int64(from)) }
+	for i := range segs {
+		segs[i].Start, segs[i].End = scale(segs[i].Start), scale(segs[i].End)
+	}
 }
 
 // ComputeFeatures returns the raw (not normalised) features of one

@@ -38,6 +38,11 @@ type Manifest struct {
 	Phones        []string `json:"phones"`
 	ExcludedLabel int32    `json:"excluded_label"`
 
+	// Resampled says the split was extracted with --resample: audio in any
+	// encoding, at any rate, resampled to Features.SampleRate (each
+	// utterance's SourceRate says from what).
+	Resampled bool `json:"resampled,omitempty"`
+
 	// CMVNMean and CMVNStd are the per-dimension mean and standard
 	// deviation of the TRAINING split's features (the same in every split's
 	// manifest), over CMVNFrames frames.
@@ -86,6 +91,9 @@ type UtteranceSource struct {
 	PHN     string `json:"phn"`
 	Samples int    `json:"samples"`
 	Frames  int    `json:"frames"`
+	// SourceRate is the audio file's sample rate, recorded when the split
+	// was Resampled (Samples counts samples after resampling).
+	SourceRate int `json:"source_rate,omitempty"`
 }
 
 // ReadManifest reads and checks a manifest.json.

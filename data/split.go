@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/labels"
@@ -172,8 +174,68 @@ func LoadSplit(dir string) (*Split, error) {
 	if err := loadText(dir, s.Sentences); err != nil {
 		return nil, err
 	}
+	if err := checkPhoneOrder(dir, man, s.Sentences); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
+
+// checkPhoneOrder checks that the split's labels mean what the manifest
+// says (TIMIT's 61 phones in order, which ReadManifest checked): phones.txt
+// lists the same phones with the same indices, and ali.ark labels every
+// phone with as many frames as the manifest counted when it was written.
+// An ali.ark written with another phone order (Kaldi's, say) keeps the
+// frame total but moves frames between phones: the first phone whose count
+// differs is named.
+func checkPhoneOrder(dir string, man *Manifest, sents []*Sentence) error {
+	path := filepath.Join(dir, "phones.txt")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	for i, want := range man.Phones {
+		if i >= len(lines) {
+			return fmt.Errorf("%s: %d phones, the manifest has %d (first missing: %d %q)", path, len(lines), len(man.Phones), i, want)
+		}
+		f := strings.Fields(lines[i])
+		if len(f) != 2 || f[0] != want || f[1] != strconv.Itoa(i) {
+			return fmt.Errorf("%s: line %d is %q, want \"%s %d\": the labels use another phone order than the manifest (%s)", path, i+1, lines[i], want, i, phoneOrderHint)
+		}
+	}
+	if len(lines) != len(man.Phones) {
+		return fmt.Errorf("%s: %d phones, the manifest has %d (first extra: line %d %q)", path, len(lines), len(man.Phones), len(man.Phones)+1, lines[len(man.Phones)])
+	}
+	pf := man.Counts.PhoneFrames
+	if len(pf) != len(man.Phones) {
+		return fmt.Errorf("%s: %d phone frame counts for %d phones", filepath.Join(dir, "manifest.json"), len(pf), len(man.Phones))
+	}
+	got := make([]int64, len(man.Phones))
+	var excluded int64
+	for _, s := range sents {
+		for _, y := range s.Labels {
+			switch {
+			case y == labels.Excluded:
+				excluded++
+			case y >= 0 && int(y) < len(got):
+				got[y]++
+			}
+		}
+	}
+	for i, n := range got {
+		if n != pf[i] {
+			return fmt.Errorf("%s: %d frames labelled %d (%q), the manifest counted %d: the labels use another phone order than phones.txt and the manifest (%s)",
+				filepath.Join(dir, "ali.ark"), n, i, man.Phones[i], pf[i], phoneOrderHint)
+		}
+	}
+	if excluded != man.Counts.ExcludedFrames {
+		return fmt.Errorf("%s: %d excluded frames, the manifest counted %d", filepath.Join(dir, "ali.ark"), excluded, man.Counts.ExcludedFrames)
+	}
+	return nil
+}
+
+// phoneOrderHint ends the phone-order errors.
+const phoneOrderHint = "labels are indices into TIMIT's 61 phones in phoneme's order; re-extract with phoneme extract"
 
 // readMatrixEntry reads the matrix an .scp entry points to, checking that
 // the archive holds the entry's key just before the offset (so a stale or

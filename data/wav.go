@@ -53,34 +53,63 @@ var wavFormatNames = map[uint16]string{
 // the data chunk, as RIFF requires; chunks after the data are ignored, and
 // the RIFF size field is not trusted (the file size is).
 func ReadWAV(r io.ReadSeeker) (*Audio, error) {
-	size, err := r.Seek(0, io.SeekEnd)
+	var rate int
+	w, err := walkWAV(r, func(b []byte) (wavUnit, error) {
+		var err error
+		rate, err = checkWAVFormat(b)
+		return wavUnit{2, "16-bit samples"}, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	if _, err := r.Seek(0, io.SeekStart); err != nil {
+	samples, err := readInt16LE(r, int(w.dataSize/2))
+	if err != nil {
 		return nil, err
 	}
+	return &Audio{SampleRate: rate, Samples: samples}, nil
+}
+
+// wavUnit is the size and name of the data chunk's unit: a sample frame
+// (one sample of every channel).
+type wavUnit struct {
+	size int
+	name string // plural, for "not a whole number of …"
+}
+
+// wavData is where walkWAV found the data chunk.
+type wavData struct {
+	dataOff, dataSize int64
+}
+
+// walkWAV walks the chunks of a RIFF WAVE file up to its data chunk,
+// passing the fmt chunk's body to checkFmt, checks the data chunk's size
+// against the file and the unit checkFmt returned, and leaves r at the
+// start of the data.
+func walkWAV(r io.ReadSeeker, checkFmt func([]byte) (wavUnit, error)) (wavData, error) {
+	var none wavData
+	size, err := r.Seek(0, io.SeekEnd)
+	if err != nil {
+		return none, err
+	}
+	if _, err := r.Seek(0, io.SeekStart); err != nil {
+		return none, err
+	}
 	if size == 0 {
-		return nil, errors.New("empty file")
+		return none, errors.New("empty file")
 	}
 	var hdr [12]byte
 	if n, err := io.ReadFull(r, hdr[:]); err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, fmt.Errorf("not a RIFF/WAVE file (only %d bytes)", n)
+			return none, fmt.Errorf("not a RIFF/WAVE file (only %d bytes)", n)
 		}
-		return nil, err
+		return none, err
 	}
-	switch id := string(hdr[:4]); {
-	case id == "RIFX":
-		return nil, errors.New("big-endian RIFX WAV file, want little-endian RIFF")
-	case id == "RF64":
-		return nil, errors.New("RF64 WAV file (64-bit sizes), want RIFF")
-	case id != "RIFF" || string(hdr[8:]) != "WAVE":
-		return nil, fmt.Errorf("not a RIFF/WAVE file (starts with %q)", hdr[:])
+	if err := checkRIFFHeader(hdr); err != nil {
+		return none, err
 	}
 
 	var (
-		rate   int
+		unit   wavUnit
 		gotFmt bool
 		pos    int64 = 12
 		ch     [8]byte
@@ -88,15 +117,15 @@ func ReadWAV(r io.ReadSeeker) (*Audio, error) {
 	for {
 		if pos+8 > size {
 			if !gotFmt {
-				return nil, errors.New("no fmt chunk")
+				return none, errors.New("no fmt chunk")
 			}
-			return nil, errors.New("no data chunk")
+			return none, errors.New("no data chunk")
 		}
 		if _, err := r.Seek(pos, io.SeekStart); err != nil {
-			return nil, err
+			return none, err
 		}
 		if _, err := io.ReadFull(r, ch[:]); err != nil {
-			return nil, err
+			return none, err
 		}
 		id := string(ch[:4])
 		csize := int64(binary.LittleEndian.Uint32(ch[4:]))
@@ -104,49 +133,58 @@ func ReadWAV(r io.ReadSeeker) (*Audio, error) {
 		switch id {
 		case "fmt ":
 			if gotFmt {
-				return nil, errors.New("two fmt chunks")
+				return none, errors.New("two fmt chunks")
 			}
 			if csize < 16 || csize > maxFmtChunk {
-				return nil, fmt.Errorf("fmt chunk of %d bytes, want 16 to %d", csize, maxFmtChunk)
+				return none, fmt.Errorf("fmt chunk of %d bytes, want 16 to %d", csize, maxFmtChunk)
 			}
 			if body+csize > size {
-				return nil, fmt.Errorf("truncated: fmt chunk declares %d bytes, file has %d", csize, size-body)
+				return none, fmt.Errorf("truncated: fmt chunk declares %d bytes, file has %d", csize, size-body)
 			}
 			b := make([]byte, csize)
 			if _, err := io.ReadFull(r, b); err != nil {
-				return nil, err
+				return none, err
 			}
-			if rate, err = checkWAVFormat(b); err != nil {
-				return nil, err
+			if unit, err = checkFmt(b); err != nil {
+				return none, err
 			}
 			gotFmt = true
 		case "data":
 			if !gotFmt {
-				return nil, errors.New("data chunk before fmt chunk")
+				return none, errors.New("data chunk before fmt chunk")
 			}
 			switch {
 			case csize == 0xFFFFFFFF:
-				return nil, errors.New("data chunk size 0xFFFFFFFF (unknown length, e.g. a streamed recording): rewrite the file with a complete header")
+				return none, errors.New("data chunk size 0xFFFFFFFF (unknown length, e.g. a streamed recording): rewrite the file with a complete header")
 			case csize == 0:
-				return nil, errNoSamples
-			case csize%2 != 0:
-				return nil, fmt.Errorf("data chunk of %d bytes, not a whole number of 16-bit samples", csize)
+				return none, errNoSamples
+			case csize%int64(unit.size) != 0:
+				return none, fmt.Errorf("data chunk of %d bytes, not a whole number of %s", csize, unit.name)
 			case body+csize > size:
-				return nil, fmt.Errorf("truncated: data chunk declares %d bytes, file has %d", csize, size-body)
+				return none, fmt.Errorf("truncated: data chunk declares %d bytes, file has %d", csize, size-body)
 			}
-			samples, err := readInt16LE(r, int(csize/2))
-			if err != nil {
-				return nil, err
-			}
-			return &Audio{SampleRate: rate, Samples: samples}, nil
+			return wavData{dataOff: body, dataSize: csize}, nil
 		default:
 			if body+csize > size {
-				return nil, fmt.Errorf("truncated: %q chunk declares %d bytes, file has %d", strings.TrimRight(id, " "), csize, size-body)
+				return none, fmt.Errorf("truncated: %q chunk declares %d bytes, file has %d", strings.TrimRight(id, " "), csize, size-body)
 			}
 		}
 		// Chunks are word aligned: an odd-sized chunk is followed by a pad byte.
 		pos = body + csize + csize&1
 	}
+}
+
+// checkRIFFHeader checks the 12-byte RIFF header.
+func checkRIFFHeader(hdr [12]byte) error {
+	switch id := string(hdr[:4]); {
+	case id == "RIFX":
+		return errors.New("big-endian RIFX WAV file, want little-endian RIFF")
+	case id == "RF64":
+		return errors.New("RF64 WAV file (64-bit sizes), want RIFF")
+	case id != "RIFF" || string(hdr[8:]) != "WAVE":
+		return fmt.Errorf("not a RIFF/WAVE file (starts with %q)", hdr[:])
+	}
+	return nil
 }
 
 // checkWAVFormat checks a fmt chunk body and returns the sample rate.

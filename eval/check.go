@@ -117,7 +117,8 @@ func (e *CheckError) Unwrap() []error {
 // With s nil the checkpoint is checked alone, as classifying new audio
 // needs: its feature configuration must be valid and of the network's input
 // dimension, it must have 61 outputs and as many phone names (if any), and
-// CMVN statistics.
+// CMVN statistics. Either way the checkpoint's phone names, if any, must be
+// TIMIT's 61 in order; the error names the first that differs.
 //
 // The error is a *CheckError wrapping ErrIncompatible; its Kind says what
 // differs. An error that is not a *CheckError means missing arguments.
@@ -190,6 +191,15 @@ func checkModel(name string, m *lstm.Model, md *lstm.Metadata, s *data.Split) (f
 		}
 	} else if len(md.Phones) > 0 && len(md.Phones) != c.Outputs {
 		return fail(MismatchPhones, nil, "the checkpoint names %d phones for %d outputs", len(md.Phones), c.Outputs)
+	}
+	// Data are always labelled in TIMIT's 61-phone order (the manifest and
+	// phones.txt are checked against it when read): a model naming its
+	// classes in another order would mislabel every frame.
+	t61 := labels.TIMIT61()
+	for i, p := range md.Phones {
+		if p != t61.Name(i) {
+			return fail(MismatchPhones, nil, "the model's class %d is %q, TIMIT's phone %d is %q: the model uses another phone order", i, p, i, t61.Name(i))
+		}
 	}
 
 	// Features.

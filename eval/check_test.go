@@ -157,6 +157,10 @@ func TestCheckModelAlone(t *testing.T) {
 		}, MismatchInputs, "the features are 39-dimensional but the network takes 13"},
 		{"outputs", func(m **lstm.Model, _ *lstm.Metadata) { *m = newModel(t, 39, 48) }, MismatchOutputs, "48 outputs"},
 		{"phones", func(_ **lstm.Model, md *lstm.Metadata) { md.Phones = md.Phones[:60] }, MismatchPhones, "60 phones for 61 outputs"},
+		{"phone order", func(_ **lstm.Model, md *lstm.Metadata) {
+			md.Phones = append([]string(nil), md.Phones...)
+			md.Phones[4], md.Phones[5] = md.Phones[5], md.Phones[4]
+		}, MismatchPhones, `the model's class 4 is "ax", TIMIT's phone 4 is "aw": the model uses another phone order`},
 		{"no features", func(_ **lstm.Model, md *lstm.Metadata) { md.Features = nil }, BadMetadata, "no feature configuration"},
 		{"cmvn", func(_ **lstm.Model, md *lstm.Metadata) { md.CMVNStd = md.CMVNStd[:1] }, BadCMVN, "39 means and 1 deviations"},
 		{"delay", func(_ **lstm.Model, md *lstm.Metadata) { md.TargetDelay = -2 }, BadDelay, "-2"},

@@ -19,6 +19,8 @@ type Classification struct {
 	TargetDelay int
 	// FrameShift is the frame shift in samples.
 	FrameShift int
+	// SampleRate and NumSamples describe the audio classified.
+	SampleRate, NumSamples int
 	// LogProbs holds the network's outputs, one row of log-posteriors per
 	// output t (frames × classes).
 	LogProbs *features.Matrix
@@ -72,6 +74,8 @@ func Classify(m *lstm.Model, md *lstm.Metadata, samples []int16, sampleRate int)
 		Phones:      md.Phones,
 		TargetDelay: d,
 		FrameShift:  fc.FrameShift(),
+		SampleRate:  sampleRate,
+		NumSamples:  len(samples),
 		LogProbs:    lp,
 		Decisions:   Decode(nil, lp.Data, lp.Cols),
 	}

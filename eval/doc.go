@@ -56,5 +56,9 @@
 // checkpoint's configuration (computed as data's extraction computes them),
 // the checkpoint's CMVN, the network's log-posteriors, their arg-max per
 // frame and, shifted by the target delay, phone segments (Segments) that
-// WritePHN writes in TIMIT's .PHN format.
+// WritePHN writes in TIMIT's .PHN format; WriteLabels writes them as a
+// Praat TextGrid, an Audacity label track, CTM or JSON, with each segment's
+// confidence (SegmentConfidence). Stream does the same on audio as it
+// arrives, closing each segment as soon as the frame after it is decided,
+// with exactly Classify's result.
 package eval

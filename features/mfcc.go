@@ -90,19 +90,19 @@ func (e *Extractor) Compute(samples []int16) (*Matrix, error) {
 	}
 	m := NewMatrix(rows, c.Dim())
 	for t := 0; t < rows; t++ {
-		e.static(samples, t, m.Row(t)[:c.NumCeps])
+		e.static(samples, c.firstSample(t), m.Row(t)[:c.NumCeps])
 	}
 	e.addDeltas(m)
 	return m, nil
 }
 
-// static computes the NumCeps cepstra of frame t into dst, following Kaldi's
-// ExtractWindow, ProcessWindow and MfccComputer::Compute step by step.
-func (e *Extractor) static(samples []int16, t int, dst []float32) {
+// static computes the NumCeps cepstra of the frame whose first sample is
+// samples[start] into dst (reflecting at the ends of samples), following
+// Kaldi's ExtractWindow, ProcessWindow and MfccComputer::Compute step by step.
+func (e *Extractor) static(samples []int16, start int, dst []float32) {
 	c := &e.cfg
 	n := len(samples)
 	fr := e.frame[:e.length]
-	start := c.firstSample(t)
 	var sum float64
 	if start >= 0 && start+e.length <= n {
 		for i, s := range samples[start : start+e.length] {

@@ -49,4 +49,8 @@
 // phone list, feature and training configuration, target delay and network
 // shape as JSON strings in __metadata__. testdata/load_pytorch.py loads one
 // into torch.nn.LSTM.
+//
+// Stream runs a network over a sequence that arrives in pieces (live
+// audio), keeping only the state between pieces; its outputs are LogProbs's
+// bit for bit.
 package lstm

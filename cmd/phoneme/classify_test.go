@@ -216,7 +216,8 @@ func TestClassifyCommandErrors(t *testing.T) {
 		{"no files", []string{"--model", model}, 2, "needs audio files"},
 		{"missing file", []string{"--model", model, filepath.Join(audioDir, "nope.wav")}, 1, "nope.wav"},
 		{"stereo", []string{"--model", model, stereo}, 1, stereo + ": "},
-		{"rate", []string{"--model", model, rate}, 1, "sample rate 8000 Hz, want 16000 Hz"},
+		{"channel 2 of mono", []string{"--model", model, "--channel", "2", wavs[0]}, 1, "channel 2 asked for, the file has 1 channel"},
+		{"channel -1", []string{"--model", model, "--channel", "-1", wavs[0]}, 2, "channels are numbered from 1"},
 		{"too short", []string{"--model", model, short}, 1, "too short for one frame"},
 		{"no cmvn", []string{"--model", noCMVN, wavs[0]}, 1, noCMVN + ": the checkpoint has no normalisation statistics"},
 		{"corrupt metadata", []string{"--model", corrupt, wavs[0]}, 1, corrupt + ": the checkpoint's feature configuration does not parse"},
@@ -232,7 +233,7 @@ func TestClassifyCommandErrors(t *testing.T) {
 	if b, err := os.ReadFile(wavs[0]); err != nil || os.WriteFile(twin, b, 0o644) != nil {
 		t.Fatal(err)
 	}
-	for _, args := range [][]string{{"--model", model, wavs[0], twin}, {"--model", model, "--beside", "--force", wavs[0], twin}} {
+	for _, args := range [][]string{{"--model", model, wavs[0], twin}, {"--model", model, "--beside", "--force", wavs[0], twin}, {"--model", model, rate}} {
 		if _, stderr, code := run(append([]string{"classify"}, args...)...); code != 0 {
 			t.Errorf("classify %v: exit %d, %s", args, code, stderr)
 		}

@@ -46,6 +46,7 @@ Features default to Kaldi's compute-mfcc-feats with dither 0 plus add-deltas
 			&cli.BoolFlag{Name: "keep-sa", Usage: "keep the SA1/SA2 dialect sentences"},
 			&cli.BoolFlag{Name: "skip-bad", Usage: "skip bad files (listed in the summary and manifest) instead of stopping"},
 			&cli.BoolFlag{Name: "force", Usage: "replace split folders of an earlier run"},
+			&cli.BoolFlag{Name: "resample", Usage: "accept audio in any encoding classify reads and at any rate, resampled to --sample-rate (recorded in the manifests)"},
 
 			&cli.IntFlag{Name: "sample-rate", Value: cfg.SampleRate, Destination: &cfg.SampleRate, Usage: "sample rate in Hz the audio must have"},
 			&cli.FloatFlag{Name: "frame-length", Value: cfg.FrameLengthMs, Destination: &cfg.FrameLengthMs, Usage: "frame length in ms"},
@@ -98,6 +99,7 @@ Features default to Kaldi's compute-mfcc-feats with dither 0 plus add-deltas
 				SkipBad:   cmd.Bool("skip-bad"),
 				Overwrite: cmd.Bool("force"),
 				Corpus:    absPath(corpus),
+				Resample:  cmd.Bool("resample"),
 			}
 			sum, err := extractWithProgress(ctx, os.DirFS(corpus), cmd.String("out"), opts)
 			if err != nil {
