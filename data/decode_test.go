@@ -203,6 +203,14 @@ func TestDecodeFLACErrors(t *testing.T) {
 	in := flacBytes(t, 44100, 16, flacSignal(10000, 20000))
 	corrupt := bytes.Clone(in)
 	corrupt[len(corrupt)/2] ^= 0x55
+	// The MD5 signature is the last 16 bytes of STREAMINFO, the first
+	// metadata block after "fLaC" and its 4-byte block header; metadata has
+	// no CRC, so every frame still decodes and only the signature can tell.
+	badMD5 := bytes.Clone(in)
+	if string(badMD5[:4]) != "fLaC" || badMD5[4]&0x7f != 0 {
+		t.Fatalf("stream does not start with STREAMINFO: % x", badMD5[:5])
+	}
+	badMD5[4+4+34-1] ^= 0x01
 	for _, tc := range []struct {
 		name string
 		in   []byte
@@ -212,6 +220,7 @@ func TestDecodeFLACErrors(t *testing.T) {
 		{"truncated", in[:len(in)*2/3], 0, "truncated"},
 		{"header only", in[:30], 0, "truncated"},
 		{"corrupt", corrupt, 0, "FLAC frame"},
+		{"md5 mismatch", badMD5, 0, "does not match the stream's MD5 signature"},
 		{"channel 2 of 1", in, 2, "channel 2 asked for, the file has 1 channel"},
 		{"not flac", []byte("fLaX1234"), 0, "not a RIFF/WAVE, FLAC or NIST SPHERE file"},
 	} {
