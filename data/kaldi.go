@@ -207,6 +207,12 @@ func (a *ArkReader) Next() (string, error) {
 	if len(key) == 0 {
 		return "", errors.New("empty key (not a Kaldi archive?)")
 	}
+	// The writer's rule, so that what is read writes back; it also refuses
+	// Unicode spaces, which Kaldi would take as part of a key but which
+	// split the key in the text files (scp, utt2spk, text) beside it.
+	if err := checkKey(string(key)); err != nil {
+		return "", err
+	}
 	a.key = string(key)
 	return a.key, nil
 }
