@@ -77,3 +77,9 @@ func sumSquaresAvx2(x *float32, n int, acc *[16]float64)
 
 //go:noescape
 func scaleAvx2(x *float32, n int, s float32)
+
+//go:noescape
+func fmaLoopAvx2(n int)
+
+//go:noescape
+func fmaLoopAvx512(n int)
