@@ -172,6 +172,10 @@ func (e *Engine) Train(sents []*data.Sentence, step func(g *lstm.Grads) error) (
 func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st *Stats) error {
 	I := e.m.Config().Inputs
 	T := 0
+	for _, s := range sents {
+		T = max(T, s.Feats.Rows)
+	}
+	lockstep := e.canLockstep(len(sents), T)
 	for b, s := range sents {
 		str := &e.streams[b]
 		str.n = s.Feats.Rows
@@ -183,15 +187,19 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 				str.targets[t] = s.Labels[t-e.delay]
 			}
 		}
-		str.tr.Retain(e.retain())
-		str.tr.Start(str.x, nil, -1)
-		T = max(T, str.n)
+		if !lockstep {
+			// The lockstep path keeps its activations in lstm.Batch: the
+			// streams' own traces would only take memory (a sentence of
+			// activations each).
+			str.tr.Retain(e.retain())
+			str.tr.Start(str.x, nil, -1)
+		}
 	}
 	k1 := e.s.K1
 	if k1 == All {
 		k1 = T
 	}
-	if e.canLockstep(len(sents), T) {
+	if lockstep {
 		return e.lockstepGroup(sents, step, st)
 	}
 	e.lockstep = false

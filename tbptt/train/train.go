@@ -322,6 +322,11 @@ type run struct {
 	devSplit   *data.Split
 	data       *runData // identity of the raw splits, saved with the state
 
+	// A streamed training split (data.OpenSplit): train holds shapes
+	// only, the features and labels are read group by group.
+	trainArk  *data.Archives
+	mean, std []float32 // the CMVN applied to the training features
+
 	st    progressState
 	start time.Time // of this process's part of the run
 	logs  *epochLogger
@@ -361,6 +366,12 @@ type epochAcc struct {
 // LogPaths(out) and the resumable state at ResumePath(out). train and dev
 // are not modified: Train normalises copies with the training split's CMVN
 // (or the one stored in cfg.Init).
+//
+// A training split opened with data.OpenSplit is streamed: each epoch's
+// groups are read from feats.ark by offset on a goroutine ahead of the
+// engine (three groups in memory at most) and normalised as read, so
+// memory does not grow with the corpus; the result is the in-memory
+// path's, bit for bit.
 //
 // When ctx is cancelled Train saves its state at the next sentence-group
 // boundary and returns an error wrapping ErrInterrupted; the same call with
@@ -409,10 +420,25 @@ func checkSplit(what string, s *data.Split) (dim int, err error) {
 	}
 	// Every sentence as wide as the first, every label a phone.
 	dim = s.Sentences[0].Feats.Cols
+	if s.Archives != nil {
+		// data.OpenSplit made these checks against the manifest while
+		// reading every matrix; the values are checked again as read.
+		return dim, nil
+	}
 	if err := data.CheckSentences(s.Sentences, dim, labels.NumPhones); err != nil {
 		return 0, fmt.Errorf("%s: %w", name, err)
 	}
 	return dim, nil
+}
+
+// checkable returns s as the model/data check can take it: a streamed
+// split's sentences have no feature values to check (OpenSplit checked
+// them), so only its folder and manifest are passed.
+func checkable(s *data.Split) *data.Split {
+	if s.Archives == nil {
+		return s
+	}
+	return &data.Split{Dir: s.Dir, Manifest: s.Manifest}
 }
 
 // normalized returns a copy of s with every feature matrix normalised.
@@ -473,7 +499,7 @@ func (r *run) setup(train, dev *data.Split) error {
 		// One check for every verb: shape, phones, feature configuration,
 		// CMVN, target delay, sentences. A checkpoint without CMVN is still
 		// accepted (the training split's statistics are used then).
-		if err := eval.CheckModel(r.cfg.Init, m, md, train); err != nil && !errors.Is(err, eval.ErrNoCMVN) {
+		if err := eval.CheckModel(r.cfg.Init, m, md, checkable(train)); err != nil && !errors.Is(err, eval.ErrNoCMVN) {
 			return fmt.Errorf("init: %w", err)
 		}
 		if len(md.CMVNMean) > 0 {
@@ -502,7 +528,12 @@ func (r *run) setup(train, dev *data.Split) error {
 	r.pcg = rand.NewPCG(r.cfg.Seed, shuffleStream)
 	r.rng = rand.New(r.pcg)
 
-	r.train = normalized(train, mean, std).Sentences
+	r.mean, r.std = mean, std
+	if train.Archives != nil {
+		r.trainArk, r.train = train.Archives, train.Sentences
+	} else {
+		r.train = normalized(train, mean, std).Sentences
+	}
 	if dev != nil {
 		r.devSplit = normalized(dev, mean, std)
 		r.dev = r.devSplit.Sentences
@@ -633,6 +664,11 @@ func (r *run) epoch(ctx context.Context) (StopReason, error) {
 		return nil
 	}
 	group := make([]*data.Sentence, 0, c.Batch)
+	var pf *prefetcher
+	if r.trainArk != nil {
+		pf = startPrefetch(r.trainArk, r.train, r.mean, r.std, r.st.Order, r.st.Pos, c.Batch)
+		defer pf.close()
+	}
 	for r.st.Pos < len(r.st.Order) {
 		if ctx.Err() != nil {
 			if err := r.saveResume(); err != nil {
@@ -648,15 +684,27 @@ func (r *run) epoch(ctx context.Context) (StopReason, error) {
 			return StopTime, nil
 		}
 		end := min(r.st.Pos+c.Batch, len(r.st.Order))
-		group = group[:0]
 		var frames int64
-		for _, i := range r.st.Order[r.st.Pos:end] {
-			group = append(group, r.train[i])
-			frames += int64(r.train[i].Feats.Rows)
+		var buf *groupBuf
+		if pf != nil {
+			buf = pf.next()
+			if buf.err != nil {
+				return NotStopped, buf.err
+			}
+			group, frames = buf.sents, buf.frames
+		} else {
+			group = group[:0]
+			for _, i := range r.st.Order[r.st.Pos:end] {
+				group = append(group, r.train[i])
+				frames += int64(r.train[i].Feats.Rows)
+			}
 		}
 		t0 := time.Now()
 		stats, err := r.eng.Train(group, step)
 		r.st.Acc.Seconds += time.Since(t0).Seconds()
+		if buf != nil {
+			pf.release(buf)
+		}
 		r.st.Acc.Forward += stats.FramesForward
 		r.st.Acc.Backward += stats.FramesBackward
 		r.st.Acc.Scored += stats.Scored
