@@ -8,7 +8,8 @@ import (
 
 // Batch runs whole sentences of several streams side by side, from zero
 // state, for one update per group of sentences (the sentence schedule with
-// batch > 1). Each frame's recurrent product is then one matrix–matrix
+// batch > 1), or windows of them from stored states (ForwardBatchFrom:
+// truncated schedules' updates). Each frame's recurrent product is then one matrix–matrix
 // product over the streams, which reuses W_hh from cache B times instead of
 // streaming it B times, and so are the backward pass's products.
 //
@@ -80,7 +81,14 @@ func (bt *Batch) LogProbs(k, t int) []float32 {
 // multiple of Inputs long, used without copying only during the call) side
 // by side from zero state with m's current weights, and computes every
 // frame's log-posteriors.
-func (m *Model) ForwardBatch(bt *Batch, xs [][]float32) {
+func (m *Model) ForwardBatch(bt *Batch, xs [][]float32) { m.ForwardBatchFrom(bt, xs, nil, nil) }
+
+// ForwardBatchFrom is ForwardBatch with each stream k starting from the
+// state h0[k], c0[k] (Layers×Hidden each, layer by layer, as StateAt
+// gives them) instead of zero; nil slices (or nil h0 and c0) mean zero.
+// The state is a constant of the run: BackwardBatch holds it fixed (no
+// gradient flows into it), as a truncated window's stored state is.
+func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 	c := m.cfg
 	I, H, O, G := c.Inputs, c.Hidden, c.Outputs, 4*c.Hidden
 	B := len(xs)
@@ -145,9 +153,20 @@ func (m *Model) ForwardBatch(bt *Batch, xs [][]float32) {
 		f32.MatMulT(L.gates, in, p.wih, rows, G, p.in)
 		clear(L.hp[:bt.act[0]*H])
 		clear(L.cp[:bt.act[0]*H])
+		started := false // some stream starts from a non-zero state
+		for r := range bt.act[0] {
+			k := bt.order[r]
+			if k < len(h0) && h0[k] != nil {
+				copy(L.hp[r*H:(r+1)*H], h0[k][l*H:(l+1)*H])
+				started = true
+			}
+			if k < len(c0) && c0[k] != nil {
+				copy(L.cp[r*H:(r+1)*H], c0[k][l*H:(l+1)*H])
+			}
+		}
 		for t := range T {
 			a, o := bt.act[t], bt.off[t]
-			if t > 0 {
+			if t > 0 || started {
 				f32.MatMulT(L.gates[o*G:(o+a)*G], L.hp[o*H:(o+a)*H], p.whh, a, G, H)
 			}
 			for r := o; r < o+a; r++ {
@@ -172,16 +191,62 @@ func (m *Model) ForwardBatch(bt *Batch, xs [][]float32) {
 	}
 }
 
+// StateAt copies the state of stream k after its frame t of the last run
+// into h and c (Layers×Hidden each, layer by layer): what ForwardBatchFrom
+// takes to continue from there.
+func (bt *Batch) StateAt(k, t int, h, c []float32) {
+	if t < 0 || t >= bt.lens[k] {
+		panic(fmt.Sprintf("lstm: state after frame %d of a sentence of %d", t, bt.lens[k]))
+	}
+	H := bt.cfg.Hidden
+	r := bt.off[t] + bt.rank[k]
+	for l := range bt.layers {
+		L := &bt.layers[l]
+		copy(h[l*H:(l+1)*H], L.h[r*H:(r+1)*H])
+		copy(c[l*H:(l+1)*H], L.c[r*H:(r+1)*H])
+	}
+}
+
 // transpose returns the cols×rows transpose of the row-major rows×cols
-// matrix a in bt's scratch buffer.
+// matrix a in bt's scratch buffer, in 8×8 tiles so that both sides are
+// walked a cache line at a time.
 func (bt *Batch) transpose(a []float32, rows, cols int) []float32 {
 	bt.wt = grow(bt.wt, rows*cols)
-	for i := range rows {
-		for j, v := range a[i*cols : (i+1)*cols] {
-			bt.wt[j*rows+i] = v
+	const tile = 8
+	for i0 := 0; i0 < rows; i0 += tile {
+		for j0 := 0; j0 < cols; j0 += tile {
+			for i := i0; i < min(i0+tile, rows); i++ {
+				for j := j0; j < min(j0+tile, cols); j++ {
+					bt.wt[j*rows+i] = a[i*cols+j]
+				}
+			}
 		}
 	}
 	return bt.wt
+}
+
+// minRowsTransposed is the fewest rows for which BackwardBatch multiplies
+// by a weight matrix's transpose as one matrix–matrix product after
+// transposing it; below, each row is a matrix–vector product with the
+// matrix as stored (MatTVec), which costs no transpose: transposing the
+// 512×128 recurrent matrix takes as long as about 40 rows of products
+// (measured on Zen 5), and windows of a frame or a few (frame, k2 = 1)
+// have only the streams' rows.
+const minRowsTransposed = 64
+
+// mulTransposed sets or adds dst (rows×cols) += src (rows×k) · w, for the
+// row-major k×cols matrix w: per row with MatTVec for fewer than
+// minRowsTransposed rows, else through w's transpose (MatMulT). The choice
+// depends on the shapes only, so results do not depend on the machine's
+// cores.
+func (bt *Batch) mulTransposed(dst, src, w []float32, rows, cols, k int) {
+	if rows < minRowsTransposed {
+		for r := range rows {
+			f32.MatTVec(dst[r*cols:(r+1)*cols], w, k, cols, src[r*k:(r+1)*k])
+		}
+		return
+	}
+	f32.MatMulT(dst, src, bt.transpose(w, k, cols), rows, cols, k)
 }
 
 // BackwardBatch accumulates into g the gradient of scale·Σ_k Σ_τ L_kτ over
@@ -241,16 +306,28 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 	bt.da = grow(bt.da, rows*G)
 	bt.dcy = grow(bt.dcy, bt.nb*H)
 	clear(bt.dh)
-	f32.MatMulT(bt.dh, bt.dy, bt.transpose(m.outW, O, H), rows, H, O)
+	bt.mulTransposed(bt.dh, bt.dy, m.outW, rows, H, O)
 	for l := c.Layers - 1; l >= 0; l-- {
 		p, gp, L := &m.layers[l], &gv.layers[l], &bt.layers[l]
-		whhT := bt.transpose(p.whh, G, H)
+		// The recurrent products run frame by frame over the streams
+		// active at t+1; the transpose pays when they add up to enough
+		// rows.
+		var whhT []float32
+		if rows-bt.act[0] >= minRowsTransposed {
+			whhT = bt.transpose(p.whh, G, H)
+		}
 		clear(bt.dcy)
 		for t := T - 1; t >= 0; t-- {
 			a, o := bt.act[t], bt.off[t]
 			if t+1 < T {
 				a1, o1 := bt.act[t+1], bt.off[t+1]
-				f32.MatMulT(bt.dh[o*H:(o+a1)*H], bt.da[o1*G:(o1+a1)*G], whhT, a1, H, G)
+				if whhT != nil {
+					f32.MatMulT(bt.dh[o*H:(o+a1)*H], bt.da[o1*G:(o1+a1)*G], whhT, a1, H, G)
+				} else {
+					for r := range a1 {
+						f32.MatTVec(bt.dh[(o+r)*H:(o+r+1)*H], p.whh, G, H, bt.da[(o1+r)*G:(o1+r+1)*G])
+					}
+				}
 			}
 			for r := range a {
 				row := o + r
@@ -273,7 +350,7 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 		}
 		if l > 0 {
 			clear(bt.db)
-			f32.MatMulT(bt.db, bt.da, bt.transpose(p.wih, G, H), rows, H, G)
+			bt.mulTransposed(bt.db, bt.da, p.wih, rows, H, G)
 			bt.dh, bt.db = bt.db, bt.dh
 		}
 	}
