@@ -69,6 +69,11 @@ type Config struct {
 	Seed    uint64 `json:"seed"`
 	Init    string `json:"init,omitempty"` // start from this checkpoint
 	Shuffle bool   `json:"shuffle"`
+	// Bucket > 0 sorts each epoch's order by sentence length within runs
+	// of Bucket groups (then shuffles those groups among themselves), so
+	// that a group's sentences are of similar length and its streams idle
+	// less; 0 = off. It only matters with Batch > 1.
+	Bucket int `json:"bucket,omitempty"`
 
 	// Stopping: Epochs (0 = no limit, then a Max* must be set), MaxUpdates
 	// (exactly that many weight updates), MaxFrames (at the first sentence
@@ -140,6 +145,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("batch must be at least 1, not %d", c.Batch)
 	case c.Batch > MaxBatch:
 		return fmt.Errorf("batch must be at most %d, not %d", MaxBatch, c.Batch)
+	case c.Bucket < 0 || c.Bucket > MaxBucket:
+		return fmt.Errorf("bucket must be in 0 … %d, not %d", MaxBucket, c.Bucket)
 	case c.Init == "" && (c.Hidden < 1 || c.Hidden > MaxHidden):
 		return fmt.Errorf("hidden must be in 1 … %d, not %d", MaxHidden, c.Hidden)
 	case c.Init == "" && (c.Layers < 1 || c.Layers > MaxLayers):
@@ -580,6 +587,13 @@ func (r *run) loop(ctx context.Context) error {
 				r.rng.Shuffle(len(r.st.Order), func(i, j int) {
 					r.st.Order[i], r.st.Order[j] = r.st.Order[j], r.st.Order[i]
 				})
+			}
+			if r.cfg.Bucket > 0 && r.cfg.Batch > 1 {
+				var rng *rand.Rand
+				if r.cfg.Shuffle {
+					rng = r.rng
+				}
+				BucketOrder(r.st.Order, func(i int) int { return r.train[i].Feats.Rows }, r.cfg.Batch, r.cfg.Bucket, rng)
 			}
 			r.st.Pos, r.st.Acc = 0, epochAcc{}
 		}
