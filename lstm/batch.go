@@ -37,7 +37,8 @@ type Batch struct {
 	dh, db []float32 // rows×H: ∂/∂h of the current layer and of the one below
 	da     []float32 // rows×4H
 	dcy    []float32 // streams×H
-	wt     []float32 // a transposed weight matrix
+	wt     []float32 // W_ihᵀ of the layer being run forward
+	wt2    []float32 // its W_hhᵀ
 	gview  *Model
 }
 
@@ -150,7 +151,20 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 		for r := 1; r < rows; r++ {
 			copy(L.gates[r*G:(r+1)*G], bias)
 		}
-		f32.MatMulT(L.gates, in, p.wih, rows, G, p.in)
+		// Many rows: multiply by the transposed weights with the
+		// register-blocked MatMul; few (a window of a frame or two): the
+		// transposes would cost more than they save.
+		if rows >= minRowsTransposed {
+			bt.wt = transpose(bt.wt, p.wih, G, p.in)
+			f32.MatMul(L.gates, in, bt.wt, rows, G, p.in)
+		} else {
+			f32.MatMulT(L.gates, in, p.wih, rows, G, p.in)
+		}
+		var whhT []float32
+		if rows-bt.act[0] >= minRowsTransposed {
+			bt.wt2 = transpose(bt.wt2, p.whh, G, H)
+			whhT = bt.wt2
+		}
 		clear(L.hp[:bt.act[0]*H])
 		clear(L.cp[:bt.act[0]*H])
 		started := false // some stream starts from a non-zero state
@@ -167,7 +181,11 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 		for t := range T {
 			a, o := bt.act[t], bt.off[t]
 			if t > 0 || started {
-				f32.MatMulT(L.gates[o*G:(o+a)*G], L.hp[o*H:(o+a)*H], p.whh, a, G, H)
+				if whhT != nil {
+					f32.MatMul(L.gates[o*G:(o+a)*G], L.hp[o*H:(o+a)*H], whhT, a, G, H)
+				} else {
+					f32.MatMulT(L.gates[o*G:(o+a)*G], L.hp[o*H:(o+a)*H], p.whh, a, G, H)
+				}
 			}
 			for r := o; r < o+a; r++ {
 				f32.LSTMCell(L.gates[r*G:(r+1)*G], L.cp[r*H:(r+1)*H], L.c[r*H:(r+1)*H], L.h[r*H:(r+1)*H], H)
@@ -208,46 +226,30 @@ func (bt *Batch) StateAt(k, t int, h, c []float32) {
 }
 
 // transpose returns the cols×rows transpose of the row-major rows×cols
-// matrix a in bt's scratch buffer, in 8×8 tiles so that both sides are
-// walked a cache line at a time.
-func (bt *Batch) transpose(a []float32, rows, cols int) []float32 {
-	bt.wt = grow(bt.wt, rows*cols)
+// matrix a in dst (grown), in 8×8 tiles so that both sides are walked a
+// cache line at a time.
+func transpose(dst, a []float32, rows, cols int) []float32 {
+	dst = grow(dst, rows*cols)
 	const tile = 8
 	for i0 := 0; i0 < rows; i0 += tile {
 		for j0 := 0; j0 < cols; j0 += tile {
 			for i := i0; i < min(i0+tile, rows); i++ {
 				for j := j0; j < min(j0+tile, cols); j++ {
-					bt.wt[j*rows+i] = a[i*cols+j]
+					dst[j*rows+i] = a[i*cols+j]
 				}
 			}
 		}
 	}
-	return bt.wt
+	return dst
 }
 
-// minRowsTransposed is the fewest rows for which BackwardBatch multiplies
-// by a weight matrix's transpose as one matrix–matrix product after
-// transposing it; below, each row is a matrix–vector product with the
-// matrix as stored (MatTVec), which costs no transpose: transposing the
-// 512×128 recurrent matrix takes as long as about 40 rows of products
-// (measured on Zen 5), and windows of a frame or a few (frame, k2 = 1)
-// have only the streams' rows.
+// minRowsTransposed is the fewest rows for which ForwardBatchFrom
+// transposes a weight matrix to multiply by it with f32.MatMul (register
+// blocked: 180 GFLOP/s for 16×128 by 128×512 on Zen 5, against 85 for
+// MatMulT's dot products); transposing the 512×128 recurrent matrix
+// costs about as much as 40 rows of products, and a window of a frame
+// (frame, k2 = 1) has only the streams' rows.
 const minRowsTransposed = 64
-
-// mulTransposed sets or adds dst (rows×cols) += src (rows×k) · w, for the
-// row-major k×cols matrix w: per row with MatTVec for fewer than
-// minRowsTransposed rows, else through w's transpose (MatMulT). The choice
-// depends on the shapes only, so results do not depend on the machine's
-// cores.
-func (bt *Batch) mulTransposed(dst, src, w []float32, rows, cols, k int) {
-	if rows < minRowsTransposed {
-		for r := range rows {
-			f32.MatTVec(dst[r*cols:(r+1)*cols], w, k, cols, src[r*k:(r+1)*k])
-		}
-		return
-	}
-	f32.MatMulT(dst, src, bt.transpose(w, k, cols), rows, cols, k)
-}
 
 // BackwardBatch accumulates into g the gradient of scale·Σ_k Σ_τ L_kτ over
 // the frames τ of the last ForwardBatch's streams k with targets[k][τ] ≥ 0,
@@ -306,28 +308,17 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 	bt.da = grow(bt.da, rows*G)
 	bt.dcy = grow(bt.dcy, bt.nb*H)
 	clear(bt.dh)
-	bt.mulTransposed(bt.dh, bt.dy, m.outW, rows, H, O)
+	// The backward products multiply by the weights as stored: ∂h =
+	// ∂y·W_out, ∂h_{t−1} = ∂gates_t·W_hh, ∂x = ∂gates·W_ih.
+	f32.MatMul(bt.dh, bt.dy, m.outW, rows, H, O)
 	for l := c.Layers - 1; l >= 0; l-- {
 		p, gp, L := &m.layers[l], &gv.layers[l], &bt.layers[l]
-		// The recurrent products run frame by frame over the streams
-		// active at t+1; the transpose pays when they add up to enough
-		// rows.
-		var whhT []float32
-		if rows-bt.act[0] >= minRowsTransposed {
-			whhT = bt.transpose(p.whh, G, H)
-		}
 		clear(bt.dcy)
 		for t := T - 1; t >= 0; t-- {
 			a, o := bt.act[t], bt.off[t]
 			if t+1 < T {
 				a1, o1 := bt.act[t+1], bt.off[t+1]
-				if whhT != nil {
-					f32.MatMulT(bt.dh[o*H:(o+a1)*H], bt.da[o1*G:(o1+a1)*G], whhT, a1, H, G)
-				} else {
-					for r := range a1 {
-						f32.MatTVec(bt.dh[(o+r)*H:(o+r+1)*H], p.whh, G, H, bt.da[(o1+r)*G:(o1+r+1)*G])
-					}
-				}
+				f32.MatMul(bt.dh[o*H:(o+a1)*H], bt.da[o1*G:(o1+a1)*G], p.whh, a1, H, G)
 			}
 			for r := range a {
 				row := o + r
@@ -350,7 +341,7 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 		}
 		if l > 0 {
 			clear(bt.db)
-			bt.mulTransposed(bt.db, bt.da, p.wih, rows, H, G)
+			f32.MatMul(bt.db, bt.da, p.wih, rows, H, G)
 			bt.dh, bt.db = bt.db, bt.dh
 		}
 	}

@@ -812,3 +812,235 @@ fmaloop:
 fmadone:
 	VZEROUPPER
 	RET
+
+// func gemmNNAvx512(c *float32, a *float32, b *float32, m int, n int, k int)
+// Requires: AVX, AVX512F
+TEXT ·gemmNNAvx512(SB), NOSPLIT, $0-48
+	// C (m×n) += A (m×k)·B (k×n), n a multiple of the lanes; described in _asm/gemmnn.go.
+	MOVQ c+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ m+24(FP), BX
+	MOVQ n+32(FP), R9
+	SHLQ $0x02, R9
+	MOVQ k+40(FP), R10
+	MOVQ R10, R12
+	SHLQ $0x02, R12
+	LEAQ (R12)(R12*2), R13
+
+nnrows4:
+	CMPQ BX, $0x04
+	JLT  nnrows1
+	XORQ CX, CX
+
+nncol4_4:
+	LEAQ    256(CX), AX
+	CMPQ    AX, R9
+	JGT     nncolend4_4
+	LEAQ    (DI)(CX*1), R8
+	LEAQ    (R8)(R9*2), AX
+	VMOVUPS (R8), Z0
+	VMOVUPS 64(R8), Z1
+	VMOVUPS 128(R8), Z2
+	VMOVUPS 192(R8), Z3
+	VMOVUPS (R8)(R9*1), Z4
+	VMOVUPS 64(R8)(R9*1), Z5
+	VMOVUPS 128(R8)(R9*1), Z6
+	VMOVUPS 192(R8)(R9*1), Z7
+	VMOVUPS (R8)(R9*2), Z8
+	VMOVUPS 64(R8)(R9*2), Z9
+	VMOVUPS 128(R8)(R9*2), Z10
+	VMOVUPS 192(R8)(R9*2), Z11
+	VMOVUPS (AX)(R9*1), Z12
+	VMOVUPS 64(AX)(R9*1), Z13
+	VMOVUPS 128(AX)(R9*1), Z14
+	VMOVUPS 192(AX)(R9*1), Z15
+	LEAQ    (DX)(CX*1), R11
+	MOVQ    SI, R14
+	MOVQ    R10, AX
+	TESTQ   AX, AX
+	JZ      nnp4_4end
+
+nnp4_4:
+	VMOVUPS      (R11), Z16
+	VMOVUPS      64(R11), Z17
+	VMOVUPS      128(R11), Z18
+	VMOVUPS      192(R11), Z19
+	VBROADCASTSS (R14), Z20
+	VFMADD231PS  Z16, Z20, Z0
+	VFMADD231PS  Z17, Z20, Z1
+	VFMADD231PS  Z18, Z20, Z2
+	VFMADD231PS  Z19, Z20, Z3
+	VBROADCASTSS (R14)(R12*1), Z20
+	VFMADD231PS  Z16, Z20, Z4
+	VFMADD231PS  Z17, Z20, Z5
+	VFMADD231PS  Z18, Z20, Z6
+	VFMADD231PS  Z19, Z20, Z7
+	VBROADCASTSS (R14)(R12*2), Z20
+	VFMADD231PS  Z16, Z20, Z8
+	VFMADD231PS  Z17, Z20, Z9
+	VFMADD231PS  Z18, Z20, Z10
+	VFMADD231PS  Z19, Z20, Z11
+	VBROADCASTSS (R14)(R13*1), Z20
+	VFMADD231PS  Z16, Z20, Z12
+	VFMADD231PS  Z17, Z20, Z13
+	VFMADD231PS  Z18, Z20, Z14
+	VFMADD231PS  Z19, Z20, Z15
+	ADDQ         R9, R11
+	ADDQ         $0x04, R14
+	DECQ         AX
+	JNZ          nnp4_4
+
+nnp4_4end:
+	LEAQ    (R8)(R9*2), AX
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, 64(R8)
+	VMOVUPS Z2, 128(R8)
+	VMOVUPS Z3, 192(R8)
+	VMOVUPS Z4, (R8)(R9*1)
+	VMOVUPS Z5, 64(R8)(R9*1)
+	VMOVUPS Z6, 128(R8)(R9*1)
+	VMOVUPS Z7, 192(R8)(R9*1)
+	VMOVUPS Z8, (R8)(R9*2)
+	VMOVUPS Z9, 64(R8)(R9*2)
+	VMOVUPS Z10, 128(R8)(R9*2)
+	VMOVUPS Z11, 192(R8)(R9*2)
+	VMOVUPS Z12, (AX)(R9*1)
+	VMOVUPS Z13, 64(AX)(R9*1)
+	VMOVUPS Z14, 128(AX)(R9*1)
+	VMOVUPS Z15, 192(AX)(R9*1)
+	ADDQ    $0x00000100, CX
+	JMP     nncol4_4
+
+nncolend4_4:
+nncol4_1:
+	LEAQ    64(CX), AX
+	CMPQ    AX, R9
+	JGT     nncolend4_1
+	LEAQ    (DI)(CX*1), R8
+	LEAQ    (R8)(R9*2), AX
+	VMOVUPS (R8), Z0
+	VMOVUPS (R8)(R9*1), Z1
+	VMOVUPS (R8)(R9*2), Z2
+	VMOVUPS (AX)(R9*1), Z3
+	LEAQ    (DX)(CX*1), R11
+	MOVQ    SI, R14
+	MOVQ    R10, AX
+	TESTQ   AX, AX
+	JZ      nnp4_1end
+
+nnp4_1:
+	VMOVUPS      (R11), Z4
+	VBROADCASTSS (R14), Z5
+	VFMADD231PS  Z4, Z5, Z0
+	VBROADCASTSS (R14)(R12*1), Z5
+	VFMADD231PS  Z4, Z5, Z1
+	VBROADCASTSS (R14)(R12*2), Z5
+	VFMADD231PS  Z4, Z5, Z2
+	VBROADCASTSS (R14)(R13*1), Z5
+	VFMADD231PS  Z4, Z5, Z3
+	ADDQ         R9, R11
+	ADDQ         $0x04, R14
+	DECQ         AX
+	JNZ          nnp4_1
+
+nnp4_1end:
+	LEAQ    (R8)(R9*2), AX
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, (R8)(R9*1)
+	VMOVUPS Z2, (R8)(R9*2)
+	VMOVUPS Z3, (AX)(R9*1)
+	ADDQ    $0x40, CX
+	JMP     nncol4_1
+
+nncolend4_1:
+	ADDQ R9, DI
+	ADDQ R12, SI
+	ADDQ R9, DI
+	ADDQ R12, SI
+	ADDQ R9, DI
+	ADDQ R12, SI
+	ADDQ R9, DI
+	ADDQ R12, SI
+	SUBQ $0x04, BX
+	JMP  nnrows4
+
+nnrows1:
+	CMPQ BX, $0x01
+	JLT  nndone
+	XORQ CX, CX
+
+nncol1_4:
+	LEAQ    256(CX), AX
+	CMPQ    AX, R9
+	JGT     nncolend1_4
+	LEAQ    (DI)(CX*1), R8
+	VMOVUPS (R8), Z0
+	VMOVUPS 64(R8), Z1
+	VMOVUPS 128(R8), Z2
+	VMOVUPS 192(R8), Z3
+	LEAQ    (DX)(CX*1), R11
+	MOVQ    SI, R14
+	MOVQ    R10, AX
+	TESTQ   AX, AX
+	JZ      nnp1_4end
+
+nnp1_4:
+	VMOVUPS      (R11), Z4
+	VMOVUPS      64(R11), Z5
+	VMOVUPS      128(R11), Z6
+	VMOVUPS      192(R11), Z7
+	VBROADCASTSS (R14), Z8
+	VFMADD231PS  Z4, Z8, Z0
+	VFMADD231PS  Z5, Z8, Z1
+	VFMADD231PS  Z6, Z8, Z2
+	VFMADD231PS  Z7, Z8, Z3
+	ADDQ         R9, R11
+	ADDQ         $0x04, R14
+	DECQ         AX
+	JNZ          nnp1_4
+
+nnp1_4end:
+	VMOVUPS Z0, (R8)
+	VMOVUPS Z1, 64(R8)
+	VMOVUPS Z2, 128(R8)
+	VMOVUPS Z3, 192(R8)
+	ADDQ    $0x00000100, CX
+	JMP     nncol1_4
+
+nncolend1_4:
+nncol1_1:
+	LEAQ    64(CX), AX
+	CMPQ    AX, R9
+	JGT     nncolend1_1
+	LEAQ    (DI)(CX*1), R8
+	VMOVUPS (R8), Z0
+	LEAQ    (DX)(CX*1), R11
+	MOVQ    SI, R14
+	MOVQ    R10, AX
+	TESTQ   AX, AX
+	JZ      nnp1_1end
+
+nnp1_1:
+	VMOVUPS      (R11), Z1
+	VBROADCASTSS (R14), Z2
+	VFMADD231PS  Z1, Z2, Z0
+	ADDQ         R9, R11
+	ADDQ         $0x04, R14
+	DECQ         AX
+	JNZ          nnp1_1
+
+nnp1_1end:
+	VMOVUPS Z0, (R8)
+	ADDQ    $0x40, CX
+	JMP     nncol1_1
+
+nncolend1_1:
+	ADDQ R9, DI
+	ADDQ R12, SI
+	SUBQ $0x01, BX
+	JMP  nnrows1
+
+nndone:
+	VZEROUPPER
+	RET

@@ -83,3 +83,9 @@ func fmaLoopAvx2(n int)
 
 //go:noescape
 func fmaLoopAvx512(n int)
+
+//go:noescape
+func gemmNNAvx2(c, a, b *float32, m, n, k int)
+
+//go:noescape
+func gemmNNAvx512(c, a, b *float32, m, n, k int)

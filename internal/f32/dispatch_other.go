@@ -30,3 +30,5 @@ func sumSquaresAvx2(x *float32, n int, acc *[16]float64)               { panic("
 func scaleAvx2(x *float32, n int, s float32)                           { panic("unreachable") }
 func fmaLoopAvx2(n int)                                                { panic("unreachable") }
 func fmaLoopAvx512(n int)                                              { panic("unreachable") }
+func gemmNNAvx2(c, a, b *float32, m, n, k int)                         { panic("unreachable") }
+func gemmNNAvx512(c, a, b *float32, m, n, k int)                       { panic("unreachable") }

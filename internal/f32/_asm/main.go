@@ -7,7 +7,7 @@
 //
 // which runs `go run -C _asm . -dir ..` and rewrites
 //
-//	avx2_amd64.s    A·Bᵀ, Σ x·B rows, x·yᵀ, Aᵀ·B and the FMA peak loop on 8-lane YMM registers
+//	avx2_amd64.s    A·Bᵀ, Σ x·B rows, x·yᵀ, Aᵀ·B, the FMA peak loop and A·B on 8-lane YMM registers
 //	avx512_amd64.s  the same kernels on 16-lane ZMM registers
 //	act_amd64.s     the element-wise kernels (activations, LSTM cell,
 //	                optimisers, norm), AVX2 only
@@ -98,4 +98,5 @@ func products(g *gen, v *vec) {
 	addOuter(g, v)
 	gemmTN(g, v)
 	fmaLoop(g, v)
+	gemmNN(g, v)
 }
