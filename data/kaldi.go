@@ -284,7 +284,11 @@ func (a *ArkReader) token() (string, error) {
 // ReadMatrix reads the value of the current entry as a float matrix. Kaldi
 // float ("FM") and double ("DM", converted to float32) matrices are
 // accepted; compressed matrices are not.
-func (a *ArkReader) ReadMatrix() (*features.Matrix, error) {
+func (a *ArkReader) ReadMatrix() (*features.Matrix, error) { return a.readMatrix(nil) }
+
+// readMatrix is ReadMatrix storing the values in dst when it has the
+// capacity (a streaming reader reuses one buffer), else in a new slice.
+func (a *ArkReader) readMatrix(dst []float32) (*features.Matrix, error) {
 	if err := a.marker(); err != nil {
 		return nil, err
 	}
@@ -322,7 +326,11 @@ func (a *ArkReader) ReadMatrix() (*features.Matrix, error) {
 	if cols > 0 && int64(rows) > a.left/(int64(cols)*width) {
 		return nil, fmt.Errorf("%s: %d×%d matrix needs %d bytes per row, only %d left (archive cut short?)", a.where(), rows, cols, int64(cols)*width, a.left)
 	}
-	m := &features.Matrix{Rows: int(rows), Cols: int(cols), Data: make([]float32, int(rows)*int(cols))}
+	n := int(rows) * int(cols)
+	if cap(dst) < n {
+		dst = make([]float32, n)
+	}
+	m := &features.Matrix{Rows: int(rows), Cols: int(cols), Data: dst[:n]}
 	// Read a row at a time so the scratch buffer stays small.
 	for r := 0; r < m.Rows; r++ {
 		b, err := a.full(m.Cols*int(width), "matrix data")
@@ -376,13 +384,19 @@ func (a *ArkReader) ReadInt32Vector() ([]int32, error) {
 // ReadMatrixAt reads the matrix whose binary marker is at offset off of an
 // archive of size bytes, as a .scp entry points to it.
 func ReadMatrixAt(r io.ReaderAt, size, off int64) (*features.Matrix, error) {
+	return readMatrixAt(r, size, off, nil)
+}
+
+// readMatrixAt is ReadMatrixAt storing the values in dst when it has the
+// capacity.
+func readMatrixAt(r io.ReaderAt, size, off int64, dst []float32) (*features.Matrix, error) {
 	if off < 0 || off >= size {
 		return nil, fmt.Errorf("offset %d outside the archive (%d bytes)", off, size)
 	}
 	// A small buffer: one reader is made per entry.
 	a := newArkReader(io.NewSectionReader(r, off, size-off), size-off, 4096)
 	a.at = off
-	return a.ReadMatrix()
+	return a.readMatrix(dst)
 }
 
 // ScpEntry is one line of a Kaldi .scp file: the value of Key is the archive

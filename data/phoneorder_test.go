@@ -78,6 +78,14 @@ func TestLoadSplitPhoneOrder(t *testing.T) {
 		t.Fatalf("ali.ark in another order: %v", err)
 	}
 	t.Log(err)
+	// Training streams the split (labels kept compact in the Archives): the
+	// same check.
+	if sp, err := OpenSplit(dir); err == nil || !strings.Contains(err.Error(), "another phone order") {
+		if sp != nil && sp.Archives != nil {
+			sp.Archives.Close()
+		}
+		t.Fatalf("ali.ark in another order, streamed: %v", err)
+	}
 
 	// And a phones.txt to match it, as a Kaldi recipe would ship.
 	var b strings.Builder

@@ -13,11 +13,15 @@ import (
 	"github.com/phoneme/phoneme/labels"
 )
 
-// Split is one extracted split folder loaded into memory.
+// Split is one extracted split folder loaded into memory, or opened for
+// streaming (OpenSplit): then Archives is set, each sentence's Feats
+// holds only its shape (Rows, Cols; Data nil) and its Labels are nil;
+// Archives.Read and Archives.Labels give them.
 type Split struct {
 	Dir       string
 	Manifest  *Manifest
 	Sentences []*Sentence // in feats.scp order (sorted by ID)
+	Archives  *Archives   // set by OpenSplit: where the features are
 }
 
 // Sentence is one utterance: its features, frames × dims, and one label per
@@ -89,7 +93,11 @@ func (s *Split) Normalize(mean, std []float32) {
 // Archive paths in feats.scp are used as written (absolute, Kaldi style);
 // if one no longer exists (the folder was moved) the file of that name in
 // dir is used.
-func LoadSplit(dir string) (*Split, error) {
+func LoadSplit(dir string) (*Split, error) { return loadSplit(dir, true) }
+
+// loadSplit is LoadSplit keeping the features in memory (keep), or
+// OpenSplit leaving them in their archives, open for Archives.Read.
+func loadSplit(dir string, keep bool) (_ *Split, err error) {
 	man, err := ReadManifest(filepath.Join(dir, "manifest.json"))
 	if err != nil {
 		return nil, err
@@ -104,19 +112,37 @@ func LoadSplit(dir string) (*Split, error) {
 		return nil, err
 	}
 	aliPath := filepath.Join(dir, "ali.ark")
-	ali, err := readAlignments(aliPath)
+	var (
+		ali  map[string][]int32
+		ali8 map[string][]int8
+	)
+	if keep {
+		ali, err = readAlignments[int32](aliPath)
+	} else {
+		ali8, err = readAlignments[int8](aliPath)
+	}
 	if err != nil {
 		return nil, err
 	}
 
 	s := &Split{Dir: dir, Manifest: man, Sentences: make([]*Sentence, 0, len(entries))}
 	arks := map[string]*os.File{}
+	var ar *Archives
+	if !keep {
+		ar = &Archives{dim: man.Dim, scp: scpPath}
+		ar.src = make([]arkEntry, 0, len(entries))
+	}
 	defer func() {
-		for _, f := range arks {
-			f.Close()
+		if keep || err != nil {
+			for _, f := range arks {
+				f.Close()
+			}
 		}
 	}()
 	sizes := map[string]int64{}
+	index := map[string]int{} // archive path → ar.files index
+	var buf []float32
+	var scratch []byte
 	var frames int64
 	for _, e := range entries {
 		// The split folder is authoritative: an archive of the scp's name
@@ -140,8 +166,13 @@ func LoadSplit(dir string) (*Split, error) {
 				return nil, err
 			}
 			arks[p], sizes[p] = f, st.Size()
+			if ar != nil {
+				index[p] = len(ar.files)
+				ar.files = append(ar.files, arkFile{f: f, path: p, size: st.Size()})
+			}
 		}
-		m, err := readMatrixEntry(f, sizes[p], e)
+		m, sc, err := readEntry(f, sizes[p], e, buf, scratch)
+		scratch = sc
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p, err)
 		}
@@ -154,19 +185,27 @@ func LoadSplit(dir string) (*Split, error) {
 			}
 		}
 		lab, ok := ali[e.Key]
-		if !ok {
+		lab8, ok8 := ali8[e.Key]
+		if !ok && !ok8 {
 			return nil, fmt.Errorf("%s: no alignment for utterance %s", aliPath, e.Key)
 		}
-		if len(lab) != m.Rows {
-			return nil, fmt.Errorf("%s: utterance %s has %d labels for %d frames", aliPath, e.Key, len(lab), m.Rows)
+		if n := len(lab) + len(lab8); n != m.Rows {
+			return nil, fmt.Errorf("%s: utterance %s has %d labels for %d frames", aliPath, e.Key, n, m.Rows)
 		}
 		speaker, ok := spk[e.Key]
 		if !ok {
 			return nil, fmt.Errorf("%s: no speaker for utterance %s", filepath.Join(dir, "utt2spk"), e.Key)
 		}
 		frames += int64(m.Rows)
+		if ar != nil {
+			// Checked, and left in the archive: the buffer serves the next.
+			buf = m.Data
+			m = &features.Matrix{Rows: m.Rows, Cols: m.Cols}
+			ar.src = append(ar.src, arkEntry{file: index[p], key: e.Key, off: e.Offset, rows: m.Rows, labels: lab8})
+		}
 		s.Sentences = append(s.Sentences, &Sentence{ID: e.Key, Speaker: speaker, Feats: m, Labels: lab})
 	}
+	s.Archives = ar
 	if len(s.Sentences) != man.Counts.Utterances || frames != man.Counts.Frames {
 		return nil, fmt.Errorf("%s: %d utterances, %d frames, but the manifest says %d and %d (incomplete or mixed-up split folder)",
 			scpPath, len(s.Sentences), frames, man.Counts.Utterances, man.Counts.Frames)
@@ -174,10 +213,20 @@ func LoadSplit(dir string) (*Split, error) {
 	if err := loadText(dir, s.Sentences); err != nil {
 		return nil, err
 	}
-	if err := checkPhoneOrder(dir, man, s.Sentences); err != nil {
+	if err := checkPhoneOrder(dir, man, s); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// Labels returns the frame labels of sentence i: its Labels, or, in a
+// split opened for streaming (OpenSplit), a copy in dst (grown if too
+// short) of the compact labels its Archives keep.
+func (s *Split) Labels(i int, dst []int32) []int32 {
+	if l := s.Sentences[i].Labels; l != nil || s.Archives == nil {
+		return l
+	}
+	return s.Archives.Labels(i, dst)
 }
 
 // checkPhoneOrder checks that the split's labels mean what the manifest
@@ -187,7 +236,7 @@ func LoadSplit(dir string) (*Split, error) {
 // An ali.ark written with another phone order (Kaldi's, say) keeps the
 // frame total but moves frames between phones: the first phone whose count
 // differs is named.
-func checkPhoneOrder(dir string, man *Manifest, sents []*Sentence) error {
+func checkPhoneOrder(dir string, man *Manifest, split *Split) error {
 	path := filepath.Join(dir, "phones.txt")
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -212,8 +261,10 @@ func checkPhoneOrder(dir string, man *Manifest, sents []*Sentence) error {
 	}
 	got := make([]int64, len(man.Phones))
 	var excluded int64
-	for _, s := range sents {
-		for _, y := range s.Labels {
+	var buf []int32
+	for i := range split.Sentences {
+		buf = split.Labels(i, buf)
+		for _, y := range buf {
 			switch {
 			case y == labels.Excluded:
 				excluded++
@@ -240,7 +291,8 @@ const phoneOrderHint = "labels are indices into TIMIT's 61 phones in phoneme's o
 // readMatrixEntry reads the matrix an .scp entry points to, checking that
 // the archive holds the entry's key just before the offset (so a stale or
 // mismatched .scp is caught rather than silently read).
-func readMatrixEntry(f *os.File, size int64, e ScpEntry) (*features.Matrix, error) {
+// The values go to dst when it has the capacity.
+func readMatrixEntry(f io.ReaderAt, size int64, e ScpEntry, dst []float32) (*features.Matrix, error) {
 	k := int64(len(e.Key)) + 1
 	if e.Offset < k || e.Offset >= size {
 		return nil, fmt.Errorf("utterance %s: offset %d outside the archive (%d bytes)", e.Key, e.Offset, size)
@@ -252,7 +304,7 @@ func readMatrixEntry(f *os.File, size int64, e ScpEntry) (*features.Matrix, erro
 	if string(head) != e.Key+" " {
 		return nil, fmt.Errorf("utterance %s: the archive has no entry of that key at offset %d (feats.scp does not match feats.ark)", e.Key, e.Offset)
 	}
-	m, err := ReadMatrixAt(f, size, e.Offset)
+	m, err := readMatrixAt(f, size, e.Offset, dst)
 	if err != nil {
 		return nil, fmt.Errorf("utterance %s: %w", e.Key, err)
 	}
@@ -290,8 +342,10 @@ func readUtt2spk(path string) (map[string]string, error) {
 }
 
 // readAlignments reads every entry of an int32-vector archive of frame
-// labels, checking each label is a TIMIT61 index or labels.Excluded.
-func readAlignments(path string) (map[string][]int32, error) {
+// labels, checking each label is a TIMIT61 index or labels.Excluded, and
+// stores them as L (int8 for a streamed split: a byte a frame; every
+// label fits).
+func readAlignments[L int8 | int32](path string) (map[string][]L, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -301,7 +355,7 @@ func readAlignments(path string) (map[string][]int32, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string][]int32{}
+	out := map[string][]L{}
 	a := NewArkReader(f, st.Size())
 	for {
 		key, err := a.Next()
@@ -323,6 +377,14 @@ func readAlignments(path string) (map[string][]int32, error) {
 				return nil, fmt.Errorf("%s: utterance %s: label %d at frame %d is not a phone index", path, key, l, t)
 			}
 		}
-		out[key] = v
+		if lv, ok := any(v).([]L); ok {
+			out[key] = lv
+			continue
+		}
+		lv := make([]L, len(v))
+		for t, l := range v {
+			lv[t] = L(l)
+		}
+		out[key] = lv
 	}
 }

@@ -122,13 +122,16 @@ func TestLoadSplitRejects(t *testing.T) {
 				return []byte(strings.ReplaceAll(string(b), filepath.Join(good, "feats.ark"), "feats.ark"))
 			})
 			tc.break_(d)
-			_, err := LoadSplit(d)
-			if err == nil {
-				t.Fatal("damaged split loaded")
-			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not mention %q", err, w)
+			// OpenSplit makes the same checks as LoadSplit.
+			for name, load := range map[string]func(string) (*Split, error){"LoadSplit": LoadSplit, "OpenSplit": OpenSplit} {
+				_, err := load(d)
+				if err == nil {
+					t.Fatalf("%s: damaged split loaded", name)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("%s: error %q does not mention %q", name, err, w)
+					}
 				}
 			}
 		})

@@ -57,14 +57,16 @@ func ComputeDecoderStats(s *data.Split) (*DecoderStats, error) {
 		MinFrames: make([]int, n), Start: make([]int64, n), End: make([]int64, n), Pairs: make([]int64, n*n),
 	}
 	runs := make([][]int, n)
-	for _, x := range s.Sentences {
+	var lab []int32
+	for i, x := range s.Sentences {
+		lab = s.Labels(i, lab) // training streams its split: no Labels then
 		run := 0
-		for t, l := range x.Labels {
+		for t, l := range lab {
 			if l >= 0 {
 				st.Frames[l]++
 				run++
 			}
-			if l >= 0 && (t+1 == len(x.Labels) || x.Labels[t+1] != l) {
+			if l >= 0 && (t+1 == len(lab) || lab[t+1] != l) {
 				runs[l] = append(runs[l], run)
 				run = 0
 			}

@@ -103,6 +103,17 @@
 // previous update of each stream's summed gradient. Streams do not wait
 // for each other otherwise, so with B = 1 these are exactly rules 1–6.
 //
+// How a batch is computed does not change what it computes. Without
+// peepholes, the streams run in lockstep through lstm.Batch, each frame's
+// products over the streams being matrix–matrix products: a whole group
+// for one update per group; otherwise, at every update, each stream's
+// frames since the previous one from its streaming state, and the
+// windows that reach further back re-run side by side from their stored
+// states (window and chunk truncation with k2 ≥ k1, and per-error
+// truncation where it equals the window rule). Other schedules, and
+// peepholes, go stream by stream on a pool of goroutines. Either way the
+// gradient does not depend on the number of cores.
+//
 // # Work done
 //
 // Stats counts every forward frame, re-runs included, and every frame of

@@ -45,6 +45,12 @@ type Engine struct {
 	pool     *pool       // goroutines advancing streams when batch > 1
 	subs     []subBatch  // lockstep sub-batches for one update per group
 	lockstep bool        // this group runs as subs, not stream by stream
+	wins     []window    // lockstepUpdate's sub-batches of windows
+	mode     int         // what the pool's jobs are: modeStreams, modeSubs or modeWindows
+	noWindow bool        // tests: never lockstepUpdate (the stream-by-stream reference)
+	run      []int       // lockstepUpdate's scratch lists of streams
+	reruns   []int
+	ws       []int
 
 	// The update being computed: frames t0 ≤ t < t1 of the group, each
 	// stream's gradient scaled by scale.
@@ -61,6 +67,15 @@ type stream struct {
 	targets []int32     // per frame: label of frame t−delay, or −1 if unscored
 	g       *lstm.Grads // the stream's share of the update (batch > 1)
 	st      Stats       // work done since the last update
+
+	// Windowed lockstep (lockstepUpdate): the streaming state after each
+	// of the last len(hist)/(2·Layers·Hidden) frames, h then c, in a ring
+	// by frame; targets with the frames of an update's re-run window
+	// before its first scored frame masked out; a zero state.
+	hist   []float32
+	masked []int32
+	none   []int32
+	rerun  bool // this update's gradient comes from a re-run window
 }
 
 // subBatch is a run of consecutive streams trained in lockstep through one
@@ -74,6 +89,30 @@ type subBatch struct {
 	xs      [][]float32
 	targets [][]int32
 }
+
+// window is one lockstep sub-batch of lockstepUpdate: either streaming
+// windows (each stream's frames since the previous update, run once from
+// its streaming state, whose outputs give the statistics and whose
+// states are kept) or re-run windows (frames w…t from the streaming state
+// after w−1, for windows reaching back before the previous update).
+type window struct {
+	bt        *lstm.Batch
+	g         *lstm.Grads
+	streaming bool
+	streams   []int // stream of each row
+	t0s       []int // first frame of each row's window
+	xs        [][]float32
+	h0, c0    [][]float32
+	targets   [][]int32
+	st        Stats
+}
+
+// Pool job kinds.
+const (
+	modeStreams = iota // stream by stream (advance)
+	modeSubs           // one update per group (runSub)
+	modeWindows        // windowed lockstep (runWindow)
+)
 
 // maxSub is the most streams per lockstep sub-batch. The split depends on
 // the group size only, never on the number of cores, so the gradient (the
@@ -172,6 +211,10 @@ func (e *Engine) Train(sents []*data.Sentence, step func(g *lstm.Grads) error) (
 func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st *Stats) error {
 	I := e.m.Config().Inputs
 	T := 0
+	for _, s := range sents {
+		T = max(T, s.Feats.Rows)
+	}
+	lockstep := e.canLockstep(len(sents), T)
 	for b, s := range sents {
 		str := &e.streams[b]
 		str.n = s.Feats.Rows
@@ -183,18 +226,32 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 				str.targets[t] = s.Labels[t-e.delay]
 			}
 		}
-		str.tr.Retain(e.retain())
-		str.tr.Start(str.x, nil, -1)
-		T = max(T, str.n)
+		if !lockstep {
+			// The lockstep path keeps its activations in lstm.Batch: the
+			// streams' own traces would only take memory (a sentence of
+			// activations each).
+			str.tr.Retain(e.retain())
+			str.tr.Start(str.x, nil, -1)
+		}
 	}
 	k1 := e.s.K1
 	if k1 == All {
 		k1 = T
 	}
-	if e.canLockstep(len(sents), T) {
+	if lockstep {
 		return e.lockstepGroup(sents, step, st)
 	}
 	e.lockstep = false
+	if e.canWindowLockstep(len(sents)) {
+		e.mode = modeWindows
+		for t0 := 0; t0 < T; t0 += k1 {
+			if err := e.lockstepUpdate(len(sents), t0, min(t0+k1, T), step, st); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	e.mode = modeStreams
 	for t0 := 0; t0 < T; t0 += k1 {
 		active := 0
 		for b := range sents {
@@ -273,6 +330,7 @@ func (e *Engine) lockstepGroup(sents []*data.Sentence, step func(*lstm.Grads) er
 		}
 	}
 	e.lockstep = true
+	e.mode = modeSubs
 	e.pool.run(nsub)
 	copy(e.g.Data, e.subs[0].g.Data)
 	for j := 1; j < nsub; j++ {
@@ -286,13 +344,216 @@ func (e *Engine) lockstepGroup(sents []*data.Sentence, step func(*lstm.Grads) er
 	return step(e.g)
 }
 
-// work is the pool's job: sub-batch j in lockstep mode, else stream j.
+// work is the pool's job j: a sub-batch or a stream, as e.mode says.
 func (e *Engine) work(j int) {
-	if e.lockstep {
+	switch e.mode {
+	case modeSubs:
 		e.runSub(j)
+	case modeWindows:
+		e.runWindow(j)
+	default:
+		e.advance(j)
+	}
+}
+
+// canWindowLockstep reports whether a group of n sentences can run its
+// updates as lockstep windows (lockstepUpdate): several streams, no
+// peepholes, a finite k1, and one back-propagation window per stream and
+// update that starts at or before the frame after the previous update —
+// windows (or chunks) with k2 ≥ k1, and per-error truncation where it
+// equals the window rule (k1 = 1 or k2 = all). With k2 < k1 under window
+// or per-error truncation, errors reach back along windows of their own
+// (TBPTT(5, 2) back-propagates L_0 through frame 0 only), and the engine
+// goes stream by stream.
+func (e *Engine) canWindowLockstep(n int) bool {
+	s := e.s
+	if n < 2 || e.m.Config().Peepholes || s.K1 == All || e.noWindow {
+		return false
+	}
+	if s.K2 != All && s.K2 < s.K1 {
+		return false
+	}
+	return s.Truncation != PerError || s.K1 == 1 || s.K2 == All
+}
+
+// histFrames is how many frames of streaming state lockstepUpdate keeps
+// per stream: a window starts after frame w−1 ≥ t−k2 for an update at t ≤
+// p+k1, p being the previous one, so states back to k1+k2 frames before
+// the newest suffice (with k2 = all every window starts from zero, and
+// only the state at p is needed).
+func (e *Engine) histFrames() int {
+	if e.s.K2 == All {
+		return e.s.K1 + 1
+	}
+	return e.s.K1 + e.s.K2 + 1
+}
+
+// state returns stream str's streaming state after frame f (h and c,
+// Layers×Hidden each), nil for f < 0 (the zero state).
+func (e *Engine) state(str *stream, f int) (h, c []float32) {
+	if f < 0 {
+		return nil, nil
+	}
+	c0 := e.m.Config()
+	n := c0.Layers * c0.Hidden
+	slot := f % e.histFrames()
+	return str.hist[2*slot*n : (2*slot+1)*n], str.hist[(2*slot+1)*n : (2*slot+2)*n]
+}
+
+// lockstepUpdate is one update of a group in windowed lockstep: frames
+// t0 ≤ t < t1 of every stream still running, as rules 1–3 and the batch
+// rule define it. Each stream's frames since the previous update run once,
+// side by side, from its streaming state (the streaming windows, whose
+// outputs are the statistics' and whose states are kept); a stream whose
+// window starts at the frame after the previous update back-propagates
+// that run as it is, and one whose window reaches further back (window
+// truncation with k2 > k1, the last shorter update, k2 = all) re-runs
+// frames w…t with the current weights from its streaming state after
+// w−1, side by side with the other re-runs, scoring only the frames after
+// the previous update. The gradient is the sub-batches' shares summed in
+// a fixed order: it does not depend on the number of cores.
+func (e *Engine) lockstepUpdate(n, t0, t1 int, step func(*lstm.Grads) error, st *Stats) error {
+	c := e.m.Config()
+	I, S := c.Inputs, c.Layers*c.Hidden
+	hist := e.histFrames()
+	run, rerun, ws := e.run[:0], e.reruns[:0], e.ws[:0] // streams with a streaming window; with a re-run window; its start
+	for b := range n {
+		str := &e.streams[b]
+		if str.n <= t0 {
+			continue
+		}
+		if t0 == 0 {
+			str.hist = growFloat32(str.hist, 2*hist*S)
+		}
+		run = append(run, b)
+		p, t := t0-1, min(t1, str.n)-1
+		w := 0
+		if e.s.K2 != All {
+			w = max(t-e.s.K2+1, 0)
+		}
+		if e.s.Truncation == Chunk {
+			w = max(w, p+1)
+		}
+		// Per-error truncation with k1 = 1 gives an unscored frame past the
+		// first k2 no window at all (the stream-by-stream path skips it).
+		skip := e.s.Truncation == PerError && e.s.K2 != All && min(t, e.s.K2-1) <= p && str.targets[t] < 0
+		str.rerun = w <= p && !skip
+		if str.rerun {
+			rerun = append(rerun, b)
+			ws = append(ws, w)
+		}
+	}
+	e.run, e.reruns, e.ws = run, rerun, ws
+	e.scale = 1 / float32(len(run))
+	// Sub-batches by the lockstep rule (maxSub streams at most, two at
+	// least), streaming windows first.
+	nRun := max(2, (len(run)+maxSub-1)/maxSub)
+	nRe := 0
+	if len(rerun) > 0 {
+		nRe = max(2, (len(rerun)+maxSub-1)/maxSub)
+	}
+	for len(e.wins) < nRun+nRe {
+		e.wins = append(e.wins, window{bt: e.m.NewBatch(), g: e.m.NewGrads()})
+	}
+	for j := range nRun {
+		wd := &e.wins[j]
+		wd.streaming = true
+		wd.streams, wd.t0s = wd.streams[:0], wd.t0s[:0]
+		wd.xs, wd.h0, wd.c0, wd.targets = wd.xs[:0], wd.h0[:0], wd.c0[:0], wd.targets[:0]
+		for _, b := range run[j*len(run)/nRun : (j+1)*len(run)/nRun] {
+			str := &e.streams[b]
+			t := min(t1, str.n) - 1
+			h, cs := e.state(str, t0-1)
+			tg := str.targets[t0 : t+1]
+			if str.rerun {
+				// Its gradient comes from the re-run: nothing scored here.
+				str.none = growInt32(str.none, t+1-t0)
+				for i := range str.none {
+					str.none[i] = -1
+				}
+				tg = str.none
+			}
+			wd.streams, wd.t0s = append(wd.streams, b), append(wd.t0s, t0)
+			wd.xs = append(wd.xs, str.x[t0*I:(t+1)*I])
+			wd.h0, wd.c0 = append(wd.h0, h), append(wd.c0, cs)
+			wd.targets = append(wd.targets, tg)
+		}
+	}
+	for j := range nRe {
+		wd := &e.wins[nRun+j]
+		wd.streaming = false
+		wd.streams, wd.t0s = wd.streams[:0], wd.t0s[:0]
+		wd.xs, wd.h0, wd.c0, wd.targets = wd.xs[:0], wd.h0[:0], wd.c0[:0], wd.targets[:0]
+		lo, hi := j*len(rerun)/nRe, (j+1)*len(rerun)/nRe
+		for i, b := range rerun[lo:hi] {
+			str := &e.streams[b]
+			w, t := ws[lo+i], min(t1, str.n)-1
+			h, cs := e.state(str, w-1)
+			str.masked = growInt32(str.masked, t+1-w)
+			copy(str.masked, str.targets[w:t+1])
+			for k := range t0 - w {
+				str.masked[k] = -1 // frames up to the previous update: not scored now
+			}
+			wd.streams, wd.t0s = append(wd.streams, b), append(wd.t0s, w)
+			wd.xs = append(wd.xs, str.x[w*I:(t+1)*I])
+			wd.h0, wd.c0 = append(wd.h0, h), append(wd.c0, cs)
+			wd.targets = append(wd.targets, str.masked)
+		}
+	}
+	e.pool.run(nRun + nRe)
+	copy(e.g.Data, e.wins[0].g.Data)
+	for j := 1; j < nRun+nRe; j++ {
+		f32.Axpy(e.g.Data, 1, e.wins[j].g.Data)
+	}
+	for j := range nRun + nRe {
+		st.Add(e.wins[j].st)
+		e.wins[j].st = Stats{}
+	}
+	st.Updates++
+	return step(e.g)
+}
+
+// runWindow runs lockstep sub-batch j of lockstepUpdate: forward from the
+// stored states, back-propagation of its scored frames into its gradient,
+// and for streaming windows the statistics and the states kept.
+func (e *Engine) runWindow(j int) {
+	wd := &e.wins[j]
+	wd.g.Zero()
+	if len(wd.xs) == 0 {
 		return
 	}
-	e.advance(j)
+	e.m.ForwardBatchFrom(wd.bt, wd.xs, wd.h0, wd.c0)
+	wd.st.FramesBackward += int64(e.m.BackwardBatch(wd.g, wd.bt, wd.targets, e.scale))
+	for k, b := range wd.streams {
+		str := &e.streams[b]
+		n := wd.bt.Frames(k)
+		wd.st.FramesForward += int64(n)
+		if !wd.streaming {
+			continue
+		}
+		t0 := wd.t0s[k]
+		for i := range n {
+			h, c := e.state(str, t0+i)
+			wd.bt.StateAt(k, i, h, c)
+			y := str.targets[t0+i]
+			if y < 0 {
+				continue
+			}
+			lp := wd.bt.LogProbs(k, i)
+			wd.st.Scored++
+			wd.st.Loss -= float64(lp[y])
+			if argmax(lp) != int(y) {
+				wd.st.Errors++
+			}
+		}
+	}
+}
+
+func growFloat32(s []float32, n int) []float32 {
+	if cap(s) >= n {
+		return s[:n]
+	}
+	return make([]float32, n)
 }
 
 // runSub trains sub-batch j's streams through their whole sentences and

@@ -134,3 +134,62 @@ func TestLockstepAllocs(t *testing.T) {
 		t.Errorf("%v allocations per Train call over one group, %v over four", a, b)
 	}
 }
+
+// TestWindowLockstep: schedules with k1 < all run their updates as
+// lockstep windows (lstm.Batch), giving bit for bit the same gradients on
+// one core and two, and the statistics of the stream-by-stream path:
+// the same updates, forward frames (re-runs included), back-propagated
+// and scored frames, and the same loss up to float32 rounding of the
+// outputs (relative 1e-5; argmax ties aside, the same errors ±1 per
+// update).
+func TestWindowLockstep(t *testing.T) {
+	c := lstm.Config{Inputs: 3, Hidden: 7, Layers: 2, Outputs: 5}
+	sents := testSentences(rand.New(rand.NewPCG(47, 47)), c, 9, 4, 25, 7, 3, 0, 12, 5, 6, 31)
+	run := func(procs int, s Schedule, window bool) ([][]float32, Stats, *Engine) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+		m := testModel(t, c, 48)
+		e, err := NewEngine(m, s, 1, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.noWindow = !window
+		var g [][]float32
+		st, err := e.Train(sents, sgd(m, 0.05, &g))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g, st, e
+	}
+	for _, s := range []Schedule{
+		{Kind: KindTBPTT, K1: 20, K2: 20},
+		{Kind: KindTBPTT, K1: 3, K2: 5},
+		{Kind: KindTBPTT, K1: 4, K2: 4, Truncation: Chunk},
+		{Kind: KindTBPTT, K1: 2, K2: All, Truncation: PerError},
+		{Kind: KindFrame, K1: 1, K2: 1},
+		{Kind: KindFrame, K1: 1, K2: 6, Truncation: PerError},
+		{Kind: KindFrame, K1: 1, K2: All},
+	} {
+		t.Run(s.String(), func(t *testing.T) {
+			g1, st1, e := run(1, s, true)
+			if e.mode != modeWindows {
+				t.Fatal("the windowed lockstep path was not taken")
+			}
+			g2, st2, _ := run(2, s, true)
+			if !slices.EqualFunc(g1, g2, slices.Equal) || st1 != st2 {
+				t.Error("gradients or statistics depend on the number of cores")
+			}
+			_, ref, _ := run(2, s, false)
+			if math.Abs(st1.Loss-ref.Loss) > 1e-5*ref.Loss || st1.Errors < ref.Errors-st1.Updates || st1.Errors > ref.Errors+st1.Updates {
+				t.Errorf("loss %v, errors %d; stream by stream %v, %d", st1.Loss, st1.Errors, ref.Loss, ref.Errors)
+			}
+			st1.Loss, st1.Errors, ref.Loss, ref.Errors = 0, 0, 0, 0
+			if st1 != ref {
+				t.Errorf("lockstep stats %+v, stream by stream %+v", st1, ref)
+			}
+		})
+	}
+	// k2 < k1 with window truncation: errors have windows of their own.
+	if _, _, e := run(1, Schedule{Kind: KindTBPTT, K1: 5, K2: 2}, true); e.mode != modeStreams {
+		t.Error("TBPTT(5, 2) ran in windowed lockstep")
+	}
+}

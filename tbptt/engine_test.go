@@ -227,6 +227,10 @@ func TestEngineMatchesDefinition(t *testing.T) {
 		// Two layers, peepholes, target delay, two streams of unequal
 		// lengths (11 with 2, then 7 with 4).
 		{"2layers-peep-delay2-batch2", twoPeep, 2, 2, []int{11, 2, 7, 4}},
+		// Without peepholes, batches of 2 and 3 run in lockstep (windows
+		// side by side, lstm.Batch) wherever the schedule allows.
+		{"2layers-delay1-batch3", lstm.Config{Inputs: 2, Hidden: 3, Layers: 2, Outputs: 4}, 1, 3, []int{11, 2, 7, 4, 0, 9, 3}},
+		{"1layer-batch2", oneLayer, 0, 2, []int{5, 11, 2, 7, 8}},
 	}
 	for _, v := range variants {
 		for _, s := range scheds {

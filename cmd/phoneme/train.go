@@ -94,11 +94,14 @@ func runTrain(ctx context.Context, cmd *cli.Command) error {
 			}
 		}
 	}
-	splits, err := loadSplits(cmd.String("data"), data.Train, data.Dev)
+	// The training split is streamed from feats.ark (memory bounded by a
+	// few batches, not the corpus); dev stays in memory for scoring.
+	splits, err := loadSplitsWith(func(s string) bool { return s == data.Train }, cmd.String("data"), data.Train, data.Dev)
 	if err != nil {
 		return err
 	}
 	trainSplit, dev := splits[data.Train], splits[data.Dev]
+	defer trainSplit.Archives.Close()
 
 	w := cmd.Root().Writer
 	errw := errWriter(cmd)

@@ -90,6 +90,13 @@ func readOptionFlags(cmd *cli.Command, cfg *train.Config, scopes ...train.Scope)
 // loadSplits loads the named split folders of an extracted corpus dir,
 // refusing a missing or empty one with a message that says what to do.
 func loadSplits(dir string, names ...string) (map[string]*data.Split, error) {
+	return loadSplitsWith(func(string) bool { return false }, dir, names...)
+}
+
+// loadSplitsWith is loadSplits opening the splits for which stream is
+// true for streaming (data.OpenSplit: features stay in feats.ark) and
+// loading the others.
+func loadSplitsWith(stream func(name string) bool, dir string, names ...string) (map[string]*data.Split, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, usagef("--data %s is not a folder", dir)
 	}
@@ -112,7 +119,11 @@ func loadSplits(dir string, names ...string) (map[string]*data.Split, error) {
 	}
 	splits := map[string]*data.Split{}
 	for _, s := range names {
-		sp, err := data.LoadSplit(filepath.Join(dir, s))
+		load := data.LoadSplit
+		if stream(s) {
+			load = data.OpenSplit
+		}
+		sp, err := load(filepath.Join(dir, s))
 		if err != nil {
 			return nil, err
 		}

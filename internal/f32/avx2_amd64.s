@@ -674,3 +674,243 @@ masknext:
 done:
 	VZEROUPPER
 	RET
+
+// func fmaLoopAvx2(n int)
+// Requires: AVX, FMA3
+TEXT ·fmaLoopAvx2(SB), NOSPLIT, $0-8
+	// n × peakChains independent register FMAs; described in _asm/peak.go.
+	MOVQ   n+0(FP), CX
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+	VXORPS Y12, Y12, Y12
+	VXORPS Y13, Y13, Y13
+	TESTQ  CX, CX
+	JZ     fmadone
+
+fmaloop:
+	VFMADD231PS Y12, Y13, Y0
+	VFMADD231PS Y12, Y13, Y1
+	VFMADD231PS Y12, Y13, Y2
+	VFMADD231PS Y12, Y13, Y3
+	VFMADD231PS Y12, Y13, Y4
+	VFMADD231PS Y12, Y13, Y5
+	VFMADD231PS Y12, Y13, Y6
+	VFMADD231PS Y12, Y13, Y7
+	VFMADD231PS Y12, Y13, Y8
+	VFMADD231PS Y12, Y13, Y9
+	VFMADD231PS Y12, Y13, Y10
+	VFMADD231PS Y12, Y13, Y11
+	DECQ        CX
+	JNZ         fmaloop
+
+fmadone:
+	VZEROUPPER
+	RET
+
+// func gemmNNAvx2(c *float32, a *float32, b *float32, m int, n int, k int)
+// Requires: AVX, FMA3
+TEXT ·gemmNNAvx2(SB), NOSPLIT, $0-48
+	// C (m×n) += A (m×k)·B (k×n), n a multiple of the lanes; described in _asm/gemmnn.go.
+	MOVQ c+0(FP), DI
+	MOVQ a+8(FP), SI
+	MOVQ b+16(FP), DX
+	MOVQ m+24(FP), BX
+	MOVQ n+32(FP), R9
+	SHLQ $0x02, R9
+	MOVQ k+40(FP), R10
+	MOVQ R10, R12
+	SHLQ $0x02, R12
+	LEAQ (R12)(R12*2), R13
+
+nnrows4:
+	CMPQ BX, $0x04
+	JLT  nnrows1
+	XORQ CX, CX
+
+nncol4_2:
+	LEAQ    64(CX), AX
+	CMPQ    AX, R9
+	JGT     nncolend4_2
+	LEAQ    (DI)(CX*1), R8
+	LEAQ    (R8)(R9*2), AX
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	VMOVUPS (R8)(R9*1), Y2
+	VMOVUPS 32(R8)(R9*1), Y3
+	VMOVUPS (R8)(R9*2), Y4
+	VMOVUPS 32(R8)(R9*2), Y5
+	VMOVUPS (AX)(R9*1), Y6
+	VMOVUPS 32(AX)(R9*1), Y7
+	LEAQ    (DX)(CX*1), R11
+	MOVQ    SI, R14
+	MOVQ    R10, AX
+	TESTQ   AX, AX
+	JZ      nnp4_2end
+
+nnp4_2:
+	VMOVUPS      (R11), Y8
+	VMOVUPS      32(R11), Y9
+	VBROADCASTSS (R14), Y10
+	VFMADD231PS  Y8, Y10, Y0
+	VFMADD231PS  Y9, Y10, Y1
+	VBROADCASTSS (R14)(R12*1), Y10
+	VFMADD231PS  Y8, Y10, Y2
+	VFMADD231PS  Y9, Y10, Y3
+	VBROADCASTSS (R14)(R12*2), Y10
+	VFMADD231PS  Y8, Y10, Y4
+	VFMADD231PS  Y9, Y10, Y5
+	VBROADCASTSS (R14)(R13*1), Y10
+	VFMADD231PS  Y8, Y10, Y6
+	VFMADD231PS  Y9, Y10, Y7
+	ADDQ         R9, R11
+	ADDQ         $0x04, R14
+	DECQ         AX
+	JNZ          nnp4_2
+
+nnp4_2end:
+	LEAQ    (R8)(R9*2), AX
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	VMOVUPS Y2, (R8)(R9*1)
+	VMOVUPS Y3, 32(R8)(R9*1)
+	VMOVUPS Y4, (R8)(R9*2)
+	VMOVUPS Y5, 32(R8)(R9*2)
+	VMOVUPS Y6, (AX)(R9*1)
+	VMOVUPS Y7, 32(AX)(R9*1)
+	ADDQ    $0x40, CX
+	JMP     nncol4_2
+
+nncolend4_2:
+nncol4_1:
+	LEAQ    32(CX), AX
+	CMPQ    AX, R9
+	JGT     nncolend4_1
+	LEAQ    (DI)(CX*1), R8
+	LEAQ    (R8)(R9*2), AX
+	VMOVUPS (R8), Y0
+	VMOVUPS (R8)(R9*1), Y1
+	VMOVUPS (R8)(R9*2), Y2
+	VMOVUPS (AX)(R9*1), Y3
+	LEAQ    (DX)(CX*1), R11
+	MOVQ    SI, R14
+	MOVQ    R10, AX
+	TESTQ   AX, AX
+	JZ      nnp4_1end
+
+nnp4_1:
+	VMOVUPS      (R11), Y4
+	VBROADCASTSS (R14), Y5
+	VFMADD231PS  Y4, Y5, Y0
+	VBROADCASTSS (R14)(R12*1), Y5
+	VFMADD231PS  Y4, Y5, Y1
+	VBROADCASTSS (R14)(R12*2), Y5
+	VFMADD231PS  Y4, Y5, Y2
+	VBROADCASTSS (R14)(R13*1), Y5
+	VFMADD231PS  Y4, Y5, Y3
+	ADDQ         R9, R11
+	ADDQ         $0x04, R14
+	DECQ         AX
+	JNZ          nnp4_1
+
+nnp4_1end:
+	LEAQ    (R8)(R9*2), AX
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, (R8)(R9*1)
+	VMOVUPS Y2, (R8)(R9*2)
+	VMOVUPS Y3, (AX)(R9*1)
+	ADDQ    $0x20, CX
+	JMP     nncol4_1
+
+nncolend4_1:
+	ADDQ R9, DI
+	ADDQ R12, SI
+	ADDQ R9, DI
+	ADDQ R12, SI
+	ADDQ R9, DI
+	ADDQ R12, SI
+	ADDQ R9, DI
+	ADDQ R12, SI
+	SUBQ $0x04, BX
+	JMP  nnrows4
+
+nnrows1:
+	CMPQ BX, $0x01
+	JLT  nndone
+	XORQ CX, CX
+
+nncol1_2:
+	LEAQ    64(CX), AX
+	CMPQ    AX, R9
+	JGT     nncolend1_2
+	LEAQ    (DI)(CX*1), R8
+	VMOVUPS (R8), Y0
+	VMOVUPS 32(R8), Y1
+	LEAQ    (DX)(CX*1), R11
+	MOVQ    SI, R14
+	MOVQ    R10, AX
+	TESTQ   AX, AX
+	JZ      nnp1_2end
+
+nnp1_2:
+	VMOVUPS      (R11), Y2
+	VMOVUPS      32(R11), Y3
+	VBROADCASTSS (R14), Y4
+	VFMADD231PS  Y2, Y4, Y0
+	VFMADD231PS  Y3, Y4, Y1
+	ADDQ         R9, R11
+	ADDQ         $0x04, R14
+	DECQ         AX
+	JNZ          nnp1_2
+
+nnp1_2end:
+	VMOVUPS Y0, (R8)
+	VMOVUPS Y1, 32(R8)
+	ADDQ    $0x40, CX
+	JMP     nncol1_2
+
+nncolend1_2:
+nncol1_1:
+	LEAQ    32(CX), AX
+	CMPQ    AX, R9
+	JGT     nncolend1_1
+	LEAQ    (DI)(CX*1), R8
+	VMOVUPS (R8), Y0
+	LEAQ    (DX)(CX*1), R11
+	MOVQ    SI, R14
+	MOVQ    R10, AX
+	TESTQ   AX, AX
+	JZ      nnp1_1end
+
+nnp1_1:
+	VMOVUPS      (R11), Y1
+	VBROADCASTSS (R14), Y2
+	VFMADD231PS  Y1, Y2, Y0
+	ADDQ         R9, R11
+	ADDQ         $0x04, R14
+	DECQ         AX
+	JNZ          nnp1_1
+
+nnp1_1end:
+	VMOVUPS Y0, (R8)
+	ADDQ    $0x20, CX
+	JMP     nncol1_1
+
+nncolend1_1:
+	ADDQ R9, DI
+	ADDQ R12, SI
+	SUBQ $0x01, BX
+	JMP  nnrows1
+
+nndone:
+	VZEROUPPER
+	RET

@@ -202,3 +202,23 @@ func BenchmarkMatTMulBlocked(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMatMul: C += A·B at the batched LSTM's shapes (16 streams per
+// sub-batch): the recurrent product per frame (16×128 by 128×512, W_hhᵀ),
+// the input projection over 300 frames (4800×39 by 39×512), ∂h per frame
+// (16×512 by W_hh, 512×128) and from the outputs (4800×61 by 61×128),
+// beside MatMulT on the first two (the same products with B transposed).
+// Compare the GFLOP/s with BenchmarkFMALoop's peak.
+func BenchmarkMatMul(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, sh := range [][3]int{{16, 512, 128}, {4800, 512, 39}, {16, 128, 512}, {4800, 128, 61}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		a, bm, c := randSlice(rng, m*k), randSlice(rng, k*n), randSlice(rng, m*n)
+		benchImpls(b, fmt.Sprintf("%dx%dx%d", m, n, k), 2*float64(m*n*k), func() { MatMul(c, a, bm, m, n, k) })
+	}
+	for _, sh := range [][3]int{{16, 512, 128}, {4800, 512, 39}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		a, bm, c := randSlice(rng, m*k), randSlice(rng, k*n), randSlice(rng, m*n)
+		benchImpls(b, fmt.Sprintf("MatMulT-%dx%dx%d", m, n, k), 2*float64(m*n*k), func() { MatMulT(c, a, bm, m, n, k) })
+	}
+}

@@ -77,3 +77,15 @@ func sumSquaresAvx2(x *float32, n int, acc *[16]float64)
 
 //go:noescape
 func scaleAvx2(x *float32, n int, s float32)
+
+//go:noescape
+func fmaLoopAvx2(n int)
+
+//go:noescape
+func fmaLoopAvx512(n int)
+
+//go:noescape
+func gemmNNAvx2(c, a, b *float32, m, n, k int)
+
+//go:noescape
+func gemmNNAvx512(c, a, b *float32, m, n, k int)

@@ -215,3 +215,27 @@ func checkLen(fn, name string, v []float32, n int) {
 		panic(fmt.Sprintf("f32.%s: len(%s) = %d, need %d", fn, name, len(v), n))
 	}
 }
+
+// MatMul computes C += A·B with A (m×k), B (k×n) and C (m×n), all
+// row-major: the products of the batched LSTM whose right factor is a
+// weight matrix as stored (∂h = ∂gates·W_hh) or transposed once for many
+// rows (gates += H·W_hhᵀ). The vector kernels keep a 4-row tile of C in
+// registers while they run through k (register blocking), so each load of
+// B serves four rows; they need n to be a multiple of the vector lanes
+// (the LSTM's 4H and H are), and other widths take the portable loop.
+func MatMul(c, a, b []float32, m, n, k int) {
+	checkMat("MatMul", a, m, k)
+	checkMat("MatMul", b, k, n)
+	checkMat("MatMul", c, m, n)
+	if m == 0 || n == 0 || k == 0 {
+		return
+	}
+	switch {
+	case impl == implAVX512 && n%16 == 0:
+		gemmNNAvx512(&c[0], &a[0], &b[0], m, n, k)
+	case impl != implPortable && n%8 == 0:
+		gemmNNAvx2(&c[0], &a[0], &b[0], m, n, k)
+	default:
+		matMulGeneric(c, a, b, m, n, k)
+	}
+}

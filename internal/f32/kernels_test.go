@@ -380,3 +380,30 @@ func TestUse(t *testing.T) {
 		t.Error("Use of an unknown implementation succeeded")
 	}
 }
+
+func TestMatMul(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(9, 10))
+		shapes := append(mmShapes(rng), [3]int{16, 512, 128}, [3]int{5, 128, 512}, [3]int{33, 128, 61}, [3]int{3, 16, 7}, [3]int{9, 80, 3}, [3]int{4, 24, 5})
+		for _, sh := range shapes {
+			m, n, k := sh[0], sh[1], sh[2]
+			a, b, c := newBuf(rng, m*k), newBuf(rng, k*n), newBuf(rng, m*n)
+			exact, mag := make([]float64, m*n), make([]float64, m*n)
+			for i := range m {
+				for j := range n {
+					e, g := float64(c.s()[i*n+j]), math.Abs(float64(c.s()[i*n+j]))
+					for p := range k {
+						v := float64(a.s()[i*k+p]) * float64(b.s()[p*n+j])
+						e += v
+						g += math.Abs(v)
+					}
+					exact[i*n+j], mag[i*n+j] = e, g
+				}
+			}
+			MatMul(c.s(), a.s(), b.s(), m, n, k)
+			what := fmt.Sprintf("MatMul m%d n%d k%d", m, n, k)
+			compare(t, what, c.s(), exact, mag, k)
+			c.checkGuards(t, what)
+		}
+	})
+}

@@ -71,3 +71,18 @@ func axpyGeneric(y []float32, alpha float32, x []float32) {
 		y[i] += alpha * v
 	}
 }
+
+func matMulGeneric(c, a, b []float32, m, n, k int) {
+	for i := range m {
+		for p := range k {
+			x := a[i*k+p]
+			if x == 0 {
+				continue
+			}
+			row, ci := b[p*n:p*n+n], c[i*n:i*n+n]
+			for j, v := range row {
+				ci[j] += x * v
+			}
+		}
+	}
+}

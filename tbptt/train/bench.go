@@ -3,10 +3,13 @@ package train
 import (
 	"fmt"
 	"math/rand/v2"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/features"
+	"github.com/phoneme/phoneme/internal/f32"
 	"github.com/phoneme/phoneme/lstm"
 	"github.com/phoneme/phoneme/tbptt"
 )
@@ -18,18 +21,99 @@ type BenchCase struct {
 	Batch    int
 }
 
-// BenchCases are the schedules of the speed table (issue 5), with
-// PyTorch 1.13's best figures on the reference machine for comparison:
-// sentence 9.8 k, TBPTT(20,20) 9.7 k, frame k2=1 4.7 k, frame k2=20
-// 0.54 k frames/s at batch 1, sentence at batch 32 on both cores 62 k.
+// BenchCases are the rows of the speed table: the sentence, TBPTT(20, 20),
+// frame k2 = 1 and frame k2 = 20 schedules, each at batch 1 (one thread)
+// and at batch 32 (all threads).
 func BenchCases() []BenchCase {
-	return []BenchCase{
-		{tbptt.Sentence(), 1},
-		{tbptt.Schedule{Kind: tbptt.KindTBPTT, K1: 20, K2: 20}, 1},
-		{tbptt.Schedule{Kind: tbptt.KindFrame, K1: 1, K2: 1}, 1},
-		{tbptt.Schedule{Kind: tbptt.KindFrame, K1: 1, K2: 20}, 1},
-		{tbptt.Sentence(), 32},
+	scheds := []tbptt.Schedule{
+		tbptt.Sentence(),
+		{Kind: tbptt.KindTBPTT, K1: 20, K2: 20},
+		{Kind: tbptt.KindFrame, K1: 1, K2: 1},
+		{Kind: tbptt.KindFrame, K1: 1, K2: 20},
 	}
+	var cs []BenchCase
+	for _, b := range []int{1, 32} {
+		for _, s := range scheds {
+			cs = append(cs, BenchCase{s, b})
+		}
+	}
+	return cs
+}
+
+// FrameFLOPs returns the floating-point operations of one frame of network
+// c in the forward pass and in the backward pass, weight gradients
+// included, counting a multiply–add as two: per layer of input width n
+// (Inputs, then Hidden) the input projection 2·n·4H and the recurrent
+// product 2·H·4H forward; backward the weight gradients of both
+// (2·4H·n + 2·4H·H), ∂h_{t−1} (2·4H·H) and, above the first layer, ∂x
+// (2·4H·n); the output layer 2·H·O forward, 2·H·O for its weight gradient
+// and 2·H·O for ∂h backward. The element-wise work (gate non-linearities,
+// cell update, softmax, biases, peepholes: about 1 % for the reference
+// network) is not counted, nor is the optimiser step. For the reference
+// network: 186 624 forward + 333 312 backward = 519 936 FLOPs per frame.
+//
+// Every frame of a backward pass is counted as a whole backward frame,
+// including frames of a per-error window where only the last one carries
+// an output error (an overcount of the output layer's 2·H·O there).
+func FrameFLOPs(c lstm.Config) (forward, backward int64) {
+	H, G, O := int64(c.Hidden), int64(4*c.Hidden), int64(c.Outputs)
+	for l := range c.Layers {
+		n := int64(c.Inputs)
+		if l > 0 {
+			n = H
+		}
+		forward += 2*n*G + 2*H*G
+		backward += 2*G*n + 2*G*H + 2*G*H
+		if l > 0 {
+			backward += 2 * G * n
+		}
+	}
+	forward += 2 * H * O
+	backward += 4 * H * O
+	return forward, backward
+}
+
+// Threads is how many threads a bench case runs on: one at batch 1 (the
+// engine advances one stream on the calling goroutine), all of GOMAXPROCS
+// otherwise. Its peak share is taken against the peak of that many.
+func (bc BenchCase) Threads() int {
+	if bc.Batch == 1 {
+		return 1
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// Peak measures the machine's float32 arithmetic peak in FLOP/s with
+// threads goroutines running f32.FMALoop (register-only fused
+// multiply-adds, no memory traffic) at once for about d: the best of
+// three runs, as single runs on a shared machine vary by up to 2×.
+func Peak(threads int, d time.Duration) float64 {
+	best := 0.0
+	for range 3 {
+		var (
+			wg    sync.WaitGroup
+			flops = make([]int64, threads)
+		)
+		start := time.Now()
+		for w := range threads {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				runtime.LockOSThread()
+				defer runtime.UnlockOSThread()
+				for time.Since(start) < d {
+					flops[w] += f32.FMALoop(1 << 14)
+				}
+			}()
+		}
+		wg.Wait()
+		var sum int64
+		for _, f := range flops {
+			sum += f
+		}
+		best = max(best, float64(sum)/time.Since(start).Seconds())
+	}
+	return best
 }
 
 // BenchNetwork returns the reference network: 39 MFCC+Δ+ΔΔ inputs, one
@@ -42,8 +126,11 @@ func BenchNetwork() lstm.Config {
 type BenchResult struct {
 	Case         BenchCase
 	Frames       int64         // sentence frames trained (each counted once)
+	Work         tbptt.Stats   // what the engine did in those frames (re-runs included)
+	FLOPs        float64       // by FrameFLOPs: forward frames and backward frames of Work
 	Elapsed      time.Duration // wall time
 	FramesPerSec float64
+	FLOPsPerSec  float64
 }
 
 // BenchSentences returns n synthetic sentences for network c: lengths
@@ -110,9 +197,11 @@ func Bench(bc BenchCase, optimizer OptimizerKind, d time.Duration) (BenchResult,
 	start := time.Now()
 	for i := 1; ; i++ {
 		g := group(i)
-		if _, err := e.Train(g, step); err != nil {
+		st, err := e.Train(g, step)
+		if err != nil {
 			return r, err
 		}
+		r.Work.Add(st)
 		for _, s := range g {
 			r.Frames += int64(s.Feats.Rows)
 		}
@@ -120,6 +209,9 @@ func Bench(bc BenchCase, optimizer OptimizerKind, d time.Duration) (BenchResult,
 			break
 		}
 	}
+	fwd, bwd := FrameFLOPs(net)
+	r.FLOPs = float64(r.Work.FramesForward)*float64(fwd) + float64(r.Work.FramesBackward)*float64(bwd)
 	r.FramesPerSec = float64(r.Frames) / r.Elapsed.Seconds()
+	r.FLOPsPerSec = r.FLOPs / r.Elapsed.Seconds()
 	return r, nil
 }

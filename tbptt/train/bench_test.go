@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/phoneme/phoneme/lstm"
 	"github.com/phoneme/phoneme/tbptt"
 )
 
@@ -48,5 +49,45 @@ func BenchmarkAdamStep(b *testing.B) {
 	a := NewAdam(n, 1e-3)
 	for b.Loop() {
 		a.Step(p, g)
+	}
+}
+
+// TestFrameFLOPs: the reference network's count as stated in the doc
+// comment, and for one and two layers the identity that holds for the
+// products counted: forward = 2 × weights; backward = 2 × weights (their
+// gradients) + 2 × every weight matrix but the first layer's input one
+// (the products that carry ∂h and ∂x back).
+func TestFrameFLOPs(t *testing.T) {
+	if f, b := FrameFLOPs(BenchNetwork()); f != 186624 || b != 333312 {
+		t.Errorf("reference network: %d + %d FLOPs, want 186624 + 333312", f, b)
+	}
+	for _, c := range []lstm.Config{
+		{Inputs: 39, Hidden: 128, Layers: 1, Outputs: 61},
+		{Inputs: 13, Hidden: 40, Layers: 2, Outputs: 7},
+		{Inputs: 5, Hidden: 9, Layers: 3, Outputs: 4},
+	} {
+		H, G := int64(c.Hidden), int64(4*c.Hidden)
+		weights := int64(c.Outputs) * H
+		for l := range c.Layers {
+			n := int64(c.Inputs)
+			if l > 0 {
+				n = H
+			}
+			weights += G*n + G*H
+		}
+		back := weights - G*int64(c.Inputs)
+		f, b := FrameFLOPs(c)
+		if f != 2*weights || b != 2*weights+2*back {
+			t.Errorf("%+v: %d + %d FLOPs, want %d + %d", c, f, b, 2*weights, 2*weights+2*back)
+		}
+	}
+}
+
+// TestPeak: the FMA peak is positive and finite on one thread and on two.
+func TestPeak(t *testing.T) {
+	for _, n := range []int{1, 2} {
+		if p := Peak(n, time.Millisecond); !(p > 0) || p > 1e15 {
+			t.Errorf("Peak(%d) = %g FLOP/s", n, p)
+		}
 	}
 }

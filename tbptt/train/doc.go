@@ -13,7 +13,8 @@
 //     ClipGradNorm work on the model's flat parameter slice; their state
 //     marshals exactly.
 //   - Run shuffles with a seeded PCG, feeds tbptt.Engine in groups of
-//     Config.Batch, scores dev (eval) after every epoch, stops at the limits
+//     Config.Batch (read ahead from feats.ark when the training split was
+//     opened with data.OpenSplit, in memory otherwise), scores dev (eval) after every epoch, stops at the limits
 //     (epochs, updates, frames, seconds, patience: StopReason), and saves a
 //     resumable state at every epoch end and on cancellation, from which a
 //     resumed Run reaches the same weights as an uninterrupted one, bit for

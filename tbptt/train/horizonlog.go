@@ -41,7 +41,19 @@ func (r *run) logHorizon() error {
 		if len(sents) == 0 {
 			sents = r.train
 		}
-		r.hz = &horizonLogger{path: HorizonLogPath(r.out), sents: sents[:min(len(sents), horizonLogSentences)], fresh: !r.cfg.Resume}
+		sents = sents[:min(len(sents), horizonLogSentences)]
+		if len(r.dev) == 0 && r.trainArk != nil {
+			// Streamed: these few stay in memory for every measurement.
+			idx := make([]int, len(sents))
+			for i := range idx {
+				idx[i] = i
+			}
+			var err error
+			if sents, err = loadSentences(r.trainArk, r.train, r.mean, r.std, idx); err != nil {
+				return fmt.Errorf("log horizon: %w", err)
+			}
+		}
+		r.hz = &horizonLogger{path: HorizonLogPath(r.out), sents: sents, fresh: !r.cfg.Resume}
 	}
 	t0 := time.Now()
 	rep, err := horizon.Measure(context.Background(), r.model, r.hz.sents, horizon.Config{TargetDelay: r.cfg.TargetDelay})

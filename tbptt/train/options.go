@@ -84,6 +84,7 @@ const (
 	MaxHidden      = 4096
 	MaxLayers      = 16
 	MaxBatch       = 4096
+	MaxBucket      = 1 << 20
 	MaxTargetDelay = 1000
 )
 
@@ -242,6 +243,9 @@ func Options() []Option {
 		{Name: "shuffle", Kind: Bool, Scope: Shared, PerEntry: true, Default: strconv.FormatBool(def.Shuffle), Help: "shuffle the training utterances each epoch (false: feats.scp order)",
 			set: boolOpt("shuffle", func(c *Config) *bool { return &c.Shuffle }),
 			get: func(c Config) string { return strconv.FormatBool(c.Shuffle) }},
+		{Name: "bucket", Kind: Int, Scope: Shared, PerEntry: true, Default: "0", Note: "0 = off", Help: "with batch > 1, sort each epoch's order by length within runs of this many groups (less idle time)",
+			set: intOpt("bucket", 0, MaxBucket, func(c *Config) *int { return &c.Bucket }),
+			get: func(c Config) string { return itoa(c.Bucket) }},
 		{Name: "seed", Kind: Uint, Scope: TrainOnly, Default: strconv.FormatUint(def.Seed, 10), Help: "seed of the initial weights and the shuffles",
 			set: func(c *Config, v string) error {
 				n, err := strconv.ParseUint(strings.TrimSpace(v), 10, 64)

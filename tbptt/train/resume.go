@@ -133,19 +133,36 @@ func Fingerprint(s *data.Split) DataIdentity {
 			h.Write(buf)
 		}
 	})
+	var lab []int32 // a streamed split's labels, read in turn
 	id.Labels = sum(func(h io.Writer) {
-		for _, x := range s.Sentences {
+		for i, x := range s.Sentences {
 			buf = buf[:0]
-			u32(uint32(len(x.Labels)))
-			for _, l := range x.Labels {
+			lab = x.Labels
+			if s.Archives != nil {
+				lab = s.Archives.Labels(i, lab)
+			}
+			u32(uint32(len(lab)))
+			for _, l := range lab {
 				u32(uint32(l))
 			}
 			h.Write(buf)
 		}
 	})
+	var m features.Matrix // a streamed split's sentence, read in turn
 	id.Values = sum(func(h io.Writer) {
-		for _, x := range s.Sentences {
+		for i, x := range s.Sentences {
 			buf = buf[:0]
+			if s.Archives != nil && x.Feats != nil {
+				if err := s.Archives.Read(i, &m); err != nil {
+					// OpenSplit read the same bytes a moment ago; a failure now
+					// is a changed archive, which training reports when it
+					// reaches that sentence. The error text goes into the
+					// hash, so the identity is no good data's.
+					h.Write([]byte("unreadable: " + err.Error()))
+					return
+				}
+				x = &data.Sentence{Feats: &m}
+			}
 			if x.Feats == nil {
 				u32(0)
 				u32(0)

@@ -69,6 +69,11 @@ type Config struct {
 	Seed    uint64 `json:"seed"`
 	Init    string `json:"init,omitempty"` // start from this checkpoint
 	Shuffle bool   `json:"shuffle"`
+	// Bucket > 0 sorts each epoch's order by sentence length within runs
+	// of Bucket groups (then shuffles those groups among themselves), so
+	// that a group's sentences are of similar length and its streams idle
+	// less; 0 = off. It only matters with Batch > 1.
+	Bucket int `json:"bucket,omitempty"`
 
 	// Stopping: Epochs (0 = no limit, then a Max* must be set), MaxUpdates
 	// (exactly that many weight updates), MaxFrames (at the first sentence
@@ -140,6 +145,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("batch must be at least 1, not %d", c.Batch)
 	case c.Batch > MaxBatch:
 		return fmt.Errorf("batch must be at most %d, not %d", MaxBatch, c.Batch)
+	case c.Bucket < 0 || c.Bucket > MaxBucket:
+		return fmt.Errorf("bucket must be in 0 … %d, not %d", MaxBucket, c.Bucket)
 	case c.Init == "" && (c.Hidden < 1 || c.Hidden > MaxHidden):
 		return fmt.Errorf("hidden must be in 1 … %d, not %d", MaxHidden, c.Hidden)
 	case c.Init == "" && (c.Layers < 1 || c.Layers > MaxLayers):
@@ -322,6 +329,11 @@ type run struct {
 	devSplit   *data.Split
 	data       *runData // identity of the raw splits, saved with the state
 
+	// A streamed training split (data.OpenSplit): train holds shapes
+	// only, the features and labels are read group by group.
+	trainArk  *data.Archives
+	mean, std []float32 // the CMVN applied to the training features
+
 	st    progressState
 	start time.Time // of this process's part of the run
 	logs  *epochLogger
@@ -361,6 +373,12 @@ type epochAcc struct {
 // LogPaths(out) and the resumable state at ResumePath(out). train and dev
 // are not modified: Train normalises copies with the training split's CMVN
 // (or the one stored in cfg.Init).
+//
+// A training split opened with data.OpenSplit is streamed: each epoch's
+// groups are read from feats.ark by offset on a goroutine ahead of the
+// engine (three groups in memory at most) and normalised as read, so
+// memory does not grow with the corpus; the result is the in-memory
+// path's, bit for bit.
 //
 // When ctx is cancelled Train saves its state at the next sentence-group
 // boundary and returns an error wrapping ErrInterrupted; the same call with
@@ -409,10 +427,25 @@ func checkSplit(what string, s *data.Split) (dim int, err error) {
 	}
 	// Every sentence as wide as the first, every label a phone.
 	dim = s.Sentences[0].Feats.Cols
+	if s.Archives != nil {
+		// data.OpenSplit made these checks against the manifest while
+		// reading every matrix; the values are checked again as read.
+		return dim, nil
+	}
 	if err := data.CheckSentences(s.Sentences, dim, labels.NumPhones); err != nil {
 		return 0, fmt.Errorf("%s: %w", name, err)
 	}
 	return dim, nil
+}
+
+// checkable returns s as the model/data check can take it: a streamed
+// split's sentences have no feature values to check (OpenSplit checked
+// them), so only its folder and manifest are passed.
+func checkable(s *data.Split) *data.Split {
+	if s.Archives == nil {
+		return s
+	}
+	return &data.Split{Dir: s.Dir, Manifest: s.Manifest}
 }
 
 // normalized returns a copy of s with every feature matrix normalised.
@@ -473,7 +506,7 @@ func (r *run) setup(train, dev *data.Split) error {
 		// One check for every verb: shape, phones, feature configuration,
 		// CMVN, target delay, sentences. A checkpoint without CMVN is still
 		// accepted (the training split's statistics are used then).
-		if err := eval.CheckModel(r.cfg.Init, m, md, train); err != nil && !errors.Is(err, eval.ErrNoCMVN) {
+		if err := eval.CheckModel(r.cfg.Init, m, md, checkable(train)); err != nil && !errors.Is(err, eval.ErrNoCMVN) {
 			return fmt.Errorf("init: %w", err)
 		}
 		if len(md.CMVNMean) > 0 {
@@ -502,7 +535,12 @@ func (r *run) setup(train, dev *data.Split) error {
 	r.pcg = rand.NewPCG(r.cfg.Seed, shuffleStream)
 	r.rng = rand.New(r.pcg)
 
-	r.train = normalized(train, mean, std).Sentences
+	r.mean, r.std = mean, std
+	if train.Archives != nil {
+		r.trainArk, r.train = train.Archives, train.Sentences
+	} else {
+		r.train = normalized(train, mean, std).Sentences
+	}
 	if dev != nil {
 		r.devSplit = normalized(dev, mean, std)
 		r.dev = r.devSplit.Sentences
@@ -549,6 +587,13 @@ func (r *run) loop(ctx context.Context) error {
 				r.rng.Shuffle(len(r.st.Order), func(i, j int) {
 					r.st.Order[i], r.st.Order[j] = r.st.Order[j], r.st.Order[i]
 				})
+			}
+			if r.cfg.Bucket > 0 && r.cfg.Batch > 1 {
+				var rng *rand.Rand
+				if r.cfg.Shuffle {
+					rng = r.rng
+				}
+				BucketOrder(r.st.Order, func(i int) int { return r.train[i].Feats.Rows }, r.cfg.Batch, r.cfg.Bucket, rng)
 			}
 			r.st.Pos, r.st.Acc = 0, epochAcc{}
 		}
@@ -633,6 +678,11 @@ func (r *run) epoch(ctx context.Context) (StopReason, error) {
 		return nil
 	}
 	group := make([]*data.Sentence, 0, c.Batch)
+	var pf *prefetcher
+	if r.trainArk != nil {
+		pf = startPrefetch(r.trainArk, r.train, r.mean, r.std, r.st.Order, r.st.Pos, c.Batch)
+		defer pf.close()
+	}
 	for r.st.Pos < len(r.st.Order) {
 		if ctx.Err() != nil {
 			if err := r.saveResume(); err != nil {
@@ -648,15 +698,27 @@ func (r *run) epoch(ctx context.Context) (StopReason, error) {
 			return StopTime, nil
 		}
 		end := min(r.st.Pos+c.Batch, len(r.st.Order))
-		group = group[:0]
 		var frames int64
-		for _, i := range r.st.Order[r.st.Pos:end] {
-			group = append(group, r.train[i])
-			frames += int64(r.train[i].Feats.Rows)
+		var buf *groupBuf
+		if pf != nil {
+			buf = pf.next()
+			if buf.err != nil {
+				return NotStopped, buf.err
+			}
+			group, frames = buf.sents, buf.frames
+		} else {
+			group = group[:0]
+			for _, i := range r.st.Order[r.st.Pos:end] {
+				group = append(group, r.train[i])
+				frames += int64(r.train[i].Feats.Rows)
+			}
 		}
 		t0 := time.Now()
 		stats, err := r.eng.Train(group, step)
 		r.st.Acc.Seconds += time.Since(t0).Seconds()
+		if buf != nil {
+			pf.release(buf)
+		}
 		r.st.Acc.Forward += stats.FramesForward
 		r.st.Acc.Backward += stats.FramesBackward
 		r.st.Acc.Scored += stats.Scored

@@ -7,8 +7,8 @@
 //
 // which runs `go run -C _asm . -dir ..` and rewrites
 //
-//	avx2_amd64.s    A·Bᵀ, Σ x·B rows, x·yᵀ and Aᵀ·B on 8-lane YMM registers
-//	avx512_amd64.s  the same four kernels on 16-lane ZMM registers
+//	avx2_amd64.s    A·Bᵀ, Σ x·B rows, x·yᵀ, Aᵀ·B, the FMA peak loop and A·B on 8-lane YMM registers
+//	avx512_amd64.s  the same kernels on 16-lane ZMM registers
 //	act_amd64.s     the element-wise kernels (activations, LSTM cell,
 //	                optimisers, norm), AVX2 only
 //
@@ -97,4 +97,6 @@ func products(g *gen, v *vec) {
 	axpyRows(g, v)
 	addOuter(g, v)
 	gemmTN(g, v)
+	fmaLoop(g, v)
+	gemmNN(g, v)
 }
