@@ -39,6 +39,7 @@ type Batch struct {
 	dcy    []float32 // streams×H
 	wt     []float32 // W_ihᵀ of the layer being run forward
 	wt2    []float32 // its W_hhᵀ
+	tw     *Transposes
 	gview  *Model
 }
 
@@ -153,17 +154,25 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 		}
 		// Many rows: multiply by the transposed weights with the
 		// register-blocked MatMul; few (a window of a frame or two): the
-		// transposes would cost more than they save.
-		if rows >= minRowsTransposed {
-			bt.wt = transpose(bt.wt, p.wih, G, p.in)
-			f32.MatMul(L.gates, in, bt.wt, rows, G, p.in)
+		// transposes would cost more than they save, unless shared.
+		var wihT, whhT []float32
+		switch {
+		case bt.tw != nil:
+			wihT, whhT = bt.tw.wih[l], bt.tw.whh[l]
+		default:
+			if rows >= minRowsTransposed {
+				bt.wt = transpose(bt.wt, p.wih, G, p.in)
+				wihT = bt.wt
+			}
+			if rows-bt.act[0] >= minRowsTransposed {
+				bt.wt2 = transpose(bt.wt2, p.whh, G, H)
+				whhT = bt.wt2
+			}
+		}
+		if wihT != nil {
+			f32.MatMul(L.gates, in, wihT, rows, G, p.in)
 		} else {
 			f32.MatMulT(L.gates, in, p.wih, rows, G, p.in)
-		}
-		var whhT []float32
-		if rows-bt.act[0] >= minRowsTransposed {
-			bt.wt2 = transpose(bt.wt2, p.whh, G, H)
-			whhT = bt.wt2
 		}
 		clear(L.hp[:bt.act[0]*H])
 		clear(L.cp[:bt.act[0]*H])
@@ -242,6 +251,32 @@ func transpose(dst, a []float32, rows, cols int) []float32 {
 	}
 	return dst
 }
+
+// Transposes holds the transposed input and recurrent weight matrices of
+// every layer of a model, made once (Model.Transpose) and shared by the
+// batches run with those weights (Batch.UseTransposes): several lockstep
+// sub-batches of one update then transpose nothing.
+type Transposes struct {
+	wih, whh [][]float32
+}
+
+// Transpose sets tw to the transposes of m's current weights.
+func (m *Model) Transpose(tw *Transposes) {
+	for len(tw.wih) < len(m.layers) {
+		tw.wih, tw.whh = append(tw.wih, nil), append(tw.whh, nil)
+	}
+	G := 4 * m.cfg.Hidden
+	for l := range m.layers {
+		p := &m.layers[l]
+		tw.wih[l] = transpose(tw.wih[l], p.wih, G, p.in)
+		tw.whh[l] = transpose(tw.whh[l], p.whh, G, m.cfg.Hidden)
+	}
+}
+
+// UseTransposes makes ForwardBatchFrom multiply by tw's transposes (which
+// must be those of the model's current weights) instead of its own; nil
+// goes back to making its own when there are rows enough.
+func (bt *Batch) UseTransposes(tw *Transposes) { bt.tw = tw }
 
 // minRowsTransposed is the fewest rows for which ForwardBatchFrom
 // transposes a weight matrix to multiply by it with f32.MatMul (register

@@ -41,14 +41,15 @@ type Engine struct {
 	s        Schedule
 	delay    int
 	streams  []stream
-	g        *lstm.Grads // the update's gradient, handed to step
-	pool     *pool       // goroutines advancing streams when batch > 1
-	subs     []subBatch  // lockstep sub-batches for one update per group
-	lockstep bool        // this group runs as subs, not stream by stream
-	wins     []window    // lockstepUpdate's sub-batches of windows
-	mode     int         // what the pool's jobs are: modeStreams, modeSubs or modeWindows
-	noWindow bool        // tests: never lockstepUpdate (the stream-by-stream reference)
-	run      []int       // lockstepUpdate's scratch lists of streams
+	g        *lstm.Grads     // the update's gradient, handed to step
+	pool     *pool           // goroutines advancing streams when batch > 1
+	subs     []subBatch      // lockstep sub-batches for one update per group
+	lockstep bool            // this group runs as subs, not stream by stream
+	wins     []window        // lockstepUpdate's sub-batches of windows
+	mode     int             // what the pool's jobs are: modeStreams, modeSubs or modeWindows
+	noWindow bool            // tests: never lockstepUpdate (the stream-by-stream reference)
+	tw       lstm.Transposes // the update's transposed weights, shared by its sub-batches
+	run      []int           // lockstepUpdate's scratch lists of streams
 	reruns   []int
 	ws       []int
 
@@ -499,6 +500,22 @@ func (e *Engine) lockstepUpdate(n, t0, t1 int, step func(*lstm.Grads) error, st 
 			wd.h0, wd.c0 = append(wd.h0, h), append(wd.c0, cs)
 			wd.targets = append(wd.targets, str.masked)
 		}
+	}
+	// One set of transposed weights for the update's sub-batches, when
+	// they have rows enough to pay for it (lstm's rule).
+	rows := 0
+	for j := range nRun + nRe {
+		for _, x := range e.wins[j].xs {
+			rows += len(x) / I
+		}
+	}
+	var tw *lstm.Transposes
+	if rows >= 64 {
+		e.m.Transpose(&e.tw)
+		tw = &e.tw
+	}
+	for j := range nRun + nRe {
+		e.wins[j].bt.UseTransposes(tw)
 	}
 	e.pool.run(nRun + nRe)
 	copy(e.g.Data, e.wins[0].g.Data)

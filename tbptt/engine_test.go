@@ -231,6 +231,9 @@ func TestEngineMatchesDefinition(t *testing.T) {
 		// side by side, lstm.Batch) wherever the schedule allows.
 		{"2layers-delay1-batch3", lstm.Config{Inputs: 2, Hidden: 3, Layers: 2, Outputs: 4}, 1, 3, []int{11, 2, 7, 4, 0, 9, 3}},
 		{"1layer-batch2", oneLayer, 0, 2, []int{5, 11, 2, 7, 8}},
+		// Eight long streams: windows of 64 rows and more, which share
+		// one set of transposed weights per update.
+		{"1layer-delay1-batch8", oneLayer, 1, 8, []int{21, 17, 29, 25, 19, 23, 27, 20}},
 	}
 	for _, v := range variants {
 		for _, s := range scheds {
