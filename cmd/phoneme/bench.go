@@ -23,6 +23,7 @@ import (
 
 	"github.com/urfave/cli/v3"
 
+	"github.com/phoneme/phoneme/eval"
 	"github.com/phoneme/phoneme/features"
 	"github.com/phoneme/phoneme/internal/atomicfile"
 	"github.com/phoneme/phoneme/internal/f32"
@@ -49,7 +50,8 @@ threads), --runs times for --seconds each, the rows interleaved, and prints
 the median run's frames/s, GFLOP/s (train.FrameFLOPs per forward and per
 backward frame, re-runs included) and its share of the peak of the threads
 it runs on; then the speed of MFCC + deltas on synthetic 16 kHz audio on
-every core as a multiple of real time.
+every core as a multiple of real time, and of the greedy and Viterbi phone
+decoders on one core (eval.BenchDecoders) in frames/s.
 
 --vs-pytorch also runs the same rows in PyTorch (bench_pytorch.py, embedded;
 the interpreter is $PHONEME_PYTHON, else the first of python3 and
@@ -60,7 +62,8 @@ faster; without torch the column is left out and a line says why.
 --json prints {"peak_gflops": {"one", "all"}, "train": [{"schedule", "k1",
 "k2", "batch", "hidden", "inputs", "frames_per_sec", "gflops",
 "peak_share"[, "pytorch_frames_per_sec"]}, …], "extract":
-{"realtime_factor"}}, with k1 = k2 = 0 meaning "all" (to the sentence's end
+{"realtime_factor"}, "decode": {"greedy_frames_per_sec",
+"viterbi_frames_per_sec", "frames", "rounds"}}, with k1 = k2 = 0 meaning "all" (to the sentence's end
 or start).`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print JSON instead of a table"},
@@ -122,6 +125,7 @@ type benchReport struct {
 	Peak      benchPeak           `json:"peak_gflops"`
 	Train     []benchTrainRow     `json:"train"`
 	Extract   benchExtractRow     `json:"extract"`
+	Decode    eval.DecoderSpeed   `json:"decode"`
 }
 
 type benchPeak struct {
@@ -215,6 +219,13 @@ func runBench(ctx context.Context, o benchOptions) (*benchReport, error) {
 		return nil, err
 	}
 	rep.Extract.RealtimeFactor = rt
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// The phone decoders on one core, to set beside the network's rate.
+	if rep.Decode, err = eval.BenchDecoders(o.d, rand.New(rand.NewPCG(13, 13))); err != nil {
+		return nil, err
+	}
 	if l := loadAvg(); l != "" {
 		rep.Load += " → " + l
 	}
@@ -342,7 +353,9 @@ func (r *benchReport) writeTable(w io.Writer) error {
 	if r.Load != "" {
 		fmt.Fprintf(w, "load average (1, 5, 15 min) before → after: %s\n", r.Load)
 	}
-	_, err := fmt.Fprintf(w, "extraction (MFCC + deltas, synthetic audio, all cores): %.0f× real time\n", r.Extract.RealtimeFactor)
+	fmt.Fprintf(w, "extraction (MFCC + deltas, synthetic audio, all cores): %.0f× real time\n", r.Extract.RealtimeFactor)
+	_, err := fmt.Fprintf(w, "phone decoding (one core, median of %d rounds of %d frames): greedy %.0f frames/s, Viterbi phone loop %.0f frames/s\n",
+		r.Decode.Rounds, r.Decode.Frames, r.Decode.Greedy, r.Decode.Viterbi)
 	return err
 }
 

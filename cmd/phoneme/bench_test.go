@@ -51,6 +51,12 @@ func TestBenchJSON(t *testing.T) {
 		Extract *struct {
 			RealtimeFactor *float64 `json:"realtime_factor"`
 		} `json:"extract"`
+		Decode *struct {
+			Greedy  *float64 `json:"greedy_frames_per_sec"`
+			Viterbi *float64 `json:"viterbi_frames_per_sec"`
+			Frames  *int     `json:"frames"`
+			Rounds  *int     `json:"rounds"`
+		} `json:"decode"`
 	}
 	if err := dec.Decode(&rep); err != nil {
 		t.Fatalf("output is not the documented JSON: %v\n%s", err, out)
@@ -90,6 +96,10 @@ func TestBenchJSON(t *testing.T) {
 	if rep.Extract == nil || rep.Extract.RealtimeFactor == nil || !(*rep.Extract.RealtimeFactor > 0) {
 		t.Errorf("no extraction speed:\n%s", out)
 	}
+	if d := rep.Decode; d == nil || d.Greedy == nil || d.Viterbi == nil || d.Frames == nil || d.Rounds == nil ||
+		!(*d.Greedy > 0) || !(*d.Viterbi > 0) || *d.Frames <= 0 || *d.Rounds <= 0 {
+		t.Errorf("no decoder speeds:\n%s", out)
+	}
 }
 
 // TestBenchTable: the default output is a table naming every schedule,
@@ -97,7 +107,7 @@ func TestBenchJSON(t *testing.T) {
 // and no PyTorch column unless --vs-pytorch measured one.
 func TestBenchTable(t *testing.T) {
 	out := runBenchCmd(t, "--seconds", "0.01", "--runs", "1")
-	for _, s := range []string{"sentence", "tbptt", "frame", "frames/s", "GFLOP/s", "of peak", "FMA peak", "real time"} {
+	for _, s := range []string{"sentence", "tbptt", "frame", "frames/s", "GFLOP/s", "of peak", "FMA peak", "real time", "Viterbi phone loop"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("table lacks %q:\n%s", s, out)
 		}
