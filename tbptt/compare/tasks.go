@@ -68,13 +68,18 @@ const FailureFile = "failed.txt"
 // Tasks returns the comparison's tasks in index order with their status,
 // after checking that the output folder's plan file, if any, plans the same
 // comparison. It reads the data and the run folders but writes nothing.
-func (cfg Config) Tasks() ([]Task, error) {
+func (cfg Config) Tasks() ([]Task, error) { return cfg.checkedTasks(false) }
+
+// checkedTasks plans the comparison, checks the output folder's plan file
+// against it (writing one if there is none and write is set) and returns
+// the tasks with their status.
+func (cfg Config) checkedTasks(write bool) ([]Task, error) {
 	plan, dataID, err := cfg.plan()
 	if err != nil {
 		return nil, err
 	}
 	tasks := cfg.tasks(plan)
-	if err := checkPlan(cfg, tasks, dataID, false); err != nil {
+	if err := checkPlan(cfg, tasks, dataID, write); err != nil {
 		return nil, err
 	}
 	return tasks, nil
@@ -373,14 +378,4 @@ func Collect(ctx context.Context, cfg Config) (*Result, error) {
 // folder's plan file, or writes it if there is none, and returns the tasks
 // with their status. Launchers (--slurm, --emit-k8s) call it so that the
 // plan exists before the first task starts.
-func Prepare(cfg Config) ([]Task, error) {
-	plan, dataID, err := cfg.plan()
-	if err != nil {
-		return nil, err
-	}
-	tasks := cfg.tasks(plan)
-	if err := checkPlan(cfg, tasks, dataID, true); err != nil {
-		return nil, err
-	}
-	return tasks, nil
-}
+func Prepare(cfg Config) ([]Task, error) { return cfg.checkedTasks(true) }
