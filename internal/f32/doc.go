@@ -29,8 +29,10 @@
 //
 // The element-wise kernels (LSTMCell, LSTMCellBackward(DC), Sigmoid, Tanh,
 // Adam, Momentum, SumSquares, Scale) have one 8-lane AVX2 version used at
-// both vector levels; except for the optimiser step with per-frame
-// updates, they are a small part of the work. SumSquares, Scale, Adam and
+// both vector levels, except Adam, which has a 16-lane AVX-512 one: with
+// per-frame updates its step is most of the work, and it is bound by the
+// square-root and division unit, which on Zen 5 takes a 16-lane register
+// at the rate of an 8-lane one. The others are a small part of the work. SumSquares, Scale, Adam and
 // Momentum are bit-identical across implementations. Every assembly routine ends with
 // VZEROUPPER, so no dirty upper-register state slows the SSE code (the Go
 // runtime, gonum) that runs after it; no GOEXPERIMENT or environment
