@@ -578,6 +578,81 @@ addone:
 	VZEROUPPER
 	RET
 
+// func adamAvx512(p *float32, grad *float32, m *float32, v *float32, n int, s *AdamStep, rcp float32)
+// Requires: AVX, AVX512F
+TEXT ·adamAvx512(SB), NOSPLIT, $0-52
+	// Bit-identical to adamGeneric; see _asm/act.go for the division.
+	MOVQ         p+0(FP), DI
+	MOVQ         grad+8(FP), SI
+	MOVQ         m+16(FP), DX
+	MOVQ         v+24(FP), R8
+	MOVQ         n+32(FP), CX
+	MOVQ         s+40(FP), AX
+	VBROADCASTSS (AX), Z16
+	VBROADCASTSS 4(AX), Z17
+	VBROADCASTSS 8(AX), Z18
+	VBROADCASTSS 12(AX), Z19
+	VBROADCASTSS 16(AX), Z20
+	VBROADCASTSS 20(AX), Z21
+	VBROADCASTSS 24(AX), Z22
+	VBROADCASTSS rcp+48(FP), Z23
+
+azloop:
+	CMPQ         CX, $0x20
+	JLT          azdone
+	VMOVUPS      (SI), Z0
+	VMULPS       (DX), Z16, Z1
+	VMULPS       Z0, Z18, Z2
+	VMOVUPS      64(SI), Z8
+	VMULPS       64(DX), Z16, Z9
+	VMULPS       Z8, Z18, Z10
+	VMULPS       Z0, Z0, Z0
+	VMULPS       (R8), Z17, Z3
+	VADDPS       Z2, Z1, Z1
+	VMULPS       Z8, Z8, Z8
+	VMULPS       64(R8), Z17, Z11
+	VADDPS       Z10, Z9, Z9
+	VMULPS       Z0, Z19, Z0
+	VMOVUPS      Z1, (DX)
+	VMULPS       Z8, Z19, Z8
+	VMOVUPS      Z9, 64(DX)
+	VADDPS       Z0, Z3, Z3
+	VMOVUPS      Z3, (R8)
+	VSQRTPS      Z3, Z3
+	VADDPS       Z8, Z11, Z11
+	VMOVUPS      Z11, 64(R8)
+	VSQRTPS      Z11, Z11
+	VMULPS       Z23, Z3, Z5
+	VMOVAPS      Z3, Z6
+	VFNMADD231PS Z21, Z5, Z6
+	VFMADD231PS  Z23, Z6, Z5
+	VADDPS       Z22, Z5, Z3
+	VDIVPS       Z3, Z1, Z1
+	VMULPS       Z23, Z11, Z13
+	VMOVAPS      Z11, Z14
+	VFNMADD231PS Z21, Z13, Z14
+	VFMADD231PS  Z23, Z14, Z13
+	VADDPS       Z22, Z13, Z11
+	VDIVPS       Z11, Z9, Z9
+	VMULPS       Z1, Z20, Z1
+	VMOVUPS      (DI), Z4
+	VSUBPS       Z1, Z4, Z4
+	VMOVUPS      Z4, (DI)
+	VMULPS       Z9, Z20, Z9
+	VMOVUPS      64(DI), Z12
+	VSUBPS       Z9, Z12, Z12
+	VMOVUPS      Z12, 64(DI)
+	ADDQ         $0x80, DI
+	ADDQ         $0x80, SI
+	ADDQ         $0x80, DX
+	ADDQ         $0x80, R8
+	SUBQ         $0x20, CX
+	JMP          azloop
+
+azdone:
+	VZEROUPPER
+	RET
+
 // func momentumAvx2(p *float32, grad *float32, v *float32, n int, lr float32, mu float32)
 // Requires: AVX
 TEXT ·momentumAvx2(SB), NOSPLIT, $0-40

@@ -70,6 +70,9 @@ func lstmCellBackwardAvx2(dgates, dcPrev, gates, cPrev, c, dh, dc, dcT *float32,
 func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep, rcp float32)
 
 //go:noescape
+func adamAvx512(p, grad, m, v *float32, n int, s *AdamStep, rcp float32)
+
+//go:noescape
 func momentumAvx2(p, grad, v *float32, n int, lr, mu float32)
 
 //go:noescape

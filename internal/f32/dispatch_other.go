@@ -24,11 +24,12 @@ func lstmCellAvx2(gates, cPrev, c, h *float32, hidden, n int)  { panic("unreacha
 func lstmCellBackwardAvx2(dgates, dcPrev, gates, cPrev, c, dh, dc, dcT *float32, hidden, n int) {
 	panic("unreachable")
 }
-func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep, rcp float32) { panic("unreachable") }
-func momentumAvx2(p, grad, v *float32, n int, lr, mu float32)          { panic("unreachable") }
-func sumSquaresAvx2(x *float32, n int, acc *[16]float64)               { panic("unreachable") }
-func scaleAvx2(x *float32, n int, s float32)                           { panic("unreachable") }
-func fmaLoopAvx2(n int)                                                { panic("unreachable") }
-func fmaLoopAvx512(n int)                                              { panic("unreachable") }
-func gemmNNAvx2(c, a, b *float32, m, n, k int)                         { panic("unreachable") }
-func gemmNNAvx512(c, a, b *float32, m, n, k int)                       { panic("unreachable") }
+func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep, rcp float32)   { panic("unreachable") }
+func adamAvx512(p, grad, m, v *float32, n int, s *AdamStep, rcp float32) { panic("unreachable") }
+func momentumAvx2(p, grad, v *float32, n int, lr, mu float32)            { panic("unreachable") }
+func sumSquaresAvx2(x *float32, n int, acc *[16]float64)                 { panic("unreachable") }
+func scaleAvx2(x *float32, n int, s float32)                             { panic("unreachable") }
+func fmaLoopAvx2(n int)                                                  { panic("unreachable") }
+func fmaLoopAvx512(n int)                                                { panic("unreachable") }
+func gemmNNAvx2(c, a, b *float32, m, n, k int)                           { panic("unreachable") }
+func gemmNNAvx512(c, a, b *float32, m, n, k int)                         { panic("unreachable") }

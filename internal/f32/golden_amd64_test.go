@@ -12,6 +12,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -298,6 +299,38 @@ func goldenLines() (keys []string, lines map[string]string) {
 			h.bufs(dgates, dcPrev, g, cPrev, c, dh, dc, dct, dc2, dgates2)
 			add(fmt.Sprintf("lstmCellBackwardAvx2 hidden%d dct%v", hidden, withDCT), h)
 		}
+	}
+	// adamAvx512 (n a multiple of 32): the same inputs through adamAvx2
+	// must give the same bits, else the line records the mismatch.
+	for _, n := range []int{32, 64, 992} {
+		if !has512 {
+			break
+		}
+		r := goldenRand(8500 + n)
+		h, h2 := newGoldenHasher(), newGoldenHasher()
+		for _, t := range []int64{1, 2, 7, 1000} {
+			p, g, m, v := newGbuf(&r, n, 1), newGbuf(&r, n, 0), newGbuf(&r, n, 1), newGbuf(&r, n, 1)
+			for i := range n {
+				v.all[v.off+i] *= v.all[v.off+i]
+				if i%17 == 5 {
+					v.all[v.off+i], g.all[g.off+i] = 0, 0
+				}
+			}
+			clone := func(b *gbuf) *gbuf { return &gbuf{all: slices.Clone(b.all), off: b.off} }
+			p2, m2, v2 := clone(p), clone(m), clone(v)
+			s := NewAdamStep(1e-3, 0.9, 0.999, 1e-8, t)
+			adamAvx512(p.p(), g.p(), m.p(), v.p(), n, &s, 1/s.BC2Sqrt)
+			adamAvx2(p2.p(), g.p(), m2.p(), v2.p(), n, &s, 1/s.BC2Sqrt)
+			h.bufs(p, g, m, v)
+			h2.bufs(p2, g, m2, v2)
+		}
+		key := fmt.Sprintf("adamAvx512 n%d", n)
+		if sum := h.sum(); sum != h2.sum() {
+			keys = append(keys, key)
+			lines[key] = "differs-from-adamAvx2:" + sum
+			continue
+		}
+		add(key, h)
 	}
 	for _, n := range []int{8, 16, 64, 1000} {
 		r := goldenRand(8000 + n)

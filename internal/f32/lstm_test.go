@@ -264,7 +264,7 @@ func TestLSTMImplementationsAgree(t *testing.T) {
 }
 
 func TestOptimisersBitIdentical(t *testing.T) {
-	for _, n := range []int{0, 1, 7, 8, 9, 63, 1000, 1003} {
+	for _, n := range []int{0, 1, 7, 8, 9, 31, 32, 33, 63, 64, 95, 1000, 1003, 94401} {
 		rng := rand.New(rand.NewPCG(29, uint64(n)))
 		p0, g := randSlice(rng, n), randSlice(rng, n)
 		m0, v0 := randSlice(rng, n), randSlice(rng, n)

@@ -132,8 +132,8 @@ func (a *Adam) Step(params, grads []float32) {
 	a.step++
 	// f32.Adam performs PyTorch's separately rounded float32 operations
 	// (√v divided by √(1−β2ᵗ), no FMA), identically in every
-	// implementation, at about 8× the speed of a Go loop: with the frame
-	// schedule this step runs after every frame.
+	// implementation, at about 8× (AVX2) or 15× (AVX-512) the speed of
+	// a Go loop: with the frame schedule this step runs after every frame.
 	f32.Adam(params, grads, a.m, a.v, f32.NewAdamStep(a.LR, a.Beta1, a.Beta2, a.Eps, a.step))
 }
 

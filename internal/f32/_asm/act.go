@@ -78,6 +78,7 @@ func elementwise(g *gen, step *adamStep) {
 	lstmCellKernel(g, c)
 	lstmCellBackwardKernel(g, c)
 	adamKernel(g, step)
+	adamKernel512(g, step)
 	momentumKernel(g)
 	sumSquaresKernel(g)
 	scaleKernel(g)
@@ -337,6 +338,94 @@ func adamKernel(g *gen, step *adamStep) {
 		g.VSUBPS(Y[1], Y[4], Y[4]) // p −= …
 		g.VMOVUPS(Y[4], mem(DI, 0))
 	})
+}
+
+// adamKernel512 emits
+//
+//	func adamAvx512(p, grad, m, v *float32, n int, s *AdamStep, rcp float32)
+//
+// adamKernel's operations on 16-lane ZMM registers, two independent
+// vectors (32 elements; n a multiple of 32) per iteration, their
+// instructions interleaved so that one vector's square root and division
+// overlap the other's arithmetic. On Zen 5 VSQRTPS and VDIVPS issue a ZMM
+// register at the rate of a YMM one, so the 16 lanes halve the divider
+// time per element, which bounds this loop.
+func adamKernel512(g *gen, step *adamStep) {
+	sig, err := gotypes.ParseSignatureInPackage(step.pkg, "func(p, grad, m, v *float32, n int, s *AdamStep, rcp float32)")
+	if err != nil {
+		panic(err)
+	}
+	g.Function("adamAvx512")
+	g.Attributes(attr.NOSPLIT)
+	g.Signature(sig)
+	g.Comment("Bit-identical to adamGeneric; see _asm/act.go for the division.")
+	g.MOVQ(g.arg("p"), DI)
+	g.MOVQ(g.arg("grad"), SI)
+	g.MOVQ(g.arg("m"), DX)
+	g.MOVQ(g.arg("v"), R8)
+	g.MOVQ(g.arg("n"), CX)
+	g.MOVQ(g.arg("s"), AX)
+	// The scalars of the step, broadcast: Z16 B1, Z17 B2, Z18 C1, Z19 C2,
+	// Z20 StepSize, Z21 BC2Sqrt, Z22 Eps, Z23 rcp = RN(1/BC2Sqrt).
+	for i, f := range []string{"B1", "B2", "C1", "C2", "StepSize", "BC2Sqrt", "Eps"} {
+		g.VBROADCASTSS(mem(AX, step.field(f)), zmm(16+i))
+	}
+	g.VBROADCASTSS(g.arg("rcp"), zmm(23))
+	b1, b2, c1, c2, stepSize, bc2, eps, rcp := zmm(16), zmm(17), zmm(18), zmm(19), zmm(20), zmm(21), zmm(22), zmm(23)
+
+	// Vector k (k = 0, 1) works in Z[8k] … Z[8k+6] on the elements at
+	// byte offset 64k; each step below is emitted for both vectors.
+	const lanes, unroll = 16, 2
+	both := func(f func(off int, r func(int) reg.VecPhysical)) {
+		for k := range unroll {
+			f(64*k, func(i int) reg.VecPhysical { return zmm(8*k + i) })
+		}
+	}
+	g.Label("azloop")
+	g.CMPQ(CX, imm(lanes*unroll))
+	g.JLT(operand.LabelRef("azdone"))
+	both(func(o int, z func(int) reg.VecPhysical) {
+		g.VMOVUPS(mem(SI, o), z(0))    // g
+		g.VMULPS(mem(DX, o), b1, z(1)) // b1·m
+		g.VMULPS(z(0), c1, z(2))       // c1·g
+	})
+	both(func(o int, z func(int) reg.VecPhysical) {
+		g.VMULPS(z(0), z(0), z(0))     // g²
+		g.VMULPS(mem(R8, o), b2, z(3)) // b2·v
+		g.VADDPS(z(2), z(1), z(1))     // m
+	})
+	both(func(o int, z func(int) reg.VecPhysical) {
+		g.VMULPS(z(0), c2, z(0)) // c2·g²
+		g.VMOVUPS(z(1), mem(DX, o))
+	})
+	both(func(o int, z func(int) reg.VecPhysical) {
+		g.VADDPS(z(0), z(3), z(3)) // v
+		g.VMOVUPS(z(3), mem(R8, o))
+		g.VSQRTPS(z(3), z(3)) // a = √v
+	})
+	both(func(o int, z func(int) reg.VecPhysical) {
+		g.VMULPS(rcp, z(3), z(5)) // q = a·rcp
+		g.VMOVAPS(z(3), z(6))
+		g.VFNMADD231PS(bc2, z(5), z(6)) // r = a − q·BC2Sqrt (exact)
+		g.VFMADD231PS(rcp, z(6), z(5))  // q' = q + r·rcp = RN(a/BC2Sqrt)
+		g.VADDPS(eps, z(5), z(3))       // denom
+		g.VDIVPS(z(3), z(1), z(1))      // m/denom
+	})
+	both(func(o int, z func(int) reg.VecPhysical) {
+		g.VMULPS(z(1), stepSize, z(1)) // stepSize·…
+		g.VMOVUPS(mem(DI, o), z(4))
+		g.VSUBPS(z(1), z(4), z(4)) // p −= …
+		g.VMOVUPS(z(4), mem(DI, o))
+	})
+	for _, p := range []reg.Register{DI, SI, DX, R8} {
+		g.ADDQ(imm(4*lanes*unroll), p)
+	}
+	g.SUBQ(imm(lanes*unroll), CX)
+	g.JMP(operand.LabelRef("azloop"))
+
+	g.Label("azdone")
+	g.VZEROUPPER()
+	g.RET()
 }
 
 // momentumKernel: v = mu·v + g, p −= lr·v, each product rounded (no FMA),
