@@ -222,7 +222,7 @@ func BenchmarkViterbi(b *testing.B) {
 }
 
 func benchViterbi(b *testing.B, lp []float32) {
-	g, err := NewPhoneLoop(SyntheticDecoderStats(rand.New(rand.NewPCG(1, 1))), DefaultDecoderWeights)
+	g, err := NewPhoneLoop(SyntheticDecoderStats(rand.New(rand.NewPCG(1, 1))), DefaultDecoderWeights())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestDecodedSegments(t *testing.T) {
 	if err != nil || !slices.Equal(got, c.Segments) {
 		t.Errorf("greedy segments %v (%v), want %v", got, err, c.Segments)
 	}
-	g, err := NewPhoneLoop(SyntheticDecoderStats(r), DefaultDecoderWeights)
+	g, err := NewPhoneLoop(SyntheticDecoderStats(r), DefaultDecoderWeights())
 	if err != nil {
 		t.Fatal(err)
 	}

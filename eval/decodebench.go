@@ -80,7 +80,7 @@ type DecoderSpeed struct {
 // goroutine, and returns the median frames/s of each over several rounds:
 // the figure for phoneme bench.
 func BenchDecoders(d time.Duration, rng *rand.Rand) (DecoderSpeed, error) {
-	g, err := NewPhoneLoop(SyntheticDecoderStats(rng), DefaultDecoderWeights)
+	g, err := NewPhoneLoop(SyntheticDecoderStats(rng), DefaultDecoderWeights())
 	if err != nil {
 		return DecoderSpeed{}, err
 	}

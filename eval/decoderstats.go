@@ -152,9 +152,11 @@ type DecoderWeights struct {
 	InsertionPenalty float64 `json:"insertion_penalty"`
 }
 
-// DefaultDecoderWeights are the weights before tuning: scaled likelihoods,
+// DefaultDecoderWeights returns the weights before tuning: scaled likelihoods,
 // the bigram at its own weight, no insertion penalty.
-var DefaultDecoderWeights = DecoderWeights{PriorScale: 1, LMWeight: 1, InsertionPenalty: 0}
+func DefaultDecoderWeights() DecoderWeights {
+	return DecoderWeights{PriorScale: 1, LMWeight: 1, InsertionPenalty: 0}
+}
 
 func (w DecoderWeights) check() error {
 	for _, v := range []float64{w.PriorScale, w.LMWeight, w.InsertionPenalty} {

@@ -84,7 +84,7 @@ func TestNewPhoneLoopProbabilities(t *testing.T) {
 // TestDecoderFileRoundTrip: a written decoder file reads back equal;
 // damaged ones are refused.
 func TestDecoderFileRoundTrip(t *testing.T) {
-	f := &DecoderFile{Format: DecoderFormat, Model: "abc", Train: "/x/train", Stats: SyntheticDecoderStats(rand.New(rand.NewPCG(1, 1))), Weights: DefaultDecoderWeights}
+	f := &DecoderFile{Format: DecoderFormat, Model: "abc", Train: "/x/train", Stats: SyntheticDecoderStats(rand.New(rand.NewPCG(1, 1))), Weights: DefaultDecoderWeights()}
 	var b bytes.Buffer
 	if err := f.WriteJSON(&b); err != nil {
 		t.Fatal(err)
@@ -113,7 +113,7 @@ func TestDecoderFileRoundTrip(t *testing.T) {
 
 func FuzzReadDecoderFile(f *testing.F) {
 	var b bytes.Buffer
-	df := &DecoderFile{Format: DecoderFormat, Stats: SyntheticDecoderStats(rand.New(rand.NewPCG(1, 1))), Weights: DefaultDecoderWeights}
+	df := &DecoderFile{Format: DecoderFormat, Stats: SyntheticDecoderStats(rand.New(rand.NewPCG(1, 1))), Weights: DefaultDecoderWeights()}
 	if err := df.WriteJSON(&b); err != nil {
 		f.Fatal(err)
 	}

@@ -61,13 +61,15 @@ type TuneGrid struct {
 	PriorScale, LMWeight, InsertionPenalty []float64
 }
 
-// DefaultTuneGrid is the grid of phoneme eval --tune-decoder: 5 prior
+// DefaultTuneGrid returns the grid of phoneme eval --tune-decoder: 5 prior
 // scales × 6 LM weights × 10 insertion penalties, 300 points, each a full
 // decode of the tuning split.
-var DefaultTuneGrid = TuneGrid{
-	PriorScale:       []float64{0, 0.25, 0.5, 0.75, 1},
-	LMWeight:         []float64{0, 0.5, 1, 2, 3, 4},
-	InsertionPenalty: []float64{-6, -4, -3, -2, -1, 0, 1, 2, 3, 4},
+func DefaultTuneGrid() TuneGrid {
+	return TuneGrid{
+		PriorScale:       []float64{0, 0.25, 0.5, 0.75, 1},
+		LMWeight:         []float64{0, 0.5, 1, 2, 3, 4},
+		InsertionPenalty: []float64{-6, -4, -3, -2, -1, 0, 1, 2, 3, 4},
+	}
 }
 
 // TunePoint is the outcome of one grid point.

@@ -280,7 +280,7 @@ func saveDecoderStats(model string, train *data.Split) (string, error) {
 		return "", err
 	}
 	trainAbs, _ := filepath.Abs(train.Dir)
-	df := &eval.DecoderFile{Format: eval.DecoderFormat, Model: sum, Train: trainAbs, Stats: st, Weights: eval.DefaultDecoderWeights}
+	df := &eval.DecoderFile{Format: eval.DecoderFormat, Model: sum, Train: trainAbs, Stats: st, Weights: eval.DefaultDecoderWeights()}
 	path := decoderFile(model)
 	return path, atomicfile.WriteFile(path, df.WriteJSON)
 }
@@ -326,7 +326,7 @@ func tuneDecoder(model string, m *lstm.Model, md *lstm.Metadata, dev *data.Split
 	if err != nil {
 		return eval.Decoding{}, err
 	}
-	g0, err := eval.NewPhoneLoop(st, eval.DefaultDecoderWeights)
+	g0, err := eval.NewPhoneLoop(st, eval.DefaultDecoderWeights())
 	if err != nil {
 		return eval.Decoding{}, err
 	}
@@ -334,7 +334,7 @@ func tuneDecoder(model string, m *lstm.Model, md *lstm.Metadata, dev *data.Split
 	if err != nil {
 		return eval.Decoding{}, err
 	}
-	grid := eval.DefaultTuneGrid
+	grid := eval.DefaultTuneGrid()
 	t0 = time.Now()
 	pts, best, err := eval.TuneDecoder(st, lps, refs, grid)
 	if err != nil {

@@ -52,7 +52,7 @@ func (c *comparison) phoneErrorRates() error {
 			if err != nil {
 				return fmt.Errorf("run %s: %w", r.ID, err)
 			}
-			pts, best, err := eval.TuneDecoder(stats, lps, devRefs, eval.DefaultTuneGrid)
+			pts, best, err := eval.TuneDecoder(stats, lps, devRefs, eval.DefaultTuneGrid())
 			if err != nil {
 				return fmt.Errorf("run %s: %w", r.ID, err)
 			}

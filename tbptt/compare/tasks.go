@@ -156,10 +156,10 @@ func taskOrder(cfg Config, runs []PlannedRun) []int {
 	return order
 }
 
-// TaskEnv lists the environment variables that carry an array job's task
+// taskEnv lists the environment variables that carry an array job's task
 // index, in the order --task auto reads them, with the index of the first
 // task (SGE and LSF count from 1; the others, like tasks, from 0).
-var TaskEnv = []struct {
+var taskEnv = []struct {
 	Name  string
 	First int
 }{
@@ -177,7 +177,7 @@ var ErrNoTaskEnv = errors.New("no array-job task index in the environment")
 // TaskFromEnv returns the task index an array-job engine gives this
 // process, read with getenv (os.Getenv), and the variable it came from.
 func TaskFromEnv(getenv func(string) string) (index int, from string, err error) {
-	for _, v := range TaskEnv {
+	for _, v := range taskEnv {
 		s := strings.TrimSpace(getenv(v.Name))
 		if s == "" || s == "undefined" { // SGE sets "undefined" outside array jobs
 			continue
@@ -188,8 +188,8 @@ func TaskFromEnv(getenv func(string) string) (index int, from string, err error)
 		}
 		return n - v.First, v.Name, nil
 	}
-	names := make([]string, len(TaskEnv))
-	for i, v := range TaskEnv {
+	names := make([]string, len(taskEnv))
+	for i, v := range taskEnv {
 		names[i] = v.Name
 	}
 	return 0, "", fmt.Errorf("%w: none of %s is set (run inside an array job, or give the index)", ErrNoTaskEnv, strings.Join(names, ", "))
