@@ -101,8 +101,11 @@ func Peak(threads int, d time.Duration) float64 {
 				defer wg.Done()
 				runtime.LockOSThread()
 				defer runtime.UnlockOSThread()
-				for time.Since(start) < d {
+				for { // at least one loop, however late the goroutine starts
 					flops[w] += f32.FMALoop(1 << 14)
+					if time.Since(start) >= d {
+						break
+					}
 				}
 			}()
 		}
