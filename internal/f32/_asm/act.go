@@ -279,6 +279,33 @@ func lstmCellBackwardKernel(g *gen, c *actConsts) {
 	})
 }
 
+// adamHeader emits the start of the Adam kernel name, shared by its widths:
+// the signature, the pointers and count in DI (p), SI (grad), DX (m),
+// R8 (v) and CX (n), and the step's scalars broadcast into regs(0) …
+// regs(7), which it returns: B1, B2, C1, C2, StepSize, BC2Sqrt, Eps and
+// rcp = RN(1/BC2Sqrt).
+func adamHeader(g *gen, step *adamStep, name string, regs func(int) reg.VecPhysical) (b1, b2, c1, c2, stepSize, bc2, eps, rcp reg.VecPhysical) {
+	sig, err := gotypes.ParseSignatureInPackage(step.pkg, "func(p, grad, m, v *float32, n int, s *AdamStep, rcp float32)")
+	if err != nil {
+		panic(err)
+	}
+	g.Function(name)
+	g.Attributes(attr.NOSPLIT)
+	g.Signature(sig)
+	g.Comment("Bit-identical to adamGeneric; see _asm/act.go for the division.")
+	g.MOVQ(g.arg("p"), DI)
+	g.MOVQ(g.arg("grad"), SI)
+	g.MOVQ(g.arg("m"), DX)
+	g.MOVQ(g.arg("v"), R8)
+	g.MOVQ(g.arg("n"), CX)
+	g.MOVQ(g.arg("s"), AX)
+	for i, f := range []string{"B1", "B2", "C1", "C2", "StepSize", "BC2Sqrt", "Eps"} {
+		g.VBROADCASTSS(mem(AX, step.field(f)), regs(i))
+	}
+	g.VBROADCASTSS(g.arg("rcp"), regs(7))
+	return regs(0), regs(1), regs(2), regs(3), regs(4), regs(5), regs(6), regs(7)
+}
+
 // adamKernel emits
 //
 //	func adamAvx2(p, grad, m, v *float32, n int, s *AdamStep, rcp float32)
@@ -293,27 +320,8 @@ func lstmCellBackwardKernel(g *gen, c *actConsts) {
 // (√v/BC2Sqrt is ≥ 2⁻⁷⁵ or exactly 0 here, BC2Sqrt ≤ 1): one divider
 // operation fewer per element, and the divider bounds this loop.
 func adamKernel(g *gen, step *adamStep) {
-	sig, err := gotypes.ParseSignatureInPackage(step.pkg, "func(p, grad, m, v *float32, n int, s *AdamStep, rcp float32)")
-	if err != nil {
-		panic(err)
-	}
-	g.Function("adamAvx2")
-	g.Attributes(attr.NOSPLIT)
-	g.Signature(sig)
-	g.Comment("Bit-identical to adamGeneric; see _asm/act.go for the division.")
-	g.MOVQ(g.arg("p"), DI)
-	g.MOVQ(g.arg("grad"), SI)
-	g.MOVQ(g.arg("m"), DX)
-	g.MOVQ(g.arg("v"), R8)
-	g.MOVQ(g.arg("n"), CX)
-	g.MOVQ(g.arg("s"), AX)
-	// The scalars of the step, broadcast: Y8 B1, Y9 B2, Y10 C1, Y11 C2,
-	// Y12 StepSize, Y13 BC2Sqrt, Y14 Eps, Y15 rcp = RN(1/BC2Sqrt).
-	for i, f := range []string{"B1", "B2", "C1", "C2", "StepSize", "BC2Sqrt", "Eps"} {
-		g.VBROADCASTSS(mem(AX, step.field(f)), Y[8+i])
-	}
-	g.VBROADCASTSS(g.arg("rcp"), Y[15])
-	b1, b2, c1, c2, stepSize, bc2, eps, rcp := Y[8], Y[9], Y[10], Y[11], Y[12], Y[13], Y[14], Y[15]
+	// The scalars of the step in Y8 … Y15.
+	b1, b2, c1, c2, stepSize, bc2, eps, rcp := adamHeader(g, step, "adamAvx2", func(i int) reg.VecPhysical { return Y[8+i] })
 
 	loop8(g, "ad", CX, []reg.Register{DI, SI, DX, R8}, func() {
 		g.VMOVUPS(mem(SI, 0), Y[0])    // g
@@ -351,27 +359,8 @@ func adamKernel(g *gen, step *adamStep) {
 // register at the rate of a YMM one, so the 16 lanes halve the divider
 // time per element, which bounds this loop.
 func adamKernel512(g *gen, step *adamStep) {
-	sig, err := gotypes.ParseSignatureInPackage(step.pkg, "func(p, grad, m, v *float32, n int, s *AdamStep, rcp float32)")
-	if err != nil {
-		panic(err)
-	}
-	g.Function("adamAvx512")
-	g.Attributes(attr.NOSPLIT)
-	g.Signature(sig)
-	g.Comment("Bit-identical to adamGeneric; see _asm/act.go for the division.")
-	g.MOVQ(g.arg("p"), DI)
-	g.MOVQ(g.arg("grad"), SI)
-	g.MOVQ(g.arg("m"), DX)
-	g.MOVQ(g.arg("v"), R8)
-	g.MOVQ(g.arg("n"), CX)
-	g.MOVQ(g.arg("s"), AX)
-	// The scalars of the step, broadcast: Z16 B1, Z17 B2, Z18 C1, Z19 C2,
-	// Z20 StepSize, Z21 BC2Sqrt, Z22 Eps, Z23 rcp = RN(1/BC2Sqrt).
-	for i, f := range []string{"B1", "B2", "C1", "C2", "StepSize", "BC2Sqrt", "Eps"} {
-		g.VBROADCASTSS(mem(AX, step.field(f)), zmm(16+i))
-	}
-	g.VBROADCASTSS(g.arg("rcp"), zmm(23))
-	b1, b2, c1, c2, stepSize, bc2, eps, rcp := zmm(16), zmm(17), zmm(18), zmm(19), zmm(20), zmm(21), zmm(22), zmm(23)
+	// The scalars of the step in Z16 … Z23.
+	b1, b2, c1, c2, stepSize, bc2, eps, rcp := adamHeader(g, step, "adamAvx512", func(i int) reg.VecPhysical { return zmm(16 + i) })
 
 	// Vector k (k = 0, 1) works in Z[8k] … Z[8k+6] on the elements at
 	// byte offset 64k; each step below is emitted for both vectors.
