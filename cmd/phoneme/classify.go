@@ -237,7 +237,7 @@ func runClassify(ctx context.Context, cmd *cli.Command) error {
 		return err
 	}
 	if kind == eval.Viterbi {
-		d, err := loadDecoding(cmd.String("model"), kind)
+		d, _, err := loadDecoding(cmd.String("model"), kind)
 		if err != nil {
 			return err
 		}

@@ -51,7 +51,7 @@ func TestClassifyDecode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dec, err := loadDecoding(model, eval.Viterbi)
+	dec, _, err := loadDecoding(model, eval.Viterbi)
 	if err != nil {
 		t.Fatal(err)
 	}

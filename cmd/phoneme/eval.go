@@ -135,15 +135,13 @@ labels.`,
 				if !cmd.IsSet("decode") {
 					kind = eval.Viterbi
 				}
-				d, err := loadDecoding(modelPath, kind)
+				d, df, err := loadDecoding(modelPath, kind)
 				if err != nil {
 					return err
 				}
 				dec = &d
-				if kind == eval.Viterbi {
-					if df, err := readDecoderFile(modelPath); err == nil && df.Tuning == nil {
-						fmt.Fprintf(summary, "Viterbi decoder with default weights (not tuned): phoneme eval --model %s --data DIR/dev --tune-decoder tunes them\n", modelPath)
-					}
+				if df != nil && df.Tuning == nil {
+					fmt.Fprintf(summary, "Viterbi decoder with default weights (not tuned): phoneme eval --model %s --data DIR/dev --tune-decoder tunes them\n", modelPath)
 				}
 			default:
 				g := eval.Decoding{Kind: eval.Greedy}
@@ -224,20 +222,20 @@ func fileSHA256(path string) (string, error) {
 
 // loadDecoding returns the decoder of kind for the model at path: greedy
 // needs nothing; Viterbi reads the model's decoder file, which must have
-// been made for this very checkpoint.
-func loadDecoding(model string, kind eval.DecoderKind) (eval.Decoding, error) {
+// been made for this very checkpoint, and returns it too (nil for greedy).
+func loadDecoding(model string, kind eval.DecoderKind) (eval.Decoding, *eval.DecoderFile, error) {
 	if kind != eval.Viterbi {
-		return eval.Decoding{Kind: kind}, nil
+		return eval.Decoding{Kind: kind}, nil, nil
 	}
 	df, err := readDecoderFile(model)
 	if err != nil {
-		return eval.Decoding{}, err
+		return eval.Decoding{}, nil, err
 	}
 	g, err := eval.NewPhoneLoop(df.Stats, df.Weights)
 	if err != nil {
-		return eval.Decoding{}, fmt.Errorf("%s: %w", decoderFile(model), err)
+		return eval.Decoding{}, nil, fmt.Errorf("%s: %w", decoderFile(model), err)
 	}
-	return eval.Decoding{Kind: eval.Viterbi, Loop: g}, nil
+	return eval.Decoding{Kind: eval.Viterbi, Loop: g}, df, nil
 }
 
 // readDecoderFile reads the decoder file of the model at path and checks
