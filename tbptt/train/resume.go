@@ -135,12 +135,9 @@ func Fingerprint(s *data.Split) DataIdentity {
 	})
 	var lab []int32 // a streamed split's labels, read in turn
 	id.Labels = sum(func(h io.Writer) {
-		for i, x := range s.Sentences {
+		for i := range s.Sentences {
 			buf = buf[:0]
-			lab = x.Labels
-			if s.Archives != nil {
-				lab = s.Archives.Labels(i, lab)
-			}
+			lab = s.Labels(i, lab)
 			u32(uint32(len(lab)))
 			for _, l := range lab {
 				u32(uint32(l))
