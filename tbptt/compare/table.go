@@ -333,27 +333,23 @@ func (t *Table) WriteMarkdown(w io.Writer) error {
 			}
 			cells = append(cells, s)
 		}
-		if sig {
+		// The difference to the best row and its interval, "best" in the
+		// best row itself.
+		versus := func(v *Comparison) string {
 			switch {
 			case i == t.Best:
-				cells = append(cells, "best")
-			case r.Versus != nil:
-				d := r.Versus.FER39
-				cells = append(cells, fmt.Sprintf("%s (%s to %s)", fmtPoints(d.Delta), fmtPoints(d.Lo), fmtPoints(d.Hi)))
-			default:
-				cells = append(cells, "–")
+				return "best"
+			case v != nil:
+				d := v.FER39
+				return fmt.Sprintf("%s (%s to %s)", fmtPoints(d.Delta), fmtPoints(d.Lo), fmtPoints(d.Hi))
 			}
+			return "–"
+		}
+		if sig {
+			cells = append(cells, versus(r.Versus))
 		}
 		if sigPER {
-			switch {
-			case i == t.Best:
-				cells = append(cells, "best")
-			case r.VersusPER != nil:
-				d := r.VersusPER.FER39
-				cells = append(cells, fmt.Sprintf("%s (%s to %s)", fmtPoints(d.Delta), fmtPoints(d.Lo), fmtPoints(d.Hi)))
-			default:
-				cells = append(cells, "–")
-			}
+			cells = append(cells, versus(r.VersusPER))
 		}
 		b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
 	}
