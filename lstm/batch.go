@@ -43,11 +43,28 @@ type Batch struct {
 	gview  *Model
 }
 
+// batchLayer holds one layer's activations. h and c have act[0] rows of
+// initial state (zero or ForwardBatchFrom's h0, c0) before the rows of
+// the frames: a row's previous state is then the row of the same stream
+// one frame earlier (or in the prefix), in place, with nothing copied,
+// because the streams running at t are a prefix of those at t−1.
 type batchLayer struct {
 	gates []float32 // rows×4H activated gates
-	h, hp []float32 // rows×H: h_t and h_{t−1} of each row
-	c, cp []float32 // rows×H: c_t and c_{t−1}
+	h     []float32 // (act[0]+rows)×H: initial states, then h_t of each row
+	c     []float32 // (act[0]+rows)×H: initial states, then c_t of each row
 }
+
+// prev returns the first row (in h and c) of the state before frame t:
+// the initial states for t = 0, frame t−1's rows otherwise.
+func (bt *Batch) prev(t int) int {
+	if t == 0 {
+		return 0
+	}
+	return bt.act[0] + bt.off[t-1]
+}
+
+// cur returns the first row (in h and c) of frame t's state.
+func (bt *Batch) cur(t int) int { return bt.act[0] + bt.off[t] }
 
 // NewBatch returns an empty Batch for m's shape, which must have no
 // peepholes.
@@ -134,17 +151,20 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 		}
 	}
 	bt.logp = grow(bt.logp, rows*O)
+	a0 := 0
+	if T > 0 {
+		a0 = bt.act[0]
+	}
 	for l := range m.layers {
 		p, L := &m.layers[l], &bt.layers[l]
 		L.gates = grow(L.gates, rows*G)
-		L.h, L.hp = grow(L.h, rows*H), grow(L.hp, rows*H)
-		L.c, L.cp = grow(L.c, rows*H), grow(L.cp, rows*H)
+		L.h, L.c = grow(L.h, (a0+rows)*H), grow(L.c, (a0+rows)*H)
 		if rows == 0 {
 			continue
 		}
 		in := bt.x
 		if l > 0 {
-			in = bt.layers[l-1].h
+			in = bt.layers[l-1].h[a0*H:]
 		}
 		bias := L.gates[:G]
 		copy(bias, p.bih)
@@ -164,7 +184,7 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 				bt.wt = transpose(bt.wt, p.wih, G, p.in)
 				wihT = bt.wt
 			}
-			if rows-bt.act[0] >= minRowsTransposed {
+			if rows-a0 >= minRowsTransposed {
 				bt.wt2 = transpose(bt.wt2, p.whh, G, H)
 				whhT = bt.wt2
 			}
@@ -174,35 +194,31 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 		} else {
 			f32.MatMulT(L.gates, in, p.wih, rows, G, p.in)
 		}
-		clear(L.hp[:bt.act[0]*H])
-		clear(L.cp[:bt.act[0]*H])
+		clear(L.h[:a0*H])
+		clear(L.c[:a0*H])
 		started := false // some stream starts from a non-zero state
-		for r := range bt.act[0] {
+		for r := range a0 {
 			k := bt.order[r]
 			if k < len(h0) && h0[k] != nil {
-				copy(L.hp[r*H:(r+1)*H], h0[k][l*H:(l+1)*H])
+				copy(L.h[r*H:(r+1)*H], h0[k][l*H:(l+1)*H])
 				started = true
 			}
 			if k < len(c0) && c0[k] != nil {
-				copy(L.cp[r*H:(r+1)*H], c0[k][l*H:(l+1)*H])
+				copy(L.c[r*H:(r+1)*H], c0[k][l*H:(l+1)*H])
 			}
 		}
 		for t := range T {
-			a, o := bt.act[t], bt.off[t]
+			a, o, pr, cr := bt.act[t], bt.off[t], bt.prev(t), bt.cur(t)
 			if t > 0 || started {
 				if whhT != nil {
-					f32.MatMul(L.gates[o*G:(o+a)*G], L.hp[o*H:(o+a)*H], whhT, a, G, H)
+					f32.MatMul(L.gates[o*G:(o+a)*G], L.h[pr*H:(pr+a)*H], whhT, a, G, H)
 				} else {
-					f32.MatMulT(L.gates[o*G:(o+a)*G], L.hp[o*H:(o+a)*H], p.whh, a, G, H)
+					f32.MatMulT(L.gates[o*G:(o+a)*G], L.h[pr*H:(pr+a)*H], p.whh, a, G, H)
 				}
 			}
-			for r := o; r < o+a; r++ {
-				f32.LSTMCell(L.gates[r*G:(r+1)*G], L.cp[r*H:(r+1)*H], L.c[r*H:(r+1)*H], L.h[r*H:(r+1)*H], H)
-			}
-			if t+1 < T {
-				a1, o1 := bt.act[t+1], bt.off[t+1]
-				copy(L.hp[o1*H:(o1+a1)*H], L.h[o*H:(o+a1)*H])
-				copy(L.cp[o1*H:(o1+a1)*H], L.c[o*H:(o+a1)*H])
+			for r := range a {
+				f32.LSTMCell(L.gates[(o+r)*G:(o+r+1)*G], L.c[(pr+r)*H:(pr+r+1)*H],
+					L.c[(cr+r)*H:(cr+r+1)*H], L.h[(cr+r)*H:(cr+r+1)*H], H)
 			}
 		}
 	}
@@ -212,7 +228,7 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 	for r := range rows {
 		copy(bt.logp[r*O:(r+1)*O], m.outB)
 	}
-	f32.MatMulT(bt.logp, bt.layers[c.Layers-1].h, m.outW, rows, O, H)
+	f32.MatMulT(bt.logp, bt.layers[c.Layers-1].h[a0*H:], m.outW, rows, O, H)
 	for r := range rows {
 		logSoftmax(bt.logp[r*O : (r+1)*O])
 	}
@@ -226,7 +242,7 @@ func (bt *Batch) StateAt(k, t int, h, c []float32) {
 		panic(fmt.Sprintf("lstm: state after frame %d of a sentence of %d", t, bt.lens[k]))
 	}
 	H := bt.cfg.Hidden
-	r := bt.off[t] + bt.rank[k]
+	r := bt.cur(t) + bt.rank[k]
 	for l := range bt.layers {
 		L := &bt.layers[l]
 		copy(h[l*H:(l+1)*H], L.h[r*H:(r+1)*H])
@@ -290,12 +306,15 @@ const minRowsTransposed = 64
 // the frames τ of the last ForwardBatch's streams k with targets[k][τ] ≥ 0,
 // back-propagated to each sentence's start: for each stream, what Backward
 // over its whole trace computes. It returns the number of frames
-// back-propagated, summed over the streams with a scored frame.
+// back-propagated, summed over the streams with a scored frame. After
+// g.ZeroDeferred it overwrites g instead (the same bits as clearing it
+// first, without the pass that clears it).
 func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale float32) int {
 	if len(targets) != bt.nb {
 		panic(fmt.Sprintf("lstm: %d target lists for %d streams", len(targets), bt.nb))
 	}
-	g.Settle()
+	fresh := g.deferred
+	g.deferred = false
 	gv := bt.gview
 	if gv == nil || len(g.Data) == 0 || &gv.params[0] != &g.Data[0] {
 		gv = m.gradViews(g)
@@ -332,10 +351,28 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 		}
 	}
 	if back == 0 {
+		if fresh {
+			clear(g.Data)
+		}
 		return 0
 	}
-	top := bt.layers[c.Layers-1].h
-	f32.MatTMul(gv.outW, bt.dy, top, O, H, rows)
+	// Each weight matrix's first product overwrites it when g is fresh;
+	// the biases are cleared before their sums.
+	mul := func(first bool) func(c, a, b []float32, m, n, k int) {
+		if fresh && first {
+			return f32.MatTMulSet
+		}
+		return f32.MatTMul
+	}
+	reset := func(t []float32) {
+		if fresh {
+			clear(t)
+		}
+	}
+	a0 := bt.act[0]
+	top := bt.layers[c.Layers-1].h[a0*H:]
+	mul(true)(gv.outW, bt.dy, top, O, H, rows)
+	reset(gv.outB)
 	for r := range rows {
 		f32.Axpy(gv.outB, 1, bt.dy[r*O:(r+1)*O])
 	}
@@ -350,7 +387,7 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 		p, gp, L := &m.layers[l], &gv.layers[l], &bt.layers[l]
 		clear(bt.dcy)
 		for t := T - 1; t >= 0; t-- {
-			a, o := bt.act[t], bt.off[t]
+			a, o, pr, cr := bt.act[t], bt.off[t], bt.prev(t), bt.cur(t)
 			if t+1 < T {
 				a1, o1 := bt.act[t+1], bt.off[t+1]
 				f32.MatMul(bt.dh[o*H:(o+a1)*H], bt.da[o1*G:(o1+a1)*G], p.whh, a1, H, G)
@@ -360,16 +397,30 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 				// A stream's dcy is zero until its last frame: no gradient
 				// comes from beyond its sentence.
 				f32.LSTMCellBackward(bt.da[row*G:(row+1)*G], bt.dcy[r*H:(r+1)*H],
-					L.gates[row*G:(row+1)*G], L.cp[row*H:(row+1)*H], L.c[row*H:(row+1)*H],
+					L.gates[row*G:(row+1)*G], L.c[(pr+r)*H:(pr+r+1)*H], L.c[(cr+r)*H:(cr+r+1)*H],
 					bt.dh[row*H:(row+1)*H], bt.dcy[r*H:(r+1)*H], H)
 			}
 		}
 		in := bt.x
 		if l > 0 {
-			in = bt.layers[l-1].h
+			in = bt.layers[l-1].h[a0*H:]
 		}
-		f32.MatTMul(gp.wih, bt.da, in, G, p.in, rows)
-		f32.MatTMul(gp.whh, bt.da, L.hp, G, H, rows)
+		mul(true)(gp.wih, bt.da, in, G, p.in, rows)
+		// ∂W_hh pairs frame t's rows of ∂gates with frame t−1's state rows:
+		// one product per run of frames whose previous states lie end to
+		// end (the state rows break where a stream's sentence has ended).
+		for t := 0; t < T; {
+			u, end := t+1, bt.prev(t)+bt.act[t]
+			for u < T && bt.prev(u) == end {
+				end += bt.act[u]
+				u++
+			}
+			lo, hi, pr := bt.off[t], bt.off[u], bt.prev(t)
+			mul(t == 0)(gp.whh, bt.da[lo*G:hi*G], L.h[pr*H:(pr+hi-lo)*H], G, H, hi-lo)
+			t = u
+		}
+		reset(gp.bih)
+		reset(gp.bhh)
 		for r := range rows {
 			f32.Axpy(gp.bih, 1, bt.da[r*G:(r+1)*G])
 			f32.Axpy(gp.bhh, 1, bt.da[r*G:(r+1)*G])

@@ -261,6 +261,7 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 			}
 		}
 		e.t0, e.t1, e.scale = t0, min(t0+k1, T), 1/float32(active)
+		g := e.g
 		if len(e.streams) == 1 {
 			e.advance(0)
 		} else {
@@ -268,9 +269,9 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 			// Sum the streams' gradients in stream order, whichever
 			// goroutine computed them: results do not depend on the
 			// number of cores.
-			copy(e.g.Data, e.streams[0].g.Data)
+			g = e.streams[0].g
 			for b := 1; b < len(sents); b++ {
-				f32.Axpy(e.g.Data, 1, e.streams[b].g.Data)
+				f32.Axpy(g.Data, 1, e.streams[b].g.Data)
 			}
 		}
 		for b := range sents {
@@ -278,7 +279,7 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 			e.streams[b].st = Stats{}
 		}
 		st.Updates++
-		if err := step(e.g); err != nil {
+		if err := step(g); err != nil {
 			return err
 		}
 	}
@@ -333,16 +334,18 @@ func (e *Engine) lockstepGroup(sents []*data.Sentence, step func(*lstm.Grads) er
 	e.lockstep = true
 	e.mode = modeSubs
 	e.pool.run(nsub)
-	copy(e.g.Data, e.subs[0].g.Data)
+	// The shares are summed into the first one, in place: one pass over
+	// the parameters fewer than summing into a gradient of its own.
+	g := e.subs[0].g
 	for j := 1; j < nsub; j++ {
-		f32.Axpy(e.g.Data, 1, e.subs[j].g.Data)
+		f32.Axpy(g.Data, 1, e.subs[j].g.Data)
 	}
 	for b := range sents {
 		st.Add(e.streams[b].st)
 		e.streams[b].st = Stats{}
 	}
 	st.Updates++
-	return step(e.g)
+	return step(g)
 }
 
 // work is the pool's job j: a sub-batch or a stream, as e.mode says.
@@ -518,16 +521,16 @@ func (e *Engine) lockstepUpdate(n, t0, t1 int, step func(*lstm.Grads) error, st 
 		e.wins[j].bt.UseTransposes(tw)
 	}
 	e.pool.run(nRun + nRe)
-	copy(e.g.Data, e.wins[0].g.Data)
+	g := e.wins[0].g
 	for j := 1; j < nRun+nRe; j++ {
-		f32.Axpy(e.g.Data, 1, e.wins[j].g.Data)
+		f32.Axpy(g.Data, 1, e.wins[j].g.Data)
 	}
 	for j := range nRun + nRe {
 		st.Add(e.wins[j].st)
 		e.wins[j].st = Stats{}
 	}
 	st.Updates++
-	return step(e.g)
+	return step(g)
 }
 
 // runWindow runs lockstep sub-batch j of lockstepUpdate: forward from the
@@ -535,10 +538,11 @@ func (e *Engine) lockstepUpdate(n, t0, t1 int, step func(*lstm.Grads) error, st 
 // and for streaming windows the statistics and the states kept.
 func (e *Engine) runWindow(j int) {
 	wd := &e.wins[j]
-	wd.g.Zero()
 	if len(wd.xs) == 0 {
+		wd.g.Zero()
 		return
 	}
+	wd.g.ZeroDeferred() // BackwardBatch overwrites it
 	e.m.ForwardBatchFrom(wd.bt, wd.xs, wd.h0, wd.c0)
 	wd.st.FramesBackward += int64(e.m.BackwardBatch(wd.g, wd.bt, wd.targets, e.scale))
 	for k, b := range wd.streams {
@@ -577,10 +581,11 @@ func growFloat32(s []float32, n int) []float32 {
 // leaves its share of the update in its gradient and each stream's stats.
 func (e *Engine) runSub(j int) {
 	sb := &e.subs[j]
-	sb.g.Zero()
 	if sb.hi == sb.lo {
+		sb.g.Zero()
 		return
 	}
+	sb.g.ZeroDeferred() // BackwardBatch overwrites it
 	e.m.ForwardBatch(sb.bt, sb.xs)
 	e.m.BackwardBatch(sb.g, sb.bt, sb.targets, e.scale)
 	for k, b := 0, sb.lo; b < sb.hi; k, b = k+1, b+1 {
