@@ -123,3 +123,81 @@ func TestBatchAllocs(t *testing.T) {
 		t.Errorf("%v allocations per run", a)
 	}
 }
+
+// TestTranspose: every element lands in its place, for row counts that
+// are and are not multiples of the eight-row blocks.
+func TestTranspose(t *testing.T) {
+	for _, sh := range [][2]int{{0, 3}, {1, 1}, {7, 5}, {8, 39}, {9, 1}, {17, 16}, {512, 39}} {
+		rows, cols := sh[0], sh[1]
+		a := make([]float32, rows*cols)
+		for i := range a {
+			a[i] = float32(i)
+		}
+		dst := transpose([]float32{-1}, a, rows, cols)
+		if len(dst) != rows*cols {
+			t.Fatalf("%d×%d: len %d", rows, cols, len(dst))
+		}
+		for i := range rows {
+			for j := range cols {
+				if dst[j*rows+i] != a[i*cols+j] {
+					t.Fatalf("%d×%d: [%d][%d] = %v, want %v", rows, cols, j, i, dst[j*rows+i], a[i*cols+j])
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkTranspose: the reference network's W_ih (512×39) and W_hh
+// (512×128), transposed once per lockstep update.
+func BenchmarkTranspose(b *testing.B) {
+	for _, sh := range [][2]int{{512, 39}, {512, 128}} {
+		a := make([]float32, sh[0]*sh[1])
+		var dst []float32
+		b.Run(fmt.Sprintf("%dx%d", sh[0], sh[1]), func(b *testing.B) {
+			for b.Loop() {
+				dst = transpose(dst, a, sh[0], sh[1])
+			}
+			b.ReportMetric(float64(len(a))*float64(b.N)/b.Elapsed().Seconds()/1e9, "Gelem/s")
+		})
+	}
+}
+
+// TestBatchZeroDeferred: after ZeroDeferred, BackwardBatch overwrites a
+// gradient full of stale values with exactly the bits of clearing it
+// first, with scored frames and with none.
+func TestBatchZeroDeferred(t *testing.T) {
+	c := Config{Inputs: 5, Hidden: 8, Layers: 2, Outputs: 7}
+	m := testModel(t, c, 36)
+	xs, targets := batchCase(rand.New(rand.NewPCG(37, 37)), c, batchLengths)
+	none := make([][]int32, len(targets))
+	for k, ts := range targets {
+		none[k] = make([]int32, len(ts))
+		for j := range none[k] {
+			none[k][j] = -1
+		}
+	}
+	for _, tc := range []struct {
+		name    string
+		targets [][]int32
+	}{{"scored", targets}, {"unscored", none}} {
+		t.Run(tc.name, func(t *testing.T) {
+			bt := m.NewBatch()
+			m.ForwardBatch(bt, xs)
+			want := m.NewGrads()
+			nw := m.BackwardBatch(want, bt, tc.targets, 0.5)
+			got := m.NewGrads()
+			for i := range got.Data {
+				got.Data[i] = float32(i%7) - 3 // stale values
+			}
+			got.ZeroDeferred()
+			if n := m.BackwardBatch(got, bt, tc.targets, 0.5); n != nw {
+				t.Fatalf("back-propagated %d frames, want %d", n, nw)
+			}
+			for i := range want.Data {
+				if math.Float32bits(got.Data[i]) != math.Float32bits(want.Data[i]) {
+					t.Fatalf("gradient[%d] = %v, want %v", i, got.Data[i], want.Data[i])
+				}
+			}
+		})
+	}
+}

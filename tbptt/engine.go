@@ -504,19 +504,18 @@ func (e *Engine) lockstepUpdate(n, t0, t1 int, step func(*lstm.Grads) error, st 
 			wd.targets = append(wd.targets, str.masked)
 		}
 	}
-	// One set of transposed weights for the update's sub-batches, when
-	// they have rows enough to pay for it (lstm's rule).
+	// One set of transposed weights for the update's sub-batches: the
+	// input weights always (their 39-long dot products are slow), the
+	// recurrent ones when there are rows enough to pay for it (lstm's
+	// rule).
 	rows := 0
 	for j := range nRun + nRe {
 		for _, x := range e.wins[j].xs {
 			rows += len(x) / I
 		}
 	}
-	var tw *lstm.Transposes
-	if rows >= 64 {
-		e.m.Transpose(&e.tw)
-		tw = &e.tw
-	}
+	e.m.Transpose(&e.tw, rows >= 64)
+	tw := &e.tw
 	for j := range nRun + nRe {
 		e.wins[j].bt.UseTransposes(tw)
 	}

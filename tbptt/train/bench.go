@@ -183,6 +183,9 @@ func Bench(bc BenchCase, optimizer OptimizerKind, d time.Duration) (BenchResult,
 	if err != nil {
 		return r, err
 	}
+	if a, ok := opt.(*Adam); ok {
+		a.Workers = bc.Threads()
+	}
 	step := func(g *lstm.Grads) error {
 		opt.Step(m.Params(), g.Data)
 		return nil

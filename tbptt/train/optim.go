@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/phoneme/phoneme/internal/f32"
 )
@@ -109,8 +110,13 @@ func (s *SGD) Step(params, grads []float32) {
 //	p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε)
 type Adam struct {
 	LR, Beta1, Beta2, Eps float64
-	step                  int64
-	m, v                  []float32
+	// Workers is how many goroutines share a step (0 or 1: the caller's
+	// alone). The update is element-wise, so the result is the same bits
+	// for any number; with batches on several cores the step would
+	// otherwise run on one while the others wait.
+	Workers int
+	step    int64
+	m, v    []float32
 }
 
 // NewAdam returns Adam with PyTorch's default betas and epsilon.
@@ -134,8 +140,31 @@ func (a *Adam) Step(params, grads []float32) {
 	// (√v divided by √(1−β2ᵗ), no FMA), identically in every
 	// implementation, at about 8× (AVX2) or 15× (AVX-512) the speed of
 	// a Go loop: with the frame schedule this step runs after every frame.
-	f32.Adam(params, grads, a.m, a.v, f32.NewAdamStep(a.LR, a.Beta1, a.Beta2, a.Eps, a.step))
+	st := f32.NewAdamStep(a.LR, a.Beta1, a.Beta2, a.Eps, a.step)
+	n := len(params)
+	w := min(a.Workers, n/minAdamShare)
+	if w <= 1 {
+		f32.Adam(params, grads, a.m, a.v, st)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := 1; i < w; i++ {
+		// Shares start on 64-element (four cache line) boundaries.
+		lo, hi := i*n/w&^63, (i+1)*n/w&^63
+		if i == w-1 {
+			hi = n
+		}
+		wg.Go(func() { f32.Adam(params[lo:hi], grads[lo:hi], a.m[lo:hi], a.v[lo:hi], st) })
+	}
+	hi := n / w &^ 63
+	f32.Adam(params[:hi], grads[:hi], a.m[:hi], a.v[:hi], st)
+	wg.Wait()
 }
+
+// minAdamShare is the fewest parameters worth a goroutine of Adam.Step:
+// a share of 16 k takes about 3 µs on Zen 5, about what starting a
+// goroutine on an idle core costs.
+const minAdamShare = 16 << 10
 
 func checkLen(n, m int) {
 	if n != m {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -290,4 +291,35 @@ func FuzzOptimizerState(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestAdamWorkers: a step shared by several goroutines gives the bits of
+// one goroutine's step, for sizes below, at and above the share size and
+// not multiples of it.
+func TestAdamWorkers(t *testing.T) {
+	for _, n := range []int{1, minAdamShare - 1, 2 * minAdamShare, 3*minAdamShare + 17, 94397} {
+		for _, w := range []int{2, 3, 8} {
+			rng := rand.New(rand.NewPCG(uint64(n), uint64(w)))
+			p := make([]float32, n)
+			for i := range p {
+				p[i] = float32(rng.NormFloat64())
+			}
+			one, many := NewAdam(n, 1e-3), NewAdam(n, 1e-3)
+			many.Workers = w
+			p1, pw := slices.Clone(p), slices.Clone(p)
+			for range 3 {
+				g := make([]float32, n)
+				for i := range g {
+					g[i] = float32(rng.NormFloat64())
+				}
+				one.Step(p1, g)
+				many.Step(pw, g)
+			}
+			for i := range p1 {
+				if math.Float32bits(p1[i]) != math.Float32bits(pw[i]) || one.m[i] != many.m[i] || one.v[i] != many.v[i] {
+					t.Fatalf("n=%d workers=%d: element %d differs: %v against %v", n, w, i, pw[i], p1[i])
+				}
+			}
+		}
+	}
 }

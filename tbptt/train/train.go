@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"strings"
 	"time"
 
@@ -531,6 +532,9 @@ func (r *run) setup(train, dev *data.Split) error {
 	r.opt, err = NewOptimizer(r.cfg.Optimizer, len(r.model.Params()), r.cfg.LR, r.cfg.Momentum)
 	if err != nil {
 		return err
+	}
+	if a, ok := r.opt.(*Adam); ok && r.cfg.Batch > 1 {
+		a.Workers = runtime.GOMAXPROCS(0) // as the engine's sub-batches
 	}
 	r.pcg = rand.NewPCG(r.cfg.Seed, shuffleStream)
 	r.rng = rand.New(r.pcg)
