@@ -37,6 +37,8 @@ type Batch struct {
 	dh, db []float32 // rows×H: ∂/∂h of the current layer and of the one below
 	da     []float32 // rows×4H
 	dcy    []float32 // streams×H
+	ones   []float32 // rows ones: column sums as products
+	dbias  []float32 // 4H: a layer's bias gradient before it is added
 	wt     []float32 // W_ihᵀ of the layer being run forward
 	wt2    []float32 // its W_hhᵀ
 	tw     *Transposes
@@ -382,26 +384,26 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 		}
 		return 0
 	}
-	// Each weight matrix's first product overwrites it when g is fresh;
-	// the biases are cleared before their sums.
+	// Each tensor's first product overwrites it when g is fresh.
 	mul := func(first bool) func(c, a, b []float32, m, n, k int) {
 		if fresh && first {
 			return f32.MatTMulSet
 		}
 		return f32.MatTMul
 	}
-	reset := func(t []float32) {
-		if fresh {
-			clear(t)
-		}
-	}
 	a0 := bt.act[0]
 	top := bt.layers[c.Layers-1].h[a0*H:]
 	mul(true)(gv.outW, bt.dy, top, O, H, rows)
-	reset(gv.outB)
-	for r := range rows {
-		f32.Axpy(gv.outB, 1, bt.dy[r*O:(r+1)*O])
+	// A bias's gradient is the column sum of its layer's errors: a product
+	// with a row of ones keeps the sums in registers over all rows, the
+	// same additions in the same order as adding row after row.
+	bt.ones = grow(bt.ones, rows)
+	if bt.ones[rows-1] != 1 {
+		for i := range bt.ones {
+			bt.ones[i] = 1
+		}
 	}
+	mul(true)(gv.outB, bt.ones, bt.dy, 1, O, rows)
 	bt.dh, bt.db = grow(bt.dh, rows*H), grow(bt.db, rows*H)
 	bt.da = grow(bt.da, rows*G)
 	bt.dcy = grow(bt.dcy, bt.nb*H)
@@ -445,11 +447,15 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 			mul(t == 0)(gp.whh, bt.da[lo*G:hi*G], L.h[pr*H:(pr+hi-lo)*H], G, H, hi-lo)
 			t = u
 		}
-		reset(gp.bih)
-		reset(gp.bhh)
-		for r := range rows {
-			f32.Axpy(gp.bih, 1, bt.da[r*G:(r+1)*G])
-			f32.Axpy(gp.bhh, 1, bt.da[r*G:(r+1)*G])
+		// The two biases of a gate receive the same gradient.
+		if fresh {
+			f32.MatTMulSet(gp.bih, bt.ones, bt.da, 1, G, rows)
+			copy(gp.bhh, gp.bih)
+		} else {
+			bt.dbias = grow(bt.dbias, G)
+			f32.MatTMulSet(bt.dbias, bt.ones, bt.da, 1, G, rows)
+			f32.Axpy(gp.bih, 1, bt.dbias)
+			f32.Axpy(gp.bhh, 1, bt.dbias)
 		}
 		if l > 0 {
 			clear(bt.db)
