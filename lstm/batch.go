@@ -38,6 +38,7 @@ type Batch struct {
 	da     []float32 // rows×4H
 	dcy    []float32 // streams×H
 	ones   []float32 // rows ones: column sums as products
+	bias   []float32 // 4H: b_ih + b_hh of the layer being run forward
 	dbias  []float32 // 4H: a layer's bias gradient before it is added
 	wt     []float32 // W_ihᵀ of the layer being run forward
 	wt2    []float32 // its W_hhᵀ
@@ -168,12 +169,9 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 		if l > 0 {
 			in = bt.layers[l-1].h[a0*H:]
 		}
-		bias := L.gates[:G]
-		copy(bias, p.bih)
-		f32.Axpy(bias, 1, p.bhh)
-		for r := 1; r < rows; r++ {
-			copy(L.gates[r*G:(r+1)*G], bias)
-		}
+		bt.bias = grow(bt.bias, G)
+		copy(bt.bias, p.bih)
+		f32.Axpy(bt.bias, 1, p.bhh)
 		// Many rows: multiply by the transposed weights with the
 		// register-blocked MatMul; few (a window of a frame or two): the
 		// transposes would cost more than they save, unless shared.
@@ -194,11 +192,6 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 				whhT = bt.wt2
 			}
 		}
-		if wihT != nil {
-			f32.MatMul(L.gates, in, wihT, rows, G, p.in)
-		} else {
-			f32.MatMulT(L.gates, in, p.wih, rows, G, p.in)
-		}
 		clear(L.h[:a0*H])
 		clear(L.c[:a0*H])
 		started := false // some stream starts from a non-zero state
@@ -214,6 +207,22 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 		}
 		for t := range T {
 			a, o, pr, cr := bt.act[t], bt.off[t], bt.prev(t), bt.cur(t)
+			if t%timeBlock == 0 {
+				// The input projections of the next timeBlock frames, just
+				// before the recurrence needs them: their gates are then
+				// still in cache (all of a group's gates at once went
+				// through memory, and their bias fill cost twice the
+				// product).
+				lo, hi := o, bt.off[min(t+timeBlock, T)]
+				for r := lo; r < hi; r++ {
+					copy(L.gates[r*G:(r+1)*G], bt.bias)
+				}
+				if wihT != nil {
+					f32.MatMul(L.gates[lo*G:hi*G], in[lo*p.in:hi*p.in], wihT, hi-lo, G, p.in)
+				} else {
+					f32.MatMulT(L.gates[lo*G:hi*G], in[lo*p.in:hi*p.in], p.wih, hi-lo, G, p.in)
+				}
+			}
 			if t > 0 || started {
 				if whhT != nil {
 					f32.MatMul(L.gates[o*G:(o+a)*G], L.h[pr*H:(pr+a)*H], whhT, a, G, H)
@@ -239,6 +248,12 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 	}
 }
 
+// timeBlock is how many frames of a Batch's rows the input projection and
+// the weight gradients take at a time: with 16 streams, 8 frames of gates
+// (128 rows × 4H floats, 256 KB for H = 128) stay in L2 between the
+// product that makes them and the recurrence that reads them.
+const timeBlock = 8
+
 // StateAt copies the state of stream k after its frame t of the last run
 // into h and c (Layers×Hidden each, layer by layer): what ForwardBatchFrom
 // takes to continue from there.
@@ -252,6 +267,36 @@ func (bt *Batch) StateAt(k, t int, h, c []float32) {
 		L := &bt.layers[l]
 		copy(h[l*H:(l+1)*H], L.h[r*H:(r+1)*H])
 		copy(c[l*H:(l+1)*H], L.c[r*H:(r+1)*H])
+	}
+}
+
+// blockGrads adds frames t0 ≤ t < t1's share of a layer's weight and bias
+// gradients (into gp, or the bias into bt.dbias when g is not fresh),
+// from the rows of ∂gates bt.da, the layer's inputs in (rows×nin) and its
+// states h; with first, mul's products overwrite.
+func (bt *Batch) blockGrads(mul func(bool) func(c, a, b []float32, m, n, k int), first, fresh bool, gp *layerParams, nin int, in, h []float32, t0, t1 int) {
+	G, H := 4*bt.cfg.Hidden, bt.cfg.Hidden
+	lo, hi := bt.off[t0], bt.off[t1]
+	mul(first)(gp.wih, bt.da[lo*G:hi*G], in[lo*nin:hi*nin], G, nin, hi-lo)
+	// ∂W_hh pairs frame t's rows of ∂gates with frame t−1's state rows:
+	// one product per run of frames whose previous states lie end to end
+	// (the state rows break where a stream's sentence has ended).
+	for t := t0; t < t1; {
+		u, end := t+1, bt.prev(t)+bt.act[t]
+		for u < t1 && bt.prev(u) == end {
+			end += bt.act[u]
+			u++
+		}
+		a, b, pr := bt.off[t], bt.off[u], bt.prev(t)
+		mul(first && t == t0)(gp.whh, bt.da[a*G:b*G], h[pr*H:(pr+b-a)*H], G, H, b-a)
+		t = u
+	}
+	// A bias's gradient is the column sum of ∂gates: a product with a row
+	// of ones keeps the sums in registers over the rows.
+	if fresh {
+		mul(first)(gp.bih, bt.ones, bt.da[lo*G:hi*G], 1, G, hi-lo)
+	} else {
+		f32.MatTMul(bt.dbias, bt.ones, bt.da[lo*G:hi*G], 1, G, hi-lo)
 	}
 }
 
@@ -414,6 +459,15 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 	for l := c.Layers - 1; l >= 0; l-- {
 		p, gp, L := &m.layers[l], &gv.layers[l], &bt.layers[l]
 		clear(bt.dcy)
+		in := bt.x
+		if l > 0 {
+			in = bt.layers[l-1].h[a0*H:]
+		}
+		if !fresh {
+			bt.dbias = grow(bt.dbias, G)
+			clear(bt.dbias)
+		}
+		first := true // the first block's products overwrite a fresh g
 		for t := T - 1; t >= 0; t-- {
 			a, o, pr, cr := bt.act[t], bt.off[t], bt.prev(t), bt.cur(t)
 			if t+1 < T {
@@ -428,32 +482,17 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 					L.gates[row*G:(row+1)*G], L.c[(pr+r)*H:(pr+r+1)*H], L.c[(cr+r)*H:(cr+r+1)*H],
 					bt.dh[row*H:(row+1)*H], bt.dcy[r*H:(r+1)*H], H)
 			}
-		}
-		in := bt.x
-		if l > 0 {
-			in = bt.layers[l-1].h[a0*H:]
-		}
-		mul(true)(gp.wih, bt.da, in, G, p.in, rows)
-		// ∂W_hh pairs frame t's rows of ∂gates with frame t−1's state rows:
-		// one product per run of frames whose previous states lie end to
-		// end (the state rows break where a stream's sentence has ended).
-		for t := 0; t < T; {
-			u, end := t+1, bt.prev(t)+bt.act[t]
-			for u < T && bt.prev(u) == end {
-				end += bt.act[u]
-				u++
+			if t%timeBlock == 0 {
+				// The weight gradients of the block of frames just
+				// finished, while its ∂gates are in cache.
+				bt.blockGrads(mul, first, fresh, gp, p.in, in, L.h, t, min(t+timeBlock, T))
+				first = false
 			}
-			lo, hi, pr := bt.off[t], bt.off[u], bt.prev(t)
-			mul(t == 0)(gp.whh, bt.da[lo*G:hi*G], L.h[pr*H:(pr+hi-lo)*H], G, H, hi-lo)
-			t = u
 		}
 		// The two biases of a gate receive the same gradient.
 		if fresh {
-			f32.MatTMulSet(gp.bih, bt.ones, bt.da, 1, G, rows)
 			copy(gp.bhh, gp.bih)
 		} else {
-			bt.dbias = grow(bt.dbias, G)
-			f32.MatTMulSet(bt.dbias, bt.ones, bt.da, 1, G, rows)
 			f32.Axpy(gp.bih, 1, bt.dbias)
 			f32.Axpy(gp.bhh, 1, bt.dbias)
 		}
