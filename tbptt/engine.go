@@ -749,10 +749,11 @@ func growInt32(s []int32, n int) []int32 {
 type pool struct {
 	jobs chan int
 	wg   sync.WaitGroup
+	f    func(int)
 }
 
 func startPool(workers int, f func(int)) *pool {
-	p := &pool{jobs: make(chan int)}
+	p := &pool{jobs: make(chan int), f: f}
 	for range workers {
 		go func() {
 			for b := range p.jobs {
@@ -764,12 +765,19 @@ func startPool(workers int, f func(int)) *pool {
 	return p
 }
 
-// run calls f(b) for 0 ≤ b < n and waits for all of them.
+// run calls f(b) for 0 ≤ b < n and waits for all of them. The calling
+// goroutine runs f(0) itself rather than sleep while a worker is woken for
+// it: with an update per frame, run is called at every frame, and each
+// hand-over is a futex wake-up and a sleep.
 func (p *pool) run(n int) {
-	p.wg.Add(n)
-	for b := range n {
+	if n == 0 {
+		return
+	}
+	p.wg.Add(n - 1)
+	for b := 1; b < n; b++ {
 		p.jobs <- b
 	}
+	p.f(0)
 	p.wg.Wait()
 }
 

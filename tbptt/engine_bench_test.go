@@ -25,6 +25,9 @@ func BenchmarkTrain(b *testing.B) {
 		{"frame-k2=1", Schedule{Kind: KindFrame, K1: 1, K2: 1}, 1},
 		{"frame-k2=20", Schedule{Kind: KindFrame, K1: 1, K2: 20}, 1},
 		{"sentence-batch32", Sentence(), 32}, // PyTorch: 62 k frames/s on both cores
+		{"tbptt-20-20-batch32", Schedule{Kind: KindTBPTT, K1: 20, K2: 20}, 32},
+		{"frame-k2=1-batch32", Schedule{Kind: KindFrame, K1: 1, K2: 1}, 32},
+		{"frame-k2=20-batch32", Schedule{Kind: KindFrame, K1: 1, K2: 20}, 32},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			m, err := lstm.New(c, rand.New(rand.NewPCG(1, 1)))
