@@ -117,7 +117,8 @@ const lsBlock = 64
 // AVX-512 version takes the exponentials with the activations'
 // polynomial and sums them in 16 float32 lanes, the lanes then added
 // pairwise, and takes the logarithm of each row's sum in float64 in Go;
-// the AVX2 version sums ExpScale's 8-lane exponentials in float64. Each
+// the AVX2 version sums ExpScale's 8-lane exponentials (the row padded
+// to whole vectors on the stack) in float64. Each
 // output is within
 //
 //	(0.37·n + ⌈n/16⌉ + 6)·2⁻²⁴ + 2⁻²⁴·(|log s| + |lse| + |output|)
@@ -157,12 +158,18 @@ func LogSoftmaxRows(z []float32, rows, n int) {
 			m := rowMax(row)
 			var s float64
 			for j := 0; j < n; j += lsBlock {
-				t := tmp[:min(lsBlock, n-j)]
-				for k := range t {
-					t[k] = row[j+k] - m
+				k := min(lsBlock, n-j)
+				for i := range k {
+					tmp[i] = row[j+i] - m
 				}
-				ExpScale(t, t, 1)
-				for _, v := range t {
+				// Pad to whole vectors with −Inf, whose clamped
+				// exponentials (1.2e-38 each) are not summed.
+				w := (k + 7) &^ 7
+				for i := k; i < w; i++ {
+					tmp[i] = float32(math.Inf(-1))
+				}
+				expScaleAvx2(&tmp[0], &tmp[0], w, 1)
+				for _, v := range tmp[:k] {
 					s += float64(v)
 				}
 			}
