@@ -1,7 +1,9 @@
 // Package f32 holds the float32 kernels on the hot path of LSTM training:
 // matrix–vector and small matrix–matrix products on row-major slices,
-// vector updates, the fused LSTM gate non-linearities, the optimiser
-// updates and gradient clipping's norm and scaling. Every kernel has a portable Go version that defines its result;
+// vector updates, the fused LSTM gate non-linearities (one row, or the
+// rows of a lockstep batch's frame at once) and their gradient, the output
+// layer's log soft-max and scaled exponential, the optimiser updates and
+// gradient clipping's norm and scaling. Every kernel has a portable Go version that defines its result;
 // faster versions are selected at run time from the CPU's features and are
 // tested against the portable ones and against float64 references.
 //
@@ -33,7 +35,15 @@
 // per-frame updates its step is most of the work, and it is bound by the
 // square-root and division unit, which on Zen 5 takes a 16-lane register
 // at the rate of an 8-lane one. The others are a small part of the work. SumSquares, Scale, Adam and
-// Momentum are bit-identical across implementations. Every assembly routine ends with
+// Momentum are bit-identical across implementations.
+//
+// The row kernels of a lockstep batch (LSTMCellRows, LSTMCellBackwardRows,
+// LogSoftmaxRows, LogSoftmax, ExpScale) take many rows per call and have
+// 16-lane AVX-512 versions whose partial vectors at the end of a row go
+// through opmask registers (masked loads and stores, no scalar tail); the
+// AVX2 level loops the 8-lane kernels. The AVX-512 LSTM cell performs, lane
+// for lane, the 8-lane kernel's operations, so where hidden is a multiple
+// of 8 its results are LSTMCell's bits at the AVX2 level. Every assembly routine ends with
 // VZEROUPPER, so no dirty upper-register state slows the SSE code (the Go
 // runtime, gonum) that runs after it; no GOEXPERIMENT or environment
 // variable is involved. Implementations lists what the CPU can run and
@@ -70,7 +80,14 @@
 // rounded operations, except that the fast Adam divides by the constant
 // √(1−β2ᵗ) with Markstein's exact correction of a reciprocal product
 // (correctly rounded, proven and tested), saving one of its three divider
-// operations per element. Non-finite inputs propagate as IEEE arithmetic
+// operations per element. ExpScale's fast versions use the same
+// exponential: relative error at most 3·2⁻²⁴ (measured 2.1·2⁻²⁴) where
+// the result is a normal float32. LogSoftmaxRows sums its exponentials in
+// float32 lanes at the AVX-512 level and in float64 otherwise, and takes
+// the logarithm in float64; its error bound, a few 2⁻²⁴ plus the output's
+// own rounding, is stated with it (for rows of 61 logits drawn from
+// N(0, 5²) the test measured no difference from the portable results).
+// Non-finite inputs propagate as IEEE arithmetic
 // dictates, with one difference: the portable MatTVec, AddOuter and
 // MatTMul skip terms whose x is zero, so there 0·Inf counts as 0, where
 // the vector versions give NaN.
@@ -102,4 +119,14 @@
 // cells takes 0.44 µs (portable 8–11 µs), its backward 0.14 µs (2.7 µs),
 // Adam over 94 k parameters 32 µs (310 µs; 38 µs with three divider operations per element;
 // 18 µs on 16 lanes with AVX-512), Momentum 12 µs (53 µs).
+//
+// The row kernels, best of 7 interleaved runs on the loaded machine and,
+// in brackets, the median ratio to the code they replace measured in the
+// same runs: for a frame of 16 streams × 128 cells LSTMCellRows takes
+// 1.9 µs with AVX-512 against 5.4 µs for 16 calls of LSTMCell at the AVX2
+// level (2.4×), LSTMCellBackwardRows 1.3 µs against 3.8 µs (2.7×);
+// LogSoftmaxRows over 4800 rows of 61 takes 0.31 ms against 3.8 ms for
+// the LSTM's former scalar Go with a float32 exponential (12×; the AVX2
+// level 2.0 ms), and ExpScale 14 ns for 61 values (17×) and 58 µs for
+// 4800×61 (30×).
 package f32
