@@ -784,7 +784,7 @@ exdone:
 // func lstmCellRowsAvx512(gates *float32, cPrev *float32, c *float32, h *float32, hidden int, rows int)
 // Requires: AVX, AVX512F
 TEXT ·lstmCellRowsAvx512(SB), NOSPLIT, $0-48
-	// lstmCellAvx2 on 16 lanes over rows; described in _asm/rows512.go.
+	// lstmCellAvx2 on 16 lanes over rows; described in _asm/rows.go.
 	VBROADCASTSS one<>+0(SB), Z17
 	VBROADCASTSS two<>+0(SB), Z18
 	VBROADCASTSS sign<>+0(SB), Z19
@@ -1124,7 +1124,7 @@ crdone:
 // func lstmCellBackwardRowsAvx512(dgates *float32, dcPrev *float32, gates *float32, cPrev *float32, c *float32, dh *float32, dc *float32, hidden int, rows int)
 // Requires: AVX, AVX512F
 TEXT ·lstmCellBackwardRowsAvx512(SB), NOSPLIT, $0-72
-	// lstmCellBackwardAvx2 on 16 lanes over rows; described in _asm/rows512.go.
+	// lstmCellBackwardAvx2 on 16 lanes over rows; described in _asm/rows.go.
 	VBROADCASTSS one<>+0(SB), Z17
 	VBROADCASTSS two<>+0(SB), Z18
 	VBROADCASTSS sign<>+0(SB), Z19
@@ -1440,7 +1440,7 @@ GLOBL negInf<>(SB), RODATA|NOPTR, $4
 // func logSumExpRowsAvx512(z *float32, rows int, n int, mx *float32, sum *float32)
 // Requires: AVX, AVX512F
 TEXT ·logSumExpRowsAvx512(SB), NOSPLIT, $0-40
-	// Row maxima and sums of exponentials; described in _asm/rows512.go.
+	// Row maxima and sums of exponentials; described in _asm/rows.go.
 	VBROADCASTSS one<>+0(SB), Z17
 	VBROADCASTSS two<>+0(SB), Z18
 	VBROADCASTSS sign<>+0(SB), Z19
@@ -1629,5 +1629,198 @@ srnext:
 	JMP  srrow
 
 srdone:
+	VZEROUPPER
+	RET
+
+DATA rowMask<>+0(SB)/4, $0xffffffff
+DATA rowMask<>+4(SB)/4, $0xffffffff
+DATA rowMask<>+8(SB)/4, $0xffffffff
+DATA rowMask<>+12(SB)/4, $0xffffffff
+DATA rowMask<>+16(SB)/4, $0xffffffff
+DATA rowMask<>+20(SB)/4, $0xffffffff
+DATA rowMask<>+24(SB)/4, $0xffffffff
+DATA rowMask<>+28(SB)/4, $0xffffffff
+DATA rowMask<>+32(SB)/4, $0x00000000
+DATA rowMask<>+36(SB)/4, $0x00000000
+DATA rowMask<>+40(SB)/4, $0x00000000
+DATA rowMask<>+44(SB)/4, $0x00000000
+DATA rowMask<>+48(SB)/4, $0x00000000
+DATA rowMask<>+52(SB)/4, $0x00000000
+DATA rowMask<>+56(SB)/4, $0x00000000
+DATA rowMask<>+60(SB)/4, $0x00000000
+GLOBL rowMask<>(SB), RODATA|NOPTR, $64
+
+// func logSumExpRowsAvx2(z *float32, rows int, n int, mx *float32, sum *float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·logSumExpRowsAvx2(SB), NOSPLIT, $0-40
+	// Row maxima and sums of exponentials on 8 lanes; described in _asm/rows.go.
+	MOVQ         n+16(FP), AX
+	ANDQ         $0x07, AX
+	NEGQ         AX
+	LEAQ         rowMask<>+32(SB), CX
+	VMOVUPS      (CX)(AX*4), Y15
+	VBROADCASTSS negInf<>+0(SB), Y14
+	MOVQ         z+0(FP), DI
+	MOVQ         rows+8(FP), BX
+	MOVQ         n+16(FP), R9
+	MOVQ         mx+24(FP), SI
+	MOVQ         sum+32(FP), DX
+
+l2row:
+	TESTQ   BX, BX
+	JZ      l2done
+	MOVQ    DI, AX
+	MOVQ    R9, R10
+	VMOVAPS Y14, Y0
+
+l2max:
+	CMPQ   R10, $0x08
+	JLT    l2maxtail
+	VMAXPS (AX), Y0, Y0
+	ADDQ   $0x20, AX
+	SUBQ   $0x08, R10
+	JMP    l2max
+
+l2maxtail:
+	TESTQ      R10, R10
+	JZ         l2maxred
+	VMASKMOVPS (AX), Y15, Y1
+	VBLENDVPS  Y15, Y1, Y14, Y1
+	VMAXPS     Y1, Y0, Y0
+
+l2maxred:
+	VEXTRACTF128 $0x01, Y0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VMAXPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VBROADCASTSS X0, Y0
+	MOVQ         DI, AX
+	MOVQ         R9, R10
+	VXORPS       Y2, Y2, Y2
+
+l2sum:
+	CMPQ         R10, $0x08
+	JLT          l2sumtail
+	VMOVUPS      (AX), Y3
+	VSUBPS       Y0, Y3, Y3
+	VMOVUPS      expHi<>+0(SB), Y4
+	VMINPS       Y3, Y4, Y3
+	VMOVUPS      expLo<>+0(SB), Y4
+	VMAXPS       Y3, Y4, Y3
+	VMULPS       log2e<>+0(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VFNMADD231PS expC1<>+0(SB), Y4, Y3
+	VFNMADD231PS expC2<>+0(SB), Y4, Y3
+	VMOVUPS      expP0<>+0(SB), Y5
+	VFMADD213PS  expP1<>+0(SB), Y3, Y5
+	VFMADD213PS  expP2<>+0(SB), Y3, Y5
+	VFMADD213PS  expP3<>+0(SB), Y3, Y5
+	VFMADD213PS  expP4<>+0(SB), Y3, Y5
+	VFMADD213PS  expP5<>+0(SB), Y3, Y5
+	VMULPS       Y3, Y5, Y5
+	VFMADD213PS  Y3, Y3, Y5
+	VADDPS       one<>+0(SB), Y5, Y5
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       bias127<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y4, Y5, Y3
+	VADDPS       Y3, Y2, Y2
+	ADDQ         $0x20, AX
+	SUBQ         $0x08, R10
+	JMP          l2sum
+
+l2sumtail:
+	TESTQ        R10, R10
+	JZ           l2sumred
+	VMASKMOVPS   (AX), Y15, Y3
+	VSUBPS       Y0, Y3, Y3
+	VMOVUPS      expHi<>+0(SB), Y4
+	VMINPS       Y3, Y4, Y3
+	VMOVUPS      expLo<>+0(SB), Y4
+	VMAXPS       Y3, Y4, Y3
+	VMULPS       log2e<>+0(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VFNMADD231PS expC1<>+0(SB), Y4, Y3
+	VFNMADD231PS expC2<>+0(SB), Y4, Y3
+	VMOVUPS      expP0<>+0(SB), Y5
+	VFMADD213PS  expP1<>+0(SB), Y3, Y5
+	VFMADD213PS  expP2<>+0(SB), Y3, Y5
+	VFMADD213PS  expP3<>+0(SB), Y3, Y5
+	VFMADD213PS  expP4<>+0(SB), Y3, Y5
+	VFMADD213PS  expP5<>+0(SB), Y3, Y5
+	VMULPS       Y3, Y5, Y5
+	VFMADD213PS  Y3, Y3, Y5
+	VADDPS       one<>+0(SB), Y5, Y5
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       bias127<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y4, Y5, Y3
+	VANDPS       Y15, Y3, Y3
+	VADDPS       Y3, Y2, Y2
+
+l2sumred:
+	VMOVAPS      Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (DX)
+	LEAQ         (DI)(R9*4), DI
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DX
+	DECQ         BX
+	JMP          l2row
+
+l2done:
+	VZEROUPPER
+	RET
+
+// func subRowsAvx2(z *float32, rows int, n int, v *float32)
+// Requires: AVX
+TEXT ·subRowsAvx2(SB), NOSPLIT, $0-32
+	MOVQ    n+16(FP), AX
+	ANDQ    $0x07, AX
+	NEGQ    AX
+	LEAQ    rowMask<>+32(SB), CX
+	VMOVUPS (CX)(AX*4), Y15
+	MOVQ    z+0(FP), DI
+	MOVQ    rows+8(FP), BX
+	MOVQ    v+24(FP), SI
+
+s2row:
+	TESTQ        BX, BX
+	JZ           s2done
+	MOVQ         n+16(FP), R10
+	VBROADCASTSS (SI), Y0
+
+s2col:
+	CMPQ    R10, $0x08
+	JLT     s2tail
+	VMOVUPS (DI), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $0x20, DI
+	SUBQ    $0x08, R10
+	JMP     s2col
+
+s2tail:
+	TESTQ      R10, R10
+	JZ         s2next
+	VMASKMOVPS (DI), Y15, Y1
+	VSUBPS     Y0, Y1, Y1
+	VMASKMOVPS Y1, Y15, (DI)
+	LEAQ       (DI)(R10*4), DI
+
+s2next:
+	ADDQ $0x04, SI
+	DECQ BX
+	JMP  s2row
+
+s2done:
 	VZEROUPPER
 	RET

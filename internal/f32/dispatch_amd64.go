@@ -110,3 +110,9 @@ func logSumExpRowsAvx512(z *float32, rows, n int, mx, sum *float32)
 
 //go:noescape
 func subRowsAvx512(z *float32, rows, n int, v *float32)
+
+//go:noescape
+func logSumExpRowsAvx2(z *float32, rows, n int, mx, sum *float32)
+
+//go:noescape
+func subRowsAvx2(z *float32, rows, n int, v *float32)

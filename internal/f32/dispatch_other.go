@@ -41,3 +41,5 @@ func lstmCellBackwardRowsAvx512(dgates, dcPrev, gates, cPrev, c, dh, dc *float32
 func expScaleAvx512(dst, src *float32, n int, scale float32)        { panic("unreachable") }
 func logSumExpRowsAvx512(z *float32, rows, n int, mx, sum *float32) { panic("unreachable") }
 func subRowsAvx512(z *float32, rows, n int, v *float32)             { panic("unreachable") }
+func logSumExpRowsAvx2(z *float32, rows, n int, mx, sum *float32)   { panic("unreachable") }
+func subRowsAvx2(z *float32, rows, n int, v *float32)               { panic("unreachable") }

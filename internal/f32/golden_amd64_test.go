@@ -426,6 +426,18 @@ func goldenLines() (keys []string, lines map[string]string) {
 		}
 		add(fmt.Sprintf("lstmCellRowsAvx512+backward hidden%d", hidden), h)
 	}
+	for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 61, 129} {
+		r := goldenRand(13500 + n)
+		h := newGoldenHasher()
+		for _, rows := range []int{1, 3} {
+			z := actInput(&r, rows*n)
+			mx, sum := newGbuf(&r, rows, 0), newGbuf(&r, rows, 1)
+			logSumExpRowsAvx2(z.p(), rows, n, mx.p(), sum.p())
+			subRowsAvx2(z.p(), rows, n, sum.p())
+			h.bufs(z, mx, sum)
+		}
+		add(fmt.Sprintf("logSumExpRowsAvx2+subRowsAvx2 n%d", n), h)
+	}
 	for _, n := range []int{1, 15, 16, 17, 61, 129} {
 		if !has512 {
 			break

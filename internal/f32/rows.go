@@ -9,7 +9,7 @@ import (
 // LSTMCellBackwardRows) or per block of output rows (LogSoftmaxRows,
 // ExpScale) instead of one per row. The AVX-512 level runs them in
 // 16-lane assembly with masked tails; the AVX2 level loops the 8-lane
-// kernels (LogSoftmaxRows runs its exponentials through ExpScale's).
+// kernels or has 8-lane versions of the 16-lane ones.
 
 // LSTMCellRows applies LSTMCell to rows consecutive rows: gates is
 // rows×4·hidden, cPrev, c and h are rows×hidden, all row-major and
@@ -123,16 +123,15 @@ const lsBlock = 64
 // (math.Exp). The AVX-512 version takes the exponentials with the
 // activations' polynomial and sums them in 16 float32 lanes, the lanes
 // then added pairwise, and takes the logarithm of each row's sum in
-// float64 in Go; the AVX2 version sums ExpScale's 8-lane exponentials
-// (the row padded to whole vectors on the stack) in float64. Each output
+// float64 in Go; the AVX2 version does the same on 8 lanes. Each output
 // is within
 //
-//	(0.37·n + ⌈n/16⌉ + 6)·2⁻²⁴ + 2⁻²⁴·(|log s| + |lse| + |output|)
+//	(0.37·n + ⌈n/8⌉ + 6)·2⁻²⁴ + 2⁻²⁴·(|log s| + |lse| + |output|)
 //
 // of the float64 log soft-max of the float32 inputs (s the sum of
 // exponentials, at least 1): the rounding of z[j] − m (at most
 // 2⁻²⁴·x·e^−x ≤ 2⁻²⁴/e of each term), the exponential's error
-// (3·2⁻²⁴ relative), the float32 sum (⌈n/16⌉ + 3 roundings), and the
+// (3·2⁻²⁴ relative), the float32 sum (at most ⌈n/8⌉ + 2 roundings), and the
 // roundings of the logarithm, lse and the output. TestLogSoftmaxRows
 // checks twice the bound and logs the largest errors: over all its rows
 // at most 0.83 of the bound in every implementation; for rows of 61
@@ -145,46 +144,31 @@ func LogSoftmaxRows(z []float32, rows, n int) {
 	if rows == 0 || n == 0 {
 		return
 	}
-	switch impl {
-	case implAVX512:
-		var mx, s [lsBlock]float32
-		for r := 0; r < rows; r += lsBlock {
-			b := min(lsBlock, rows-r)
-			zb := z[r*n : (r+b)*n]
-			logSumExpRowsAvx512(&zb[0], b, n, &mx[0], &s[0])
-			for k := range b {
-				// mx becomes the log-sum-exp that subRowsAvx512 subtracts.
-				mx[k] += float32(math.Log(float64(s[k])))
-			}
-			subRowsAvx512(&zb[0], b, n, &mx[0])
-		}
-	case implAVX2:
-		var tmp [lsBlock]float32
-		for r := range rows {
-			row := z[r*n : (r+1)*n]
-			m := rowMax(row)
-			var s float64
-			for j := 0; j < n; j += lsBlock {
-				k := min(lsBlock, n-j)
-				for i := range k {
-					tmp[i] = row[j+i] - m
-				}
-				// Pad to whole vectors with −Inf, whose clamped
-				// exponentials (1.2e-38 each) are not summed.
-				w := (k + 7) &^ 7
-				for i := k; i < w; i++ {
-					tmp[i] = float32(math.Inf(-1))
-				}
-				expScaleAvx2(&tmp[0], &tmp[0], w, 1)
-				for _, v := range tmp[:k] {
-					s += float64(v)
-				}
-			}
-			subRow(row, m+float32(math.Log(s)))
-		}
-	default:
+	if impl == implPortable {
 		for r := range rows {
 			logSoftmaxGeneric(z[r*n : (r+1)*n])
+		}
+		return
+	}
+	// Direct calls, not function values: the arrays stay on the stack
+	// only where the compiler sees the //go:noescape declarations.
+	var mx, s [lsBlock]float32
+	for r := 0; r < rows; r += lsBlock {
+		b := min(lsBlock, rows-r)
+		zb := z[r*n : (r+b)*n]
+		if impl == implAVX512 {
+			logSumExpRowsAvx512(&zb[0], b, n, &mx[0], &s[0])
+		} else {
+			logSumExpRowsAvx2(&zb[0], b, n, &mx[0], &s[0])
+		}
+		for k := range b {
+			// mx becomes the log-sum-exp to subtract.
+			mx[k] += float32(math.Log(float64(s[k])))
+		}
+		if impl == implAVX512 {
+			subRowsAvx512(&zb[0], b, n, &mx[0])
+		} else {
+			subRowsAvx2(&zb[0], b, n, &mx[0])
 		}
 	}
 }

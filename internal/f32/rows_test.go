@@ -295,7 +295,7 @@ func TestExpScale(t *testing.T) {
 // logSoftmaxBound is LogSoftmaxRows's stated bound (see its comment) for
 // one output of a row of n with log-sum-exp lse and log sum ls.
 func logSoftmaxBound(n int, ls, lse, out float64) float64 {
-	return (0.37*float64(n)+float64((n+15)/16)+6)*unitRoundoff + unitRoundoff*(math.Abs(ls)+math.Abs(lse)+math.Abs(out))
+	return (0.37*float64(n)+float64((n+7)/8)+6)*unitRoundoff + unitRoundoff*(math.Abs(ls)+math.Abs(lse)+math.Abs(out))
 }
 
 // TestLogSoftmaxRows checks LogSoftmaxRows against the float64 log

@@ -12,7 +12,7 @@ import (
 // The element-wise kernels (AVX2+FMA): the LSTM gate non-linearities and
 // the optimiser updates. They are memory-light, so the AVX-512 level uses
 // them too, but for Adam and the row kernels of a lockstep batch
-// (rows512.go). Each routine handles n&^7 elements (n&^15 for sumSquares);
+// (rows.go). Each routine handles n&^7 elements (n&^15 for sumSquares);
 // the Go wrapper does the rest.
 
 var Y = [16]reg.VecPhysical{
@@ -87,8 +87,13 @@ func elementwise(g *gen, step *adamStep) {
 	lstmCellRowsKernel(g, c)
 	lstmCellBackwardRowsKernel(g, c)
 	expScaleKernel512(g, c)
-	logSumExpRowsKernel(g, c, g.global("negInf", 0xff800000))
+	negInf := g.global("negInf", 0xff800000)
+	logSumExpRowsKernel(g, c, negInf)
 	subRowsKernel(g)
+	rowMask := g.global("rowMask", 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff,
+		0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0, 0, 0, 0, 0, 0, 0, 0)
+	logSumExpRowsKernel2(g, c, negInf, rowMask)
+	subRowsKernel2(g, rowMask)
 }
 
 // expf replaces x by exp(x) (Cephes expf: Cody–Waite reduction by ln 2,

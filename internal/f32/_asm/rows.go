@@ -219,7 +219,7 @@ func rowPasses16(g *gen, name string, rows reg.Register, cols operand.Op, passes
 // in the first and R13 in the second, R8 h, BX counts rows.
 func lstmCellRowsKernel(g *gen, c *actConsts) {
 	g.text("lstmCellRowsAvx512", "func(gates, cPrev, c, h *float32, hidden, rows int)")
-	g.Comment("lstmCellAvx2 on 16 lanes over rows; described in _asm/rows512.go.")
+	g.Comment("lstmCellAvx2 on 16 lanes over rows; described in _asm/rows.go.")
 	k := c.load16(g)
 	g.MOVQ(g.arg("gates"), DI)
 	g.MOVQ(g.arg("cPrev"), SI)
@@ -281,7 +281,7 @@ func lstmCellRowsKernel(g *gen, c *actConsts) {
 // stored.
 func lstmCellBackwardRowsKernel(g *gen, c *actConsts) {
 	g.text("lstmCellBackwardRowsAvx512", "func(dgates, dcPrev, gates, cPrev, c, dh, dc *float32, hidden, rows int)")
-	g.Comment("lstmCellBackwardAvx2 on 16 lanes over rows; described in _asm/rows512.go.")
+	g.Comment("lstmCellBackwardAvx2 on 16 lanes over rows; described in _asm/rows.go.")
 	k := c.load16(g)
 	g.MOVQ(g.arg("dgates"), DI)
 	g.MOVQ(g.arg("dcPrev"), R12)
@@ -387,7 +387,7 @@ func expScaleKernel512(g *gen, c *actConsts) {
 // left, SI mx, DX sum, Z16 −Inf, Z0 the maximum, Z2 the sum.
 func logSumExpRowsKernel(g *gen, c *actConsts, negInf operand.Mem) {
 	g.text("logSumExpRowsAvx512", "func(z *float32, rows, n int, mx, sum *float32)")
-	g.Comment("Row maxima and sums of exponentials; described in _asm/rows512.go.")
+	g.Comment("Row maxima and sums of exponentials; described in _asm/rows.go.")
 	k := c.load16(g)
 	g.VBROADCASTSS(negInf, zmm(16))
 	g.MOVQ(g.arg("z"), DI)
@@ -496,4 +496,153 @@ func subRowsKernel(g *gen) {
 	}, func() {
 		g.ADDQ(imm(4), SI)
 	})
+}
+
+// The log soft-max's kernels at the AVX2 level: logSumExpRowsKernel and
+// subRowsKernel on 8 lanes, with the constants as memory operands and the
+// partial vector at the end of a row loaded with VMASKMOVPS (masked-off
+// lanes read as zero) under the lane mask in Y15, taken from rowMask<>.
+
+// rowMaskTail sets Y15 to the mask of the last n mod 8 lanes (n in the
+// argument slot) from tab, rowMask<>: its words 0–7 all ones, 8–15 zero.
+// Clobbers AX and CX.
+func rowMaskTail(g *gen, n operand.Op, tab operand.Mem) {
+	g.MOVQ(n, AX)
+	g.ANDQ(imm(7), AX)
+	g.NEGQ(AX)
+	g.LEAQ(tab.Offset(32), CX)
+	g.VMOVUPS(memIdx(CX, 0, AX, 4), reg.Y15)
+}
+
+// logSumExpRowsKernel2 emits
+//
+//	func logSumExpRowsAvx2(z *float32, rows, n int, mx, sum *float32)
+//
+// logSumExpRowsAvx512 on 8 lanes: the tail of the maximum blended into
+// −Inf (Y14), the tail's exponentials cleared (VANDPS with the mask)
+// before they are summed; the lanes added pairwise, 4 + 4, 2 + 2, 1 + 1.
+func logSumExpRowsKernel2(g *gen, c *actConsts, negInf, tab operand.Mem) {
+	g.text("logSumExpRowsAvx2", "func(z *float32, rows, n int, mx, sum *float32)")
+	g.Comment("Row maxima and sums of exponentials on 8 lanes; described in _asm/rows.go.")
+	rowMaskTail(g, g.arg("n"), tab)
+	g.VBROADCASTSS(negInf, reg.Y14)
+	g.MOVQ(g.arg("z"), DI)
+	g.MOVQ(g.arg("rows"), BX)
+	g.MOVQ(g.arg("n"), R9)
+	g.MOVQ(g.arg("mx"), SI)
+	g.MOVQ(g.arg("sum"), DX)
+	l := func(s string) operand.LabelRef { return operand.LabelRef("l2" + s) }
+	x0, x1 := reg.X0, reg.X1
+	reduce := func(op func(a, b, dst operand.Op)) {
+		g.VEXTRACTF128(imm(1), Y[0], x1)
+		op(x1, x0, x0)
+		g.VPERMILPS(imm(0x4e), x0, x1)
+		op(x1, x0, x0)
+		g.VPERMILPS(imm(0xb1), x0, x1)
+		op(x1, x0, x0)
+	}
+
+	g.Label("l2row")
+	g.TESTQ(BX, BX)
+	g.JZ(l("done"))
+
+	g.MOVQ(DI, AX)
+	g.MOVQ(R9, R10)
+	g.VMOVAPS(reg.Y14, Y[0])
+	g.Label("l2max")
+	g.CMPQ(R10, imm(8))
+	g.JLT(l("maxtail"))
+	g.VMAXPS(mem(AX, 0), Y[0], Y[0])
+	g.ADDQ(imm(32), AX)
+	g.SUBQ(imm(8), R10)
+	g.JMP(l("max"))
+	g.Label("l2maxtail")
+	g.TESTQ(R10, R10)
+	g.JZ(l("maxred"))
+	g.VMASKMOVPS(mem(AX, 0), reg.Y15, Y[1])
+	g.VBLENDVPS(reg.Y15, Y[1], reg.Y14, Y[1]) // masked-off lanes −Inf
+	g.VMAXPS(Y[1], Y[0], Y[0])
+	g.Label("l2maxred")
+	reduce(func(a, b, dst operand.Op) { g.VMAXPS(a, b, dst) })
+	g.VMOVSS(x0, mem(SI, 0))
+	g.VBROADCASTSS(x0, Y[0])
+
+	g.MOVQ(DI, AX)
+	g.MOVQ(R9, R10)
+	g.VXORPS(Y[2], Y[2], Y[2])
+	g.Label("l2sum")
+	g.CMPQ(R10, imm(8))
+	g.JLT(l("sumtail"))
+	g.VMOVUPS(mem(AX, 0), Y[3])
+	g.VSUBPS(Y[0], Y[3], Y[3])
+	c.expf(g, Y[3], Y[4], Y[5])
+	g.VADDPS(Y[3], Y[2], Y[2])
+	g.ADDQ(imm(32), AX)
+	g.SUBQ(imm(8), R10)
+	g.JMP(l("sum"))
+	g.Label("l2sumtail")
+	g.TESTQ(R10, R10)
+	g.JZ(l("sumred"))
+	g.VMASKMOVPS(mem(AX, 0), reg.Y15, Y[3])
+	g.VSUBPS(Y[0], Y[3], Y[3])
+	c.expf(g, Y[3], Y[4], Y[5])
+	g.VANDPS(reg.Y15, Y[3], Y[3])
+	g.VADDPS(Y[3], Y[2], Y[2])
+	g.Label("l2sumred")
+	g.VMOVAPS(Y[2], Y[0])
+	reduce(func(a, b, dst operand.Op) { g.VADDPS(a, b, dst) })
+	g.VMOVSS(x0, mem(DX, 0))
+
+	g.LEAQ(memIdx(DI, 0, R9, 4), DI)
+	g.ADDQ(imm(4), SI)
+	g.ADDQ(imm(4), DX)
+	g.DECQ(BX)
+	g.JMP(l("row"))
+
+	g.Label("l2done")
+	g.VZEROUPPER()
+	g.RET()
+}
+
+// subRowsKernel2 emits
+//
+//	func subRowsAvx2(z *float32, rows, n int, v *float32)
+//
+// subRowsAvx512 on 8 lanes: DI walks z, SI v, BX counts rows, R10 the
+// count within a row, Y0 holds v[r].
+func subRowsKernel2(g *gen, tab operand.Mem) {
+	g.text("subRowsAvx2", "func(z *float32, rows, n int, v *float32)")
+	rowMaskTail(g, g.arg("n"), tab)
+	g.MOVQ(g.arg("z"), DI)
+	g.MOVQ(g.arg("rows"), BX)
+	g.MOVQ(g.arg("v"), SI)
+	l := func(s string) operand.LabelRef { return operand.LabelRef("s2" + s) }
+	g.Label("s2row")
+	g.TESTQ(BX, BX)
+	g.JZ(l("done"))
+	g.MOVQ(g.arg("n"), R10)
+	g.VBROADCASTSS(mem(SI, 0), Y[0])
+	g.Label("s2col")
+	g.CMPQ(R10, imm(8))
+	g.JLT(l("tail"))
+	g.VMOVUPS(mem(DI, 0), Y[1])
+	g.VSUBPS(Y[0], Y[1], Y[1])
+	g.VMOVUPS(Y[1], mem(DI, 0))
+	g.ADDQ(imm(32), DI)
+	g.SUBQ(imm(8), R10)
+	g.JMP(l("col"))
+	g.Label("s2tail")
+	g.TESTQ(R10, R10)
+	g.JZ(l("next"))
+	g.VMASKMOVPS(mem(DI, 0), reg.Y15, Y[1])
+	g.VSUBPS(Y[0], Y[1], Y[1])
+	g.VMASKMOVPS(Y[1], reg.Y15, mem(DI, 0))
+	g.LEAQ(memIdx(DI, 0, R10, 4), DI)
+	g.Label("s2next")
+	g.ADDQ(imm(4), SI)
+	g.DECQ(BX)
+	g.JMP(l("row"))
+	g.Label("s2done")
+	g.VZEROUPPER()
+	g.RET()
 }
