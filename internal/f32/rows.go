@@ -8,8 +8,9 @@ import (
 // The row kernels of a lockstep batch: one call per frame (LSTMCellRows,
 // LSTMCellBackwardRows) or per block of output rows (LogSoftmaxRows,
 // ExpScale) instead of one per row. The AVX-512 level runs them in
-// 16-lane assembly with masked tails; the AVX2 level loops the 8-lane
-// kernels or has 8-lane versions of the 16-lane ones.
+// 16-lane assembly with masked tails; at the AVX2 level the LSTM cell
+// kernels loop the 8-lane ones row by row, and the others have 8-lane
+// versions.
 
 // LSTMCellRows applies LSTMCell to rows consecutive rows: gates is
 // rows×4·hidden, cPrev, c and h are rows×hidden, all row-major and

@@ -10,7 +10,8 @@
 //	avx2_amd64.s    A·Bᵀ, Σ x·B rows, x·yᵀ, Aᵀ·B, the FMA peak loop and A·B on 8-lane YMM registers
 //	avx512_amd64.s  the same kernels on 16-lane ZMM registers
 //	act_amd64.s     the element-wise kernels (activations, LSTM cell,
-//	                optimisers, norm, exp), AVX2, and 16-lane
+//	                optimisers, norm, scaled exp, log softmax's row
+//	                max/sum-of-exp and subtraction), AVX2, and 16-lane
 //	                versions of Adam and of the lockstep batch's row
 //	                kernels (LSTM cell forward and backward over rows,
 //	                log softmax, scaled exp)
