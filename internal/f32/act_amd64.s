@@ -736,3 +736,1091 @@ scloop:
 scdone:
 	VZEROUPPER
 	RET
+
+// func expScaleAvx2(dst *float32, src *float32, n int, scale float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·expScaleAvx2(SB), NOSPLIT, $0-28
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	MOVQ         n+16(FP), CX
+	VBROADCASTSS scale+24(FP), Y8
+
+exloop:
+	CMPQ         CX, $0x08
+	JLT          exdone
+	VMOVUPS      (SI), Y0
+	VMOVUPS      expHi<>+0(SB), Y1
+	VMINPS       Y0, Y1, Y0
+	VMOVUPS      expLo<>+0(SB), Y1
+	VMAXPS       Y0, Y1, Y0
+	VMULPS       log2e<>+0(SB), Y0, Y1
+	VROUNDPS     $0x00, Y1, Y1
+	VFNMADD231PS expC1<>+0(SB), Y1, Y0
+	VFNMADD231PS expC2<>+0(SB), Y1, Y0
+	VMOVUPS      expP0<>+0(SB), Y2
+	VFMADD213PS  expP1<>+0(SB), Y0, Y2
+	VFMADD213PS  expP2<>+0(SB), Y0, Y2
+	VFMADD213PS  expP3<>+0(SB), Y0, Y2
+	VFMADD213PS  expP4<>+0(SB), Y0, Y2
+	VFMADD213PS  expP5<>+0(SB), Y0, Y2
+	VMULPS       Y0, Y2, Y2
+	VFMADD213PS  Y0, Y0, Y2
+	VADDPS       one<>+0(SB), Y2, Y2
+	VCVTPS2DQ    Y1, Y1
+	VPADDD       bias127<>+0(SB), Y1, Y1
+	VPSLLD       $0x17, Y1, Y1
+	VMULPS       Y1, Y2, Y0
+	VMULPS       Y8, Y0, Y0
+	VMOVUPS      Y0, (DI)
+	ADDQ         $0x20, DI
+	ADDQ         $0x20, SI
+	SUBQ         $0x08, CX
+	JMP          exloop
+
+exdone:
+	VZEROUPPER
+	RET
+
+// func lstmCellRowsAvx512(gates *float32, cPrev *float32, c *float32, h *float32, hidden int, rows int)
+// Requires: AVX, AVX512F
+TEXT ·lstmCellRowsAvx512(SB), NOSPLIT, $0-48
+	// lstmCellAvx2 on 16 lanes over rows; described in _asm/rows.go.
+	VBROADCASTSS one<>+0(SB), Z17
+	VBROADCASTSS two<>+0(SB), Z18
+	VBROADCASTSS sign<>+0(SB), Z19
+	VBROADCASTSS expHi<>+0(SB), Z20
+	VBROADCASTSS expLo<>+0(SB), Z21
+	VBROADCASTSS log2e<>+0(SB), Z22
+	VBROADCASTSS expC1<>+0(SB), Z23
+	VBROADCASTSS expC2<>+0(SB), Z24
+	VBROADCASTSS expP0<>+0(SB), Z25
+	VBROADCASTSS expP1<>+0(SB), Z26
+	VBROADCASTSS expP2<>+0(SB), Z27
+	VBROADCASTSS expP3<>+0(SB), Z28
+	VBROADCASTSS expP4<>+0(SB), Z29
+	VBROADCASTSS expP5<>+0(SB), Z30
+	VBROADCASTSS bias127<>+0(SB), Z31
+	MOVQ         gates+0(FP), DI
+	MOVQ         cPrev+8(FP), SI
+	MOVQ         c+16(FP), DX
+	MOVQ         h+24(FP), R8
+	MOVQ         hidden+32(FP), R9
+	MOVQ         rows+40(FP), BX
+	SHLQ         $0x02, R9
+	LEAQ         (R9)(R9*2), R11
+	MOVQ         hidden+32(FP), CX
+	ANDQ         $0x0f, CX
+	MOVL         $0x00000001, AX
+	SHLL         CL, AX
+	DECL         AX
+	KMOVW        AX, K1
+
+crrow:
+	TESTQ BX, BX
+	JZ    crdone
+	MOVQ  DI, R12
+	MOVQ  DX, R13
+	MOVQ  hidden+32(FP), R10
+
+crcol:
+	CMPQ         R10, $0x10
+	JLT          crtail
+	VMOVUPS      (DI), Z0
+	VMOVUPS      (DI)(R9*1), Z1
+	VMOVUPS      (DI)(R9*2), Z2
+	VMOVUPS      (DI)(R11*1), Z3
+	VPXORD       Z19, Z0, Z0
+	VPXORD       Z19, Z1, Z1
+	VADDPS       Z2, Z2, Z2
+	VPXORD       Z19, Z3, Z3
+	VMINPS       Z0, Z20, Z0
+	VMINPS       Z1, Z20, Z1
+	VMINPS       Z2, Z20, Z2
+	VMINPS       Z3, Z20, Z3
+	VMAXPS       Z0, Z21, Z0
+	VMAXPS       Z1, Z21, Z1
+	VMAXPS       Z2, Z21, Z2
+	VMAXPS       Z3, Z21, Z3
+	VMULPS       Z22, Z0, Z8
+	VMULPS       Z22, Z1, Z10
+	VMULPS       Z22, Z2, Z12
+	VMULPS       Z22, Z3, Z14
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VRNDSCALEPS  $0x00, Z14, Z14
+	VFNMADD231PS Z23, Z8, Z0
+	VFNMADD231PS Z23, Z10, Z1
+	VFNMADD231PS Z23, Z12, Z2
+	VFNMADD231PS Z23, Z14, Z3
+	VFNMADD231PS Z24, Z8, Z0
+	VFNMADD231PS Z24, Z10, Z1
+	VFNMADD231PS Z24, Z12, Z2
+	VFNMADD231PS Z24, Z14, Z3
+	VMOVAPS      Z25, Z9
+	VMOVAPS      Z25, Z11
+	VMOVAPS      Z25, Z13
+	VMOVAPS      Z25, Z15
+	VFMADD213PS  Z26, Z0, Z9
+	VFMADD213PS  Z26, Z1, Z11
+	VFMADD213PS  Z26, Z2, Z13
+	VFMADD213PS  Z26, Z3, Z15
+	VFMADD213PS  Z27, Z0, Z9
+	VFMADD213PS  Z27, Z1, Z11
+	VFMADD213PS  Z27, Z2, Z13
+	VFMADD213PS  Z27, Z3, Z15
+	VFMADD213PS  Z28, Z0, Z9
+	VFMADD213PS  Z28, Z1, Z11
+	VFMADD213PS  Z28, Z2, Z13
+	VFMADD213PS  Z28, Z3, Z15
+	VFMADD213PS  Z29, Z0, Z9
+	VFMADD213PS  Z29, Z1, Z11
+	VFMADD213PS  Z29, Z2, Z13
+	VFMADD213PS  Z29, Z3, Z15
+	VFMADD213PS  Z30, Z0, Z9
+	VFMADD213PS  Z30, Z1, Z11
+	VFMADD213PS  Z30, Z2, Z13
+	VFMADD213PS  Z30, Z3, Z15
+	VMULPS       Z0, Z9, Z9
+	VMULPS       Z1, Z11, Z11
+	VMULPS       Z2, Z13, Z13
+	VMULPS       Z3, Z15, Z15
+	VFMADD213PS  Z0, Z0, Z9
+	VFMADD213PS  Z1, Z1, Z11
+	VFMADD213PS  Z2, Z2, Z13
+	VFMADD213PS  Z3, Z3, Z15
+	VADDPS       Z17, Z9, Z9
+	VADDPS       Z17, Z11, Z11
+	VADDPS       Z17, Z13, Z13
+	VADDPS       Z17, Z15, Z15
+	VCVTPS2DQ    Z8, Z8
+	VCVTPS2DQ    Z10, Z10
+	VCVTPS2DQ    Z12, Z12
+	VCVTPS2DQ    Z14, Z14
+	VPADDD       Z31, Z8, Z8
+	VPADDD       Z31, Z10, Z10
+	VPADDD       Z31, Z12, Z12
+	VPADDD       Z31, Z14, Z14
+	VPSLLD       $0x17, Z8, Z8
+	VPSLLD       $0x17, Z10, Z10
+	VPSLLD       $0x17, Z12, Z12
+	VPSLLD       $0x17, Z14, Z14
+	VMULPS       Z8, Z9, Z0
+	VMULPS       Z10, Z11, Z1
+	VMULPS       Z12, Z13, Z2
+	VMULPS       Z14, Z15, Z3
+	VADDPS       Z17, Z0, Z0
+	VADDPS       Z17, Z1, Z1
+	VADDPS       Z17, Z2, Z2
+	VADDPS       Z17, Z3, Z3
+	VDIVPS       Z0, Z17, Z0
+	VDIVPS       Z1, Z17, Z1
+	VDIVPS       Z2, Z18, Z2
+	VDIVPS       Z3, Z17, Z3
+	VSUBPS       Z2, Z17, Z2
+	VMOVUPS      Z0, (DI)
+	VMOVUPS      Z1, (DI)(R9*1)
+	VMOVUPS      Z2, (DI)(R9*2)
+	VMOVUPS      Z3, (DI)(R11*1)
+	VMULPS       Z2, Z0, Z4
+	VFMADD231PS  (SI), Z1, Z4
+	VMOVUPS      Z4, (DX)
+	ADDQ         $0x40, DI
+	ADDQ         $0x40, SI
+	ADDQ         $0x40, DX
+	SUBQ         $0x10, R10
+	JMP          crcol
+
+crtail:
+	TESTQ        R10, R10
+	JZ           crnext
+	VMOVUPS.Z    (DI), K1, Z0
+	VMOVUPS.Z    (DI)(R9*1), K1, Z1
+	VMOVUPS.Z    (DI)(R9*2), K1, Z2
+	VMOVUPS.Z    (DI)(R11*1), K1, Z3
+	VPXORD       Z19, Z0, Z0
+	VPXORD       Z19, Z1, Z1
+	VADDPS       Z2, Z2, Z2
+	VPXORD       Z19, Z3, Z3
+	VMINPS       Z0, Z20, Z0
+	VMINPS       Z1, Z20, Z1
+	VMINPS       Z2, Z20, Z2
+	VMINPS       Z3, Z20, Z3
+	VMAXPS       Z0, Z21, Z0
+	VMAXPS       Z1, Z21, Z1
+	VMAXPS       Z2, Z21, Z2
+	VMAXPS       Z3, Z21, Z3
+	VMULPS       Z22, Z0, Z8
+	VMULPS       Z22, Z1, Z10
+	VMULPS       Z22, Z2, Z12
+	VMULPS       Z22, Z3, Z14
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VRNDSCALEPS  $0x00, Z10, Z10
+	VRNDSCALEPS  $0x00, Z12, Z12
+	VRNDSCALEPS  $0x00, Z14, Z14
+	VFNMADD231PS Z23, Z8, Z0
+	VFNMADD231PS Z23, Z10, Z1
+	VFNMADD231PS Z23, Z12, Z2
+	VFNMADD231PS Z23, Z14, Z3
+	VFNMADD231PS Z24, Z8, Z0
+	VFNMADD231PS Z24, Z10, Z1
+	VFNMADD231PS Z24, Z12, Z2
+	VFNMADD231PS Z24, Z14, Z3
+	VMOVAPS      Z25, Z9
+	VMOVAPS      Z25, Z11
+	VMOVAPS      Z25, Z13
+	VMOVAPS      Z25, Z15
+	VFMADD213PS  Z26, Z0, Z9
+	VFMADD213PS  Z26, Z1, Z11
+	VFMADD213PS  Z26, Z2, Z13
+	VFMADD213PS  Z26, Z3, Z15
+	VFMADD213PS  Z27, Z0, Z9
+	VFMADD213PS  Z27, Z1, Z11
+	VFMADD213PS  Z27, Z2, Z13
+	VFMADD213PS  Z27, Z3, Z15
+	VFMADD213PS  Z28, Z0, Z9
+	VFMADD213PS  Z28, Z1, Z11
+	VFMADD213PS  Z28, Z2, Z13
+	VFMADD213PS  Z28, Z3, Z15
+	VFMADD213PS  Z29, Z0, Z9
+	VFMADD213PS  Z29, Z1, Z11
+	VFMADD213PS  Z29, Z2, Z13
+	VFMADD213PS  Z29, Z3, Z15
+	VFMADD213PS  Z30, Z0, Z9
+	VFMADD213PS  Z30, Z1, Z11
+	VFMADD213PS  Z30, Z2, Z13
+	VFMADD213PS  Z30, Z3, Z15
+	VMULPS       Z0, Z9, Z9
+	VMULPS       Z1, Z11, Z11
+	VMULPS       Z2, Z13, Z13
+	VMULPS       Z3, Z15, Z15
+	VFMADD213PS  Z0, Z0, Z9
+	VFMADD213PS  Z1, Z1, Z11
+	VFMADD213PS  Z2, Z2, Z13
+	VFMADD213PS  Z3, Z3, Z15
+	VADDPS       Z17, Z9, Z9
+	VADDPS       Z17, Z11, Z11
+	VADDPS       Z17, Z13, Z13
+	VADDPS       Z17, Z15, Z15
+	VCVTPS2DQ    Z8, Z8
+	VCVTPS2DQ    Z10, Z10
+	VCVTPS2DQ    Z12, Z12
+	VCVTPS2DQ    Z14, Z14
+	VPADDD       Z31, Z8, Z8
+	VPADDD       Z31, Z10, Z10
+	VPADDD       Z31, Z12, Z12
+	VPADDD       Z31, Z14, Z14
+	VPSLLD       $0x17, Z8, Z8
+	VPSLLD       $0x17, Z10, Z10
+	VPSLLD       $0x17, Z12, Z12
+	VPSLLD       $0x17, Z14, Z14
+	VMULPS       Z8, Z9, Z0
+	VMULPS       Z10, Z11, Z1
+	VMULPS       Z12, Z13, Z2
+	VMULPS       Z14, Z15, Z3
+	VADDPS       Z17, Z0, Z0
+	VADDPS       Z17, Z1, Z1
+	VADDPS       Z17, Z2, Z2
+	VADDPS       Z17, Z3, Z3
+	VDIVPS       Z0, Z17, Z0
+	VDIVPS       Z1, Z17, Z1
+	VDIVPS       Z2, Z18, Z2
+	VDIVPS       Z3, Z17, Z3
+	VSUBPS       Z2, Z17, Z2
+	VMOVUPS      Z0, K1, (DI)
+	VMOVUPS      Z1, K1, (DI)(R9*1)
+	VMOVUPS      Z2, K1, (DI)(R9*2)
+	VMOVUPS      Z3, K1, (DI)(R11*1)
+	VMULPS       Z2, Z0, Z4
+	VMOVUPS.Z    (SI), K1, Z5
+	VFMADD231PS  Z5, Z1, Z4
+	VMOVUPS      Z4, K1, (DX)
+	LEAQ         (DI)(R10*4), DI
+	LEAQ         (SI)(R10*4), SI
+	LEAQ         (DX)(R10*4), DX
+
+crnext:
+	MOVQ hidden+32(FP), R10
+
+crcol2:
+	CMPQ         R10, $0x10
+	JLT          crtail2
+	VMOVUPS      (R13), Z0
+	VADDPS       Z0, Z0, Z0
+	VMINPS       Z0, Z20, Z0
+	VMAXPS       Z0, Z21, Z0
+	VMULPS       Z22, Z0, Z1
+	VRNDSCALEPS  $0x00, Z1, Z1
+	VFNMADD231PS Z23, Z1, Z0
+	VFNMADD231PS Z24, Z1, Z0
+	VMOVAPS      Z25, Z2
+	VFMADD213PS  Z26, Z0, Z2
+	VFMADD213PS  Z27, Z0, Z2
+	VFMADD213PS  Z28, Z0, Z2
+	VFMADD213PS  Z29, Z0, Z2
+	VFMADD213PS  Z30, Z0, Z2
+	VMULPS       Z0, Z2, Z2
+	VFMADD213PS  Z0, Z0, Z2
+	VADDPS       Z17, Z2, Z2
+	VCVTPS2DQ    Z1, Z1
+	VPADDD       Z31, Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VMULPS       Z1, Z2, Z0
+	VADDPS       Z17, Z0, Z0
+	VDIVPS       Z0, Z18, Z0
+	VSUBPS       Z0, Z17, Z0
+	VMOVUPS      (R12)(R11*1), Z3
+	VMULPS       Z0, Z3, Z0
+	VMOVUPS      Z0, (R8)
+	ADDQ         $0x40, R12
+	ADDQ         $0x40, R13
+	ADDQ         $0x40, R8
+	SUBQ         $0x10, R10
+	JMP          crcol2
+
+crtail2:
+	TESTQ        R10, R10
+	JZ           crnext2
+	VMOVUPS.Z    (R13), K1, Z0
+	VADDPS       Z0, Z0, Z0
+	VMINPS       Z0, Z20, Z0
+	VMAXPS       Z0, Z21, Z0
+	VMULPS       Z22, Z0, Z1
+	VRNDSCALEPS  $0x00, Z1, Z1
+	VFNMADD231PS Z23, Z1, Z0
+	VFNMADD231PS Z24, Z1, Z0
+	VMOVAPS      Z25, Z2
+	VFMADD213PS  Z26, Z0, Z2
+	VFMADD213PS  Z27, Z0, Z2
+	VFMADD213PS  Z28, Z0, Z2
+	VFMADD213PS  Z29, Z0, Z2
+	VFMADD213PS  Z30, Z0, Z2
+	VMULPS       Z0, Z2, Z2
+	VFMADD213PS  Z0, Z0, Z2
+	VADDPS       Z17, Z2, Z2
+	VCVTPS2DQ    Z1, Z1
+	VPADDD       Z31, Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VMULPS       Z1, Z2, Z0
+	VADDPS       Z17, Z0, Z0
+	VDIVPS       Z0, Z18, Z0
+	VSUBPS       Z0, Z17, Z0
+	VMOVUPS.Z    (R12)(R11*1), K1, Z3
+	VMULPS       Z0, Z3, Z0
+	VMOVUPS      Z0, K1, (R8)
+	LEAQ         (R12)(R10*4), R12
+	LEAQ         (R13)(R10*4), R13
+	LEAQ         (R8)(R10*4), R8
+
+crnext2:
+	ADDQ R11, DI
+	DECQ BX
+	JMP  crrow
+
+crdone:
+	VZEROUPPER
+	RET
+
+// func lstmCellBackwardRowsAvx512(dgates *float32, dcPrev *float32, gates *float32, cPrev *float32, c *float32, dh *float32, dc *float32, hidden int, rows int)
+// Requires: AVX, AVX512F
+TEXT ·lstmCellBackwardRowsAvx512(SB), NOSPLIT, $0-72
+	// lstmCellBackwardAvx2 on 16 lanes over rows; described in _asm/rows.go.
+	VBROADCASTSS one<>+0(SB), Z17
+	VBROADCASTSS two<>+0(SB), Z18
+	VBROADCASTSS sign<>+0(SB), Z19
+	VBROADCASTSS expHi<>+0(SB), Z20
+	VBROADCASTSS expLo<>+0(SB), Z21
+	VBROADCASTSS log2e<>+0(SB), Z22
+	VBROADCASTSS expC1<>+0(SB), Z23
+	VBROADCASTSS expC2<>+0(SB), Z24
+	VBROADCASTSS expP0<>+0(SB), Z25
+	VBROADCASTSS expP1<>+0(SB), Z26
+	VBROADCASTSS expP2<>+0(SB), Z27
+	VBROADCASTSS expP3<>+0(SB), Z28
+	VBROADCASTSS expP4<>+0(SB), Z29
+	VBROADCASTSS expP5<>+0(SB), Z30
+	VBROADCASTSS bias127<>+0(SB), Z31
+	MOVQ         dgates+0(FP), DI
+	MOVQ         dcPrev+8(FP), R12
+	MOVQ         gates+16(FP), SI
+	MOVQ         cPrev+24(FP), R13
+	MOVQ         c+32(FP), DX
+	MOVQ         dh+40(FP), R8
+	MOVQ         dc+48(FP), BX
+	MOVQ         hidden+56(FP), R9
+	MOVQ         rows+64(FP), R14
+	SHLQ         $0x02, R9
+	LEAQ         (R9)(R9*2), R11
+	MOVQ         hidden+56(FP), CX
+	ANDQ         $0x0f, CX
+	MOVL         $0x00000001, AX
+	SHLL         CL, AX
+	DECL         AX
+	KMOVW        AX, K1
+
+brrow:
+	TESTQ R14, R14
+	JZ    brdone
+	MOVQ  hidden+56(FP), R10
+
+brcol:
+	CMPQ         R10, $0x10
+	JLT          brtail
+	VMOVUPS      (DX), Z4
+	VADDPS       Z4, Z4, Z4
+	VMINPS       Z4, Z20, Z4
+	VMAXPS       Z4, Z21, Z4
+	VMULPS       Z22, Z4, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VFNMADD231PS Z23, Z8, Z4
+	VFNMADD231PS Z24, Z8, Z4
+	VMOVAPS      Z25, Z9
+	VFMADD213PS  Z26, Z4, Z9
+	VFMADD213PS  Z27, Z4, Z9
+	VFMADD213PS  Z28, Z4, Z9
+	VFMADD213PS  Z29, Z4, Z9
+	VFMADD213PS  Z30, Z4, Z9
+	VMULPS       Z4, Z9, Z9
+	VFMADD213PS  Z4, Z4, Z9
+	VADDPS       Z17, Z9, Z9
+	VCVTPS2DQ    Z8, Z8
+	VPADDD       Z31, Z8, Z8
+	VPSLLD       $0x17, Z8, Z8
+	VMULPS       Z8, Z9, Z4
+	VADDPS       Z17, Z4, Z4
+	VDIVPS       Z4, Z18, Z4
+	VSUBPS       Z4, Z17, Z4
+	VMOVUPS      (SI), Z0
+	VMOVUPS      (SI)(R9*1), Z1
+	VMOVUPS      (SI)(R9*2), Z2
+	VMOVUPS      (SI)(R11*1), Z3
+	VMOVUPS      (R8), Z5
+
+	// dcT = dc + dh·o·(1 − tc²)
+	VMOVAPS      Z17, Z6
+	VFNMADD231PS Z4, Z4, Z6
+	VMULPS       Z3, Z5, Z7
+	VMOVUPS      (BX), Z10
+	VFMADD231PS  Z7, Z6, Z10
+
+	// do = dh·tc·o·(1 − o)
+	VMULPS       Z4, Z5, Z7
+	VMOVAPS      Z3, Z6
+	VFNMADD231PS Z3, Z3, Z6
+	VMULPS       Z6, Z7, Z7
+	VMOVUPS      Z7, (DI)(R11*1)
+
+	// di = dcT·g·i·(1 − i)
+	VMOVAPS      Z0, Z6
+	VFNMADD231PS Z0, Z0, Z6
+	VMULPS       Z2, Z10, Z7
+	VMULPS       Z6, Z7, Z7
+	VMOVUPS      Z7, (DI)
+
+	// dg = dcT·i·(1 − g²)
+	VMOVAPS      Z17, Z6
+	VFNMADD231PS Z2, Z2, Z6
+	VMULPS       Z0, Z10, Z7
+	VMULPS       Z6, Z7, Z7
+	VMOVUPS      Z7, (DI)(R9*2)
+
+	// df = dcT·cPrev·f·(1 − f)
+	VMOVAPS      Z1, Z6
+	VFNMADD231PS Z1, Z1, Z6
+	VMULPS       (R13), Z10, Z7
+	VMULPS       Z6, Z7, Z7
+	VMOVUPS      Z7, (DI)(R9*1)
+
+	// dcPrev = dcT·f
+	VMULPS  Z1, Z10, Z7
+	VMOVUPS Z7, (R12)
+	ADDQ    $0x40, DI
+	ADDQ    $0x40, R12
+	ADDQ    $0x40, SI
+	ADDQ    $0x40, R13
+	ADDQ    $0x40, DX
+	ADDQ    $0x40, R8
+	ADDQ    $0x40, BX
+	SUBQ    $0x10, R10
+	JMP     brcol
+
+brtail:
+	TESTQ        R10, R10
+	JZ           brnext
+	VMOVUPS.Z    (DX), K1, Z4
+	VADDPS       Z4, Z4, Z4
+	VMINPS       Z4, Z20, Z4
+	VMAXPS       Z4, Z21, Z4
+	VMULPS       Z22, Z4, Z8
+	VRNDSCALEPS  $0x00, Z8, Z8
+	VFNMADD231PS Z23, Z8, Z4
+	VFNMADD231PS Z24, Z8, Z4
+	VMOVAPS      Z25, Z9
+	VFMADD213PS  Z26, Z4, Z9
+	VFMADD213PS  Z27, Z4, Z9
+	VFMADD213PS  Z28, Z4, Z9
+	VFMADD213PS  Z29, Z4, Z9
+	VFMADD213PS  Z30, Z4, Z9
+	VMULPS       Z4, Z9, Z9
+	VFMADD213PS  Z4, Z4, Z9
+	VADDPS       Z17, Z9, Z9
+	VCVTPS2DQ    Z8, Z8
+	VPADDD       Z31, Z8, Z8
+	VPSLLD       $0x17, Z8, Z8
+	VMULPS       Z8, Z9, Z4
+	VADDPS       Z17, Z4, Z4
+	VDIVPS       Z4, Z18, Z4
+	VSUBPS       Z4, Z17, Z4
+	VMOVUPS.Z    (SI), K1, Z0
+	VMOVUPS.Z    (SI)(R9*1), K1, Z1
+	VMOVUPS.Z    (SI)(R9*2), K1, Z2
+	VMOVUPS.Z    (SI)(R11*1), K1, Z3
+	VMOVUPS.Z    (R8), K1, Z5
+
+	// dcT = dc + dh·o·(1 − tc²)
+	VMOVAPS      Z17, Z6
+	VFNMADD231PS Z4, Z4, Z6
+	VMULPS       Z3, Z5, Z7
+	VMOVUPS.Z    (BX), K1, Z10
+	VFMADD231PS  Z7, Z6, Z10
+
+	// do = dh·tc·o·(1 − o)
+	VMULPS       Z4, Z5, Z7
+	VMOVAPS      Z3, Z6
+	VFNMADD231PS Z3, Z3, Z6
+	VMULPS       Z6, Z7, Z7
+	VMOVUPS      Z7, K1, (DI)(R11*1)
+
+	// di = dcT·g·i·(1 − i)
+	VMOVAPS      Z0, Z6
+	VFNMADD231PS Z0, Z0, Z6
+	VMULPS       Z2, Z10, Z7
+	VMULPS       Z6, Z7, Z7
+	VMOVUPS      Z7, K1, (DI)
+
+	// dg = dcT·i·(1 − g²)
+	VMOVAPS      Z17, Z6
+	VFNMADD231PS Z2, Z2, Z6
+	VMULPS       Z0, Z10, Z7
+	VMULPS       Z6, Z7, Z7
+	VMOVUPS      Z7, K1, (DI)(R9*2)
+
+	// df = dcT·cPrev·f·(1 − f)
+	VMOVAPS      Z1, Z6
+	VFNMADD231PS Z1, Z1, Z6
+	VMOVUPS.Z    (R13), K1, Z11
+	VMULPS       Z11, Z10, Z7
+	VMULPS       Z6, Z7, Z7
+	VMOVUPS      Z7, K1, (DI)(R9*1)
+
+	// dcPrev = dcT·f
+	VMULPS  Z1, Z10, Z7
+	VMOVUPS Z7, K1, (R12)
+	LEAQ    (DI)(R10*4), DI
+	LEAQ    (R12)(R10*4), R12
+	LEAQ    (SI)(R10*4), SI
+	LEAQ    (R13)(R10*4), R13
+	LEAQ    (DX)(R10*4), DX
+	LEAQ    (R8)(R10*4), R8
+	LEAQ    (BX)(R10*4), BX
+
+brnext:
+	ADDQ R11, DI
+	ADDQ R11, SI
+	DECQ R14
+	JMP  brrow
+
+brdone:
+	VZEROUPPER
+	RET
+
+// func expScaleAvx512(dst *float32, src *float32, n int, scale float32)
+// Requires: AVX, AVX512F
+TEXT ·expScaleAvx512(SB), NOSPLIT, $0-28
+	VBROADCASTSS one<>+0(SB), Z17
+	VBROADCASTSS two<>+0(SB), Z18
+	VBROADCASTSS sign<>+0(SB), Z19
+	VBROADCASTSS expHi<>+0(SB), Z20
+	VBROADCASTSS expLo<>+0(SB), Z21
+	VBROADCASTSS log2e<>+0(SB), Z22
+	VBROADCASTSS expC1<>+0(SB), Z23
+	VBROADCASTSS expC2<>+0(SB), Z24
+	VBROADCASTSS expP0<>+0(SB), Z25
+	VBROADCASTSS expP1<>+0(SB), Z26
+	VBROADCASTSS expP2<>+0(SB), Z27
+	VBROADCASTSS expP3<>+0(SB), Z28
+	VBROADCASTSS expP4<>+0(SB), Z29
+	VBROADCASTSS expP5<>+0(SB), Z30
+	VBROADCASTSS bias127<>+0(SB), Z31
+	MOVQ         dst+0(FP), DI
+	MOVQ         src+8(FP), SI
+	VBROADCASTSS scale+24(FP), Z16
+	MOVQ         $0x00000001, BX
+	MOVQ         n+16(FP), CX
+	ANDQ         $0x0f, CX
+	MOVL         $0x00000001, AX
+	SHLL         CL, AX
+	DECL         AX
+	KMOVW        AX, K1
+
+esrow:
+	TESTQ BX, BX
+	JZ    esdone
+	MOVQ  n+16(FP), R10
+
+escol:
+	CMPQ         R10, $0x10
+	JLT          estail
+	VMOVUPS      (SI), Z0
+	VMINPS       Z0, Z20, Z0
+	VMAXPS       Z0, Z21, Z0
+	VMULPS       Z22, Z0, Z1
+	VRNDSCALEPS  $0x00, Z1, Z1
+	VFNMADD231PS Z23, Z1, Z0
+	VFNMADD231PS Z24, Z1, Z0
+	VMOVAPS      Z25, Z2
+	VFMADD213PS  Z26, Z0, Z2
+	VFMADD213PS  Z27, Z0, Z2
+	VFMADD213PS  Z28, Z0, Z2
+	VFMADD213PS  Z29, Z0, Z2
+	VFMADD213PS  Z30, Z0, Z2
+	VMULPS       Z0, Z2, Z2
+	VFMADD213PS  Z0, Z0, Z2
+	VADDPS       Z17, Z2, Z2
+	VCVTPS2DQ    Z1, Z1
+	VPADDD       Z31, Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VMULPS       Z1, Z2, Z0
+	VMULPS       Z16, Z0, Z0
+	VMOVUPS      Z0, (DI)
+	ADDQ         $0x40, DI
+	ADDQ         $0x40, SI
+	SUBQ         $0x10, R10
+	JMP          escol
+
+estail:
+	TESTQ        R10, R10
+	JZ           esnext
+	VMOVUPS.Z    (SI), K1, Z0
+	VMINPS       Z0, Z20, Z0
+	VMAXPS       Z0, Z21, Z0
+	VMULPS       Z22, Z0, Z1
+	VRNDSCALEPS  $0x00, Z1, Z1
+	VFNMADD231PS Z23, Z1, Z0
+	VFNMADD231PS Z24, Z1, Z0
+	VMOVAPS      Z25, Z2
+	VFMADD213PS  Z26, Z0, Z2
+	VFMADD213PS  Z27, Z0, Z2
+	VFMADD213PS  Z28, Z0, Z2
+	VFMADD213PS  Z29, Z0, Z2
+	VFMADD213PS  Z30, Z0, Z2
+	VMULPS       Z0, Z2, Z2
+	VFMADD213PS  Z0, Z0, Z2
+	VADDPS       Z17, Z2, Z2
+	VCVTPS2DQ    Z1, Z1
+	VPADDD       Z31, Z1, Z1
+	VPSLLD       $0x17, Z1, Z1
+	VMULPS       Z1, Z2, Z0
+	VMULPS       Z16, Z0, Z0
+	VMOVUPS      Z0, K1, (DI)
+	LEAQ         (DI)(R10*4), DI
+	LEAQ         (SI)(R10*4), SI
+
+esnext:
+	DECQ BX
+	JMP  esrow
+
+esdone:
+	VZEROUPPER
+	RET
+
+DATA negInf<>+0(SB)/4, $0xff800000
+GLOBL negInf<>(SB), RODATA|NOPTR, $4
+
+// func logSumExpRowsAvx512(z *float32, rows int, n int, mx *float32, sum *float32)
+// Requires: AVX, AVX512F
+TEXT ·logSumExpRowsAvx512(SB), NOSPLIT, $0-40
+	// Row maxima and sums of exponentials; described in _asm/rows.go.
+	VBROADCASTSS one<>+0(SB), Z17
+	VBROADCASTSS two<>+0(SB), Z18
+	VBROADCASTSS sign<>+0(SB), Z19
+	VBROADCASTSS expHi<>+0(SB), Z20
+	VBROADCASTSS expLo<>+0(SB), Z21
+	VBROADCASTSS log2e<>+0(SB), Z22
+	VBROADCASTSS expC1<>+0(SB), Z23
+	VBROADCASTSS expC2<>+0(SB), Z24
+	VBROADCASTSS expP0<>+0(SB), Z25
+	VBROADCASTSS expP1<>+0(SB), Z26
+	VBROADCASTSS expP2<>+0(SB), Z27
+	VBROADCASTSS expP3<>+0(SB), Z28
+	VBROADCASTSS expP4<>+0(SB), Z29
+	VBROADCASTSS expP5<>+0(SB), Z30
+	VBROADCASTSS bias127<>+0(SB), Z31
+	VBROADCASTSS negInf<>+0(SB), Z16
+	MOVQ         z+0(FP), DI
+	MOVQ         rows+8(FP), BX
+	MOVQ         n+16(FP), R9
+	MOVQ         mx+24(FP), SI
+	MOVQ         sum+32(FP), DX
+	MOVQ         R9, CX
+	ANDQ         $0x0f, CX
+	MOVL         $0x00000001, AX
+	SHLL         CL, AX
+	DECL         AX
+	KMOVW        AX, K1
+
+lsrow:
+	TESTQ BX, BX
+	JZ    lsdone
+
+	// the maximum
+	MOVQ    DI, AX
+	MOVQ    R9, R10
+	VMOVAPS Z16, Z0
+
+lsmax:
+	CMPQ   R10, $0x10
+	JLT    lsmaxtail
+	VMAXPS (AX), Z0, Z0
+	ADDQ   $0x40, AX
+	SUBQ   $0x10, R10
+	JMP    lsmax
+
+lsmaxtail:
+	TESTQ   R10, R10
+	JZ      lsmaxred
+	VMOVAPS Z16, Z1
+	VMOVUPS (AX), K1, Z1
+	VMAXPS  Z1, Z0, Z0
+
+lsmaxred:
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VMAXPS        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VMAXPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VMAXPS        X1, X0, X0
+	VMOVSS        X0, (SI)
+	VBROADCASTSS  X0, Z0
+
+	// Σ exp(z − max) in 16 lanes
+	MOVQ   DI, AX
+	MOVQ   R9, R10
+	VPXORD Z2, Z2, Z2
+
+lssum:
+	CMPQ         R10, $0x10
+	JLT          lssumtail
+	VMOVUPS      (AX), Z3
+	VSUBPS       Z0, Z3, Z3
+	VMINPS       Z3, Z20, Z3
+	VMAXPS       Z3, Z21, Z3
+	VMULPS       Z22, Z3, Z4
+	VRNDSCALEPS  $0x00, Z4, Z4
+	VFNMADD231PS Z23, Z4, Z3
+	VFNMADD231PS Z24, Z4, Z3
+	VMOVAPS      Z25, Z5
+	VFMADD213PS  Z26, Z3, Z5
+	VFMADD213PS  Z27, Z3, Z5
+	VFMADD213PS  Z28, Z3, Z5
+	VFMADD213PS  Z29, Z3, Z5
+	VFMADD213PS  Z30, Z3, Z5
+	VMULPS       Z3, Z5, Z5
+	VFMADD213PS  Z3, Z3, Z5
+	VADDPS       Z17, Z5, Z5
+	VCVTPS2DQ    Z4, Z4
+	VPADDD       Z31, Z4, Z4
+	VPSLLD       $0x17, Z4, Z4
+	VMULPS       Z4, Z5, Z3
+	VADDPS       Z3, Z2, Z2
+	ADDQ         $0x40, AX
+	SUBQ         $0x10, R10
+	JMP          lssum
+
+lssumtail:
+	TESTQ        R10, R10
+	JZ           lssumred
+	VMOVUPS.Z    (AX), K1, Z3
+	VSUBPS       Z0, Z3, Z3
+	VMINPS       Z3, Z20, Z3
+	VMAXPS       Z3, Z21, Z3
+	VMULPS       Z22, Z3, Z4
+	VRNDSCALEPS  $0x00, Z4, Z4
+	VFNMADD231PS Z23, Z4, Z3
+	VFNMADD231PS Z24, Z4, Z3
+	VMOVAPS      Z25, Z5
+	VFMADD213PS  Z26, Z3, Z5
+	VFMADD213PS  Z27, Z3, Z5
+	VFMADD213PS  Z28, Z3, Z5
+	VFMADD213PS  Z29, Z3, Z5
+	VFMADD213PS  Z30, Z3, Z5
+	VMULPS       Z3, Z5, Z5
+	VFMADD213PS  Z3, Z3, Z5
+	VADDPS       Z17, Z5, Z5
+	VCVTPS2DQ    Z4, Z4
+	VPADDD       Z31, Z4, Z4
+	VPSLLD       $0x17, Z4, Z4
+	VMULPS       Z4, Z5, Z3
+	VADDPS       Z3, Z2, K1, Z2
+
+lssumred:
+	VMOVAPS       Z2, Z0
+	VEXTRACTF64X4 $0x01, Z0, Y1
+	VADDPS        Y1, Y0, Y0
+	VEXTRACTF128  $0x01, Y0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0x4e, X0, X1
+	VADDPS        X1, X0, X0
+	VPERMILPS     $0xb1, X0, X1
+	VADDPS        X1, X0, X0
+	VMOVSS        X0, (DX)
+	LEAQ          (DI)(R9*4), DI
+	ADDQ          $0x04, SI
+	ADDQ          $0x04, DX
+	DECQ          BX
+	JMP           lsrow
+
+lsdone:
+	VZEROUPPER
+	RET
+
+// func subRowsAvx512(z *float32, rows int, n int, v *float32)
+// Requires: AVX, AVX512F
+TEXT ·subRowsAvx512(SB), NOSPLIT, $0-32
+	MOVQ  z+0(FP), DI
+	MOVQ  rows+8(FP), BX
+	MOVQ  v+24(FP), SI
+	MOVQ  n+16(FP), CX
+	ANDQ  $0x0f, CX
+	MOVL  $0x00000001, AX
+	SHLL  CL, AX
+	DECL  AX
+	KMOVW AX, K1
+
+srrow:
+	TESTQ        BX, BX
+	JZ           srdone
+	VBROADCASTSS (SI), Z16
+	MOVQ         n+16(FP), R10
+
+srcol:
+	CMPQ    R10, $0x10
+	JLT     srtail
+	VMOVUPS (DI), Z0
+	VSUBPS  Z16, Z0, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ    $0x40, DI
+	SUBQ    $0x10, R10
+	JMP     srcol
+
+srtail:
+	TESTQ     R10, R10
+	JZ        srnext
+	VMOVUPS.Z (DI), K1, Z0
+	VSUBPS    Z16, Z0, Z0
+	VMOVUPS   Z0, K1, (DI)
+	LEAQ      (DI)(R10*4), DI
+
+srnext:
+	ADDQ $0x04, SI
+	DECQ BX
+	JMP  srrow
+
+srdone:
+	VZEROUPPER
+	RET
+
+DATA rowMask<>+0(SB)/4, $0xffffffff
+DATA rowMask<>+4(SB)/4, $0xffffffff
+DATA rowMask<>+8(SB)/4, $0xffffffff
+DATA rowMask<>+12(SB)/4, $0xffffffff
+DATA rowMask<>+16(SB)/4, $0xffffffff
+DATA rowMask<>+20(SB)/4, $0xffffffff
+DATA rowMask<>+24(SB)/4, $0xffffffff
+DATA rowMask<>+28(SB)/4, $0xffffffff
+DATA rowMask<>+32(SB)/4, $0x00000000
+DATA rowMask<>+36(SB)/4, $0x00000000
+DATA rowMask<>+40(SB)/4, $0x00000000
+DATA rowMask<>+44(SB)/4, $0x00000000
+DATA rowMask<>+48(SB)/4, $0x00000000
+DATA rowMask<>+52(SB)/4, $0x00000000
+DATA rowMask<>+56(SB)/4, $0x00000000
+DATA rowMask<>+60(SB)/4, $0x00000000
+GLOBL rowMask<>(SB), RODATA|NOPTR, $64
+
+// func logSumExpRowsAvx2(z *float32, rows int, n int, mx *float32, sum *float32)
+// Requires: AVX, AVX2, FMA3
+TEXT ·logSumExpRowsAvx2(SB), NOSPLIT, $0-40
+	// Row maxima and sums of exponentials on 8 lanes; described in _asm/rows.go.
+	MOVQ         n+16(FP), AX
+	ANDQ         $0x07, AX
+	NEGQ         AX
+	LEAQ         rowMask<>+32(SB), CX
+	VMOVUPS      (CX)(AX*4), Y15
+	VBROADCASTSS negInf<>+0(SB), Y14
+	MOVQ         z+0(FP), DI
+	MOVQ         rows+8(FP), BX
+	MOVQ         n+16(FP), R9
+	MOVQ         mx+24(FP), SI
+	MOVQ         sum+32(FP), DX
+
+l2row:
+	TESTQ   BX, BX
+	JZ      l2done
+	MOVQ    DI, AX
+	MOVQ    R9, R10
+	VMOVAPS Y14, Y0
+
+l2max:
+	CMPQ   R10, $0x08
+	JLT    l2maxtail
+	VMAXPS (AX), Y0, Y0
+	ADDQ   $0x20, AX
+	SUBQ   $0x08, R10
+	JMP    l2max
+
+l2maxtail:
+	TESTQ      R10, R10
+	JZ         l2maxred
+	VMASKMOVPS (AX), Y15, Y1
+	VBLENDVPS  Y15, Y1, Y14, Y1
+	VMAXPS     Y1, Y0, Y0
+
+l2maxred:
+	VEXTRACTF128 $0x01, Y0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VMAXPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VMAXPS       X1, X0, X0
+	VMOVSS       X0, (SI)
+	VBROADCASTSS X0, Y0
+	MOVQ         DI, AX
+	MOVQ         R9, R10
+	VXORPS       Y2, Y2, Y2
+
+l2sum:
+	CMPQ         R10, $0x08
+	JLT          l2sumtail
+	VMOVUPS      (AX), Y3
+	VSUBPS       Y0, Y3, Y3
+	VMOVUPS      expHi<>+0(SB), Y4
+	VMINPS       Y3, Y4, Y3
+	VMOVUPS      expLo<>+0(SB), Y4
+	VMAXPS       Y3, Y4, Y3
+	VMULPS       log2e<>+0(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VFNMADD231PS expC1<>+0(SB), Y4, Y3
+	VFNMADD231PS expC2<>+0(SB), Y4, Y3
+	VMOVUPS      expP0<>+0(SB), Y5
+	VFMADD213PS  expP1<>+0(SB), Y3, Y5
+	VFMADD213PS  expP2<>+0(SB), Y3, Y5
+	VFMADD213PS  expP3<>+0(SB), Y3, Y5
+	VFMADD213PS  expP4<>+0(SB), Y3, Y5
+	VFMADD213PS  expP5<>+0(SB), Y3, Y5
+	VMULPS       Y3, Y5, Y5
+	VFMADD213PS  Y3, Y3, Y5
+	VADDPS       one<>+0(SB), Y5, Y5
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       bias127<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y4, Y5, Y3
+	VADDPS       Y3, Y2, Y2
+	ADDQ         $0x20, AX
+	SUBQ         $0x08, R10
+	JMP          l2sum
+
+l2sumtail:
+	TESTQ        R10, R10
+	JZ           l2sumred
+	VMASKMOVPS   (AX), Y15, Y3
+	VSUBPS       Y0, Y3, Y3
+	VMOVUPS      expHi<>+0(SB), Y4
+	VMINPS       Y3, Y4, Y3
+	VMOVUPS      expLo<>+0(SB), Y4
+	VMAXPS       Y3, Y4, Y3
+	VMULPS       log2e<>+0(SB), Y3, Y4
+	VROUNDPS     $0x00, Y4, Y4
+	VFNMADD231PS expC1<>+0(SB), Y4, Y3
+	VFNMADD231PS expC2<>+0(SB), Y4, Y3
+	VMOVUPS      expP0<>+0(SB), Y5
+	VFMADD213PS  expP1<>+0(SB), Y3, Y5
+	VFMADD213PS  expP2<>+0(SB), Y3, Y5
+	VFMADD213PS  expP3<>+0(SB), Y3, Y5
+	VFMADD213PS  expP4<>+0(SB), Y3, Y5
+	VFMADD213PS  expP5<>+0(SB), Y3, Y5
+	VMULPS       Y3, Y5, Y5
+	VFMADD213PS  Y3, Y3, Y5
+	VADDPS       one<>+0(SB), Y5, Y5
+	VCVTPS2DQ    Y4, Y4
+	VPADDD       bias127<>+0(SB), Y4, Y4
+	VPSLLD       $0x17, Y4, Y4
+	VMULPS       Y4, Y5, Y3
+	VANDPS       Y15, Y3, Y3
+	VADDPS       Y3, Y2, Y2
+
+l2sumred:
+	VMOVAPS      Y2, Y0
+	VEXTRACTF128 $0x01, Y0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0x4e, X0, X1
+	VADDPS       X1, X0, X0
+	VPERMILPS    $0xb1, X0, X1
+	VADDPS       X1, X0, X0
+	VMOVSS       X0, (DX)
+	LEAQ         (DI)(R9*4), DI
+	ADDQ         $0x04, SI
+	ADDQ         $0x04, DX
+	DECQ         BX
+	JMP          l2row
+
+l2done:
+	VZEROUPPER
+	RET
+
+// func subRowsAvx2(z *float32, rows int, n int, v *float32)
+// Requires: AVX
+TEXT ·subRowsAvx2(SB), NOSPLIT, $0-32
+	MOVQ    n+16(FP), AX
+	ANDQ    $0x07, AX
+	NEGQ    AX
+	LEAQ    rowMask<>+32(SB), CX
+	VMOVUPS (CX)(AX*4), Y15
+	MOVQ    z+0(FP), DI
+	MOVQ    rows+8(FP), BX
+	MOVQ    v+24(FP), SI
+
+s2row:
+	TESTQ        BX, BX
+	JZ           s2done
+	MOVQ         n+16(FP), R10
+	VBROADCASTSS (SI), Y0
+
+s2col:
+	CMPQ    R10, $0x08
+	JLT     s2tail
+	VMOVUPS (DI), Y1
+	VSUBPS  Y0, Y1, Y1
+	VMOVUPS Y1, (DI)
+	ADDQ    $0x20, DI
+	SUBQ    $0x08, R10
+	JMP     s2col
+
+s2tail:
+	TESTQ      R10, R10
+	JZ         s2next
+	VMASKMOVPS (DI), Y15, Y1
+	VSUBPS     Y0, Y1, Y1
+	VMASKMOVPS Y1, Y15, (DI)
+	LEAQ       (DI)(R10*4), DI
+
+s2next:
+	ADDQ $0x04, SI
+	DECQ BX
+	JMP  s2row
+
+s2done:
+	VZEROUPPER
+	RET

@@ -222,3 +222,138 @@ func BenchmarkMatMul(b *testing.B) {
 		benchImpls(b, fmt.Sprintf("MatMulT-%dx%dx%d", m, n, k), 2*float64(m*n*k), func() { MatMulT(c, a, bm, m, n, k) })
 	}
 }
+
+// benchRate runs f under each implementation as name/impl and reports
+// elements per second (ns/op is the figure to compare).
+func benchRate(b *testing.B, name string, elems float64, f func()) {
+	for _, im := range available() {
+		b.Run(fmt.Sprintf("%s/%s", name, im), func(b *testing.B) {
+			defer useImpl(im)()
+			for b.Loop() {
+				f()
+			}
+			b.ReportMetric(elems*float64(b.N)/b.Elapsed().Seconds(), "elements/s")
+		})
+	}
+}
+
+// The row kernels at a lockstep frame of 16 streams × 128 cells, beside
+// the per-row calls they replace ("perrow"). The gates are overwritten by
+// their activations and fed back on the next call: the kernels have no
+// data-dependent paths, so this times the same work without a copy.
+func BenchmarkLSTMCellRows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 13))
+	const hidden, rows = 128, 16
+	gates, cPrev := lstmInputs(rng, hidden*rows)
+	c, h := make([]float32, hidden*rows), make([]float32, hidden*rows)
+	benchRate(b, "16x128", hidden*rows, func() { LSTMCellRows(gates, cPrev, c, h, hidden, rows) })
+	benchRate(b, "perrow-16x128", hidden*rows, func() {
+		for r := range rows {
+			s := r * hidden
+			LSTMCell(gates[4*s:4*(s+hidden)], cPrev[s:s+hidden], c[s:s+hidden], h[s:s+hidden], hidden)
+		}
+	})
+}
+
+func BenchmarkLSTMCellBackwardRows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 14))
+	const hidden, rows = 128, 16
+	gates, cPrev := lstmInputs(rng, hidden*rows)
+	c, h := make([]float32, hidden*rows), make([]float32, hidden*rows)
+	LSTMCellRows(gates, cPrev, c, h, hidden, rows)
+	dh, dc := randSlice(rng, hidden*rows), randSlice(rng, hidden*rows)
+	dgates, dcPrev := make([]float32, 4*hidden*rows), make([]float32, hidden*rows)
+	benchRate(b, "16x128", hidden*rows, func() {
+		LSTMCellBackwardRows(dgates, dcPrev, gates, cPrev, c, dh, dc, hidden, rows)
+	})
+	benchRate(b, "perrow-16x128", hidden*rows, func() {
+		for r := range rows {
+			s, e := r*hidden, (r+1)*hidden
+			LSTMCellBackward(dgates[4*s:4*e], dcPrev[s:e], gates[4*s:4*e], cPrev[s:e], c[s:e], dh[s:e], dc[s:e], hidden)
+		}
+	})
+}
+
+// exp32Old and logSoftmaxOld are copies of the scalar code in package
+// lstm (fastmath.go, trace.go) that LogSoftmaxRows and ExpScale replace,
+// kept here as the benchmarks' baseline ("lstm-go"; it does not depend on
+// the implementation, so only its first run means anything).
+func exp32Old(x float32) float32 {
+	x = min(max(x, -87.33), 88)
+	n := (x*1.44269504088896341 + 12582912) - 12582912
+	r := x - n*0.693359375 - n*-2.12194440e-4
+	p := 1 + r*(1+r*(0.5+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720))))))
+	return p * math.Float32frombits(uint32(int32(n)+127)<<23)
+}
+
+func logSoftmaxOld(z []float32) {
+	mx := z[0]
+	for _, v := range z {
+		mx = max(mx, v)
+	}
+	var s float64
+	for _, v := range z {
+		s += float64(exp32Old(v - mx))
+	}
+	lse := mx + float32(math.Log(s))
+	for i := range z {
+		z[i] -= lse
+	}
+}
+
+// LogSoftmaxRows over the outputs of a lockstep batch (16 streams × 300
+// frames, 61 outputs). Each call works on a fresh copy of the logits,
+// timed with it ("copy" alone is the copy).
+func BenchmarkLogSoftmaxRows(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 15))
+	const rows, n = 4800, 61
+	logits := randSlice(rng, rows*n)
+	for i := range logits {
+		logits[i] *= 5
+	}
+	z := make([]float32, rows*n)
+	b.Run("copy", func(b *testing.B) {
+		for b.Loop() {
+			copy(z, logits)
+		}
+	})
+	benchRate(b, "4800x61", rows*n, func() {
+		copy(z, logits)
+		LogSoftmaxRows(z, rows, n)
+	})
+	b.Run("4800x61/lstm-go", func(b *testing.B) {
+		for b.Loop() {
+			copy(z, logits)
+			for r := range rows {
+				logSoftmaxOld(z[r*n : (r+1)*n])
+			}
+		}
+		b.ReportMetric(rows*n*float64(b.N)/b.Elapsed().Seconds(), "elements/s")
+	})
+}
+
+// ExpScale on one output row (61) and on a batch's (4800×61), into a
+// separate slice (the output error), beside the scalar loop it replaces.
+func BenchmarkExpScale(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 16))
+	for _, n := range []int{61, 4800 * 61} {
+		src := randSlice(rng, n)
+		for i := range src {
+			src[i] = -float32(math.Abs(float64(src[i]) * 5)) // log-posteriors
+		}
+		dst := make([]float32, n)
+		name := fmt.Sprint(n)
+		if n > 61 {
+			name = "4800x61"
+		}
+		benchRate(b, name, float64(n), func() { ExpScale(dst, src, 1.0/32) })
+		b.Run(name+"/lstm-go", func(b *testing.B) {
+			for b.Loop() {
+				for i, v := range src {
+					dst[i] = 1.0 / 32 * exp32Old(v)
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "elements/s")
+		})
+	}
+}

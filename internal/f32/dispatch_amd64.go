@@ -92,3 +92,27 @@ func gemmNNAvx2(c, a, b *float32, m, n, k int)
 
 //go:noescape
 func gemmNNAvx512(c, a, b *float32, m, n, k int)
+
+//go:noescape
+func expScaleAvx2(dst, src *float32, n int, scale float32)
+
+//go:noescape
+func lstmCellRowsAvx512(gates, cPrev, c, h *float32, hidden, rows int)
+
+//go:noescape
+func lstmCellBackwardRowsAvx512(dgates, dcPrev, gates, cPrev, c, dh, dc *float32, hidden, rows int)
+
+//go:noescape
+func expScaleAvx512(dst, src *float32, n int, scale float32)
+
+//go:noescape
+func logSumExpRowsAvx512(z *float32, rows, n int, mx, sum *float32)
+
+//go:noescape
+func subRowsAvx512(z *float32, rows, n int, v *float32)
+
+//go:noescape
+func logSumExpRowsAvx2(z *float32, rows, n int, mx, sum *float32)
+
+//go:noescape
+func subRowsAvx2(z *float32, rows, n int, v *float32)

@@ -33,3 +33,13 @@ func fmaLoopAvx2(n int)                                                  { panic
 func fmaLoopAvx512(n int)                                                { panic("unreachable") }
 func gemmNNAvx2(c, a, b *float32, m, n, k int)                           { panic("unreachable") }
 func gemmNNAvx512(c, a, b *float32, m, n, k int)                         { panic("unreachable") }
+func expScaleAvx2(dst, src *float32, n int, scale float32)               { panic("unreachable") }
+func lstmCellRowsAvx512(gates, cPrev, c, h *float32, hidden, rows int)   { panic("unreachable") }
+func lstmCellBackwardRowsAvx512(dgates, dcPrev, gates, cPrev, c, dh, dc *float32, hidden, rows int) {
+	panic("unreachable")
+}
+func expScaleAvx512(dst, src *float32, n int, scale float32)        { panic("unreachable") }
+func logSumExpRowsAvx512(z *float32, rows, n int, mx, sum *float32) { panic("unreachable") }
+func subRowsAvx512(z *float32, rows, n int, v *float32)             { panic("unreachable") }
+func logSumExpRowsAvx2(z *float32, rows, n int, mx, sum *float32)   { panic("unreachable") }
+func subRowsAvx2(z *float32, rows, n int, v *float32)               { panic("unreachable") }

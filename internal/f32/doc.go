@@ -1,7 +1,9 @@
 // Package f32 holds the float32 kernels on the hot path of LSTM training:
 // matrix–vector and small matrix–matrix products on row-major slices,
-// vector updates, the fused LSTM gate non-linearities, the optimiser
-// updates and gradient clipping's norm and scaling. Every kernel has a portable Go version that defines its result;
+// vector updates, the fused LSTM gate non-linearities (one row, or the
+// rows of a lockstep batch's frame at once) and their gradient, the output
+// layer's log soft-max and scaled exponential, the optimiser updates and
+// gradient clipping's norm and scaling. Every kernel has a portable Go version that defines its result;
 // faster versions are selected at run time from the CPU's features and are
 // tested against the portable ones and against float64 references.
 //
@@ -39,6 +41,16 @@
 // variable is involved. Implementations lists what the CPU can run and
 // Use switches implementation, for tests and benchmarks that compare them.
 //
+// The row kernels of a lockstep batch (LSTMCellRows, LSTMCellBackwardRows,
+// LogSoftmaxRows, LogSoftmax, ExpScale) take many rows per call and have
+// 16-lane AVX-512 versions whose partial vectors at the end of a row go
+// through opmask registers (masked loads and stores, no scalar tail). At
+// the AVX2 level the LSTM cell kernels loop the 8-lane ones row by row,
+// and the log soft-max and ExpScale have 8-lane versions. The AVX-512 LSTM
+// cell performs, lane for lane, the 8-lane kernel's operations, so where
+// hidden is a multiple of 8 its results are LSTMCell's bits at the AVX2
+// level.
+//
 // # Assembly
 //
 // The assembly (avx2_amd64.s, avx512_amd64.s, act_amd64.s) is generated
@@ -70,7 +82,14 @@
 // rounded operations, except that the fast Adam divides by the constant
 // √(1−β2ᵗ) with Markstein's exact correction of a reciprocal product
 // (correctly rounded, proven and tested), saving one of its three divider
-// operations per element. Non-finite inputs propagate as IEEE arithmetic
+// operations per element. ExpScale's fast versions use the same
+// exponential: relative error at most 3·2⁻²⁴ (measured 2.1·2⁻²⁴) where
+// the result is a normal float32. LogSoftmaxRows sums its exponentials in
+// float32 lanes in the fast versions (in float64 in the portable one) and
+// takes the logarithm in float64; its error bound, a few 2⁻²⁴ plus the output's
+// own rounding, is stated with it (for rows of 61 logits drawn from
+// N(0, 5²) the test measured no difference from the portable results).
+// Non-finite inputs propagate as IEEE arithmetic
 // dictates, with one difference: the portable MatTVec, AddOuter and
 // MatTMul skip terms whose x is zero, so there 0·Inf counts as 0, where
 // the vector versions give NaN.
@@ -102,4 +121,14 @@
 // cells takes 0.44 µs (portable 8–11 µs), its backward 0.14 µs (2.7 µs),
 // Adam over 94 k parameters 32 µs (310 µs; 38 µs with three divider operations per element;
 // 18 µs on 16 lanes with AVX-512), Momentum 12 µs (53 µs).
+//
+// The row kernels, medians of 7 interleaved runs (minima at most 13 % lower):
+// for a frame of 16 streams × 128 cells LSTMCellRows takes 2.1 µs with
+// AVX-512 against 5.8 µs for 16 calls of LSTMCell (2.8×; the AVX2 level,
+// which makes those calls, 5.8 µs), LSTMCellBackwardRows 1.07 µs against
+// 2.2 µs (2.1×); LogSoftmaxRows over 4800 rows of 61, with a copy of the
+// logits (35 µs), 0.27 ms (AVX2 0.34 ms) against 3.1 ms for the LSTM's
+// former scalar Go with a float32 exponential (11×); ExpScale 15 ns for
+// 61 values (AVX2 42 ns, the scalar loop 350 ns) and 55 µs for 4800×61
+// (AVX2 114 µs, scalar 1.8 ms).
 package f32

@@ -37,3 +37,28 @@ func ExampleAdam() {
 	fmt.Printf("%.4f\n", p)
 	// Output: [0.9000 1.1000]
 }
+
+func ExampleLogSoftmaxRows() {
+	// The output layer of two frames with three classes: log-posteriors,
+	// then the gradient of the mean cross-entropy with respect to the
+	// logits, scale·(softmax − onehot) with scale = 1/frames.
+	const frames, classes = 2, 3
+	z := []float32{
+		2, 1, 0, // frame 0, target 0
+		0, 0, 0, // frame 1, target 2
+	}
+	targets := []int{0, 2}
+	f32.LogSoftmaxRows(z, frames, classes)
+	fmt.Printf("log p: %.3f\n", z)
+
+	const scale = 1.0 / frames
+	dy := make([]float32, len(z))
+	f32.ExpScale(dy, z, scale)
+	for t, y := range targets {
+		dy[t*classes+y] -= scale
+	}
+	fmt.Printf("dy:    %.3f\n", dy)
+	// Output:
+	// log p: [-0.408 -1.408 -2.408 -1.099 -1.099 -1.099]
+	// dy:    [-0.167 0.122 0.045 0.167 0.167 -0.333]
+}

@@ -378,6 +378,107 @@ func goldenLines() (keys []string, lines map[string]string) {
 		}
 	}
 
+	// The row kernels of a lockstep batch: expScaleAvx2 (n a multiple of
+	// 8), then the AVX-512 ones, which take any shape (masked tails).
+	for _, n := range []int{8, 16, 64, 400} {
+		r := goldenRand(10000 + n)
+		src, dst, inplace := actInput(&r, n), newGbuf(&r, n, 0), actInput(&r, n)
+		expScaleAvx2(dst.p(), src.p(), n, 0.3)
+		expScaleAvx2(inplace.p(), inplace.p(), n, -2)
+		h := newGoldenHasher()
+		h.bufs(src, dst, inplace)
+		add(fmt.Sprintf("expScaleAvx2 n%d", n), h)
+	}
+	for _, n := range []int{1, 15, 16, 17, 61, 400} {
+		if !has512 {
+			break
+		}
+		r := goldenRand(11000 + n)
+		src, dst, inplace := actInput(&r, n), newGbuf(&r, n, 0), actInput(&r, n)
+		expScaleAvx512(dst.p(), src.p(), n, 0.3)
+		expScaleAvx512(inplace.p(), inplace.p(), n, -2)
+		h := newGoldenHasher()
+		h.bufs(src, dst, inplace)
+		add(fmt.Sprintf("expScaleAvx512 n%d", n), h)
+	}
+	for _, hidden := range []int{8, 9, 16, 17, 23, 40, 128} {
+		if !has512 {
+			break
+		}
+		r := goldenRand(12000 + hidden)
+		h := newGoldenHasher()
+		for _, rows := range []int{1, 3} {
+			n := hidden * rows
+			gates := actInput(&r, 4*n)
+			for i := range 4 * n {
+				gates.all[gates.off+i] *= 2
+			}
+			cPrev, c, hh := newGbuf(&r, n, 1), newGbuf(&r, n, 0), newGbuf(&r, n, 1)
+			lstmCellRowsAvx512(gates.p(), cPrev.p(), c.p(), hh.p(), hidden, rows)
+			h.bufs(gates, cPrev, c, hh)
+			// The backward kernel on these activations, dcPrev separate
+			// and aliasing dc.
+			dgates, dcPrev, dh, dc := newGbuf(&r, 4*n, 0), newGbuf(&r, n, 1), newGbuf(&r, n, 1), newGbuf(&r, n, 0)
+			lstmCellBackwardRowsAvx512(dgates.p(), dcPrev.p(), gates.p(), cPrev.p(), c.p(), dh.p(), dc.p(), hidden, rows)
+			dgates2 := newGbuf(&r, 4*n, 1)
+			lstmCellBackwardRowsAvx512(dgates2.p(), dc.p(), gates.p(), cPrev.p(), c.p(), dh.p(), dc.p(), hidden, rows)
+			h.bufs(dgates, dcPrev, dh, dc, dgates2)
+		}
+		add(fmt.Sprintf("lstmCellRowsAvx512+backward hidden%d", hidden), h)
+	}
+	for _, n := range []int{1, 7, 8, 9, 15, 16, 17, 61, 129} {
+		r := goldenRand(13500 + n)
+		h := newGoldenHasher()
+		for _, rows := range []int{1, 3} {
+			z := actInput(&r, rows*n)
+			mx, sum := newGbuf(&r, rows, 0), newGbuf(&r, rows, 1)
+			logSumExpRowsAvx2(z.p(), rows, n, mx.p(), sum.p())
+			subRowsAvx2(z.p(), rows, n, sum.p())
+			h.bufs(z, mx, sum)
+		}
+		add(fmt.Sprintf("logSumExpRowsAvx2+subRowsAvx2 n%d", n), h)
+	}
+	for _, n := range []int{1, 15, 16, 17, 61, 129} {
+		if !has512 {
+			break
+		}
+		r := goldenRand(13000 + n)
+		h := newGoldenHasher()
+		for _, rows := range []int{1, 3} {
+			z := actInput(&r, rows*n)
+			mx, sum := newGbuf(&r, rows, 0), newGbuf(&r, rows, 1)
+			logSumExpRowsAvx512(z.p(), rows, n, mx.p(), sum.p())
+			subRowsAvx512(z.p(), rows, n, sum.p())
+			h.bufs(z, mx, sum)
+		}
+		add(fmt.Sprintf("logSumExpRowsAvx512+subRowsAvx512 n%d", n), h)
+	}
+	for _, im := range available() {
+		if im == implPortable {
+			continue
+		}
+		restore := useImpl(im)
+		r := goldenRand(14000)
+		h := newGoldenHasher()
+		for _, sh := range [][2]int{{128, 16}, {39, 5}, {61, 7}} {
+			hidden, rows := sh[0], sh[1]
+			n := hidden * rows
+			gates, cPrev, c, hh := actInput(&r, 4*n), newGbuf(&r, n, 1), newGbuf(&r, n, 0), newGbuf(&r, n, 1)
+			LSTMCellRows(gates.s(4*n), cPrev.s(n), c.s(n), hh.s(n), hidden, rows)
+			dg, dh, dc := newGbuf(&r, 4*n, 0), newGbuf(&r, n, 1), newGbuf(&r, n, 0)
+			LSTMCellBackwardRows(dg.s(4*n), dc.s(n), gates.s(4*n), cPrev.s(n), c.s(n), dh.s(n), dc.s(n), hidden, rows)
+			z := newGbuf(&r, n, 1)
+			for i := range n {
+				z.all[z.off+i] *= 8
+			}
+			LogSoftmaxRows(z.s(n), rows, hidden)
+			ExpScale(dh.s(n), z.s(n), 1.0/32)
+			h.bufs(gates, cPrev, c, hh, dg, dh, dc, z)
+		}
+		restore()
+		add(fmt.Sprintf("exported rows %v", im), h)
+	}
+
 	// The exported kernels at every implementation, at the project's
 	// shapes: the dispatch and the Go tails around the assembly.
 	for _, im := range available() {

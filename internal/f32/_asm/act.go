@@ -11,7 +11,8 @@ import (
 
 // The element-wise kernels (AVX2+FMA): the LSTM gate non-linearities and
 // the optimiser updates. They are memory-light, so the AVX-512 level uses
-// them too. Each routine handles n&^7 elements (n&^15 for sumSquares);
+// them too, but for Adam and the row kernels of a lockstep batch
+// (rows.go). Each routine handles n&^7 elements (n&^15 for sumSquares);
 // the Go wrapper does the rest.
 
 var Y = [16]reg.VecPhysical{
@@ -82,6 +83,17 @@ func elementwise(g *gen, step *adamStep) {
 	momentumKernel(g)
 	sumSquaresKernel(g)
 	scaleKernel(g)
+	expScaleKernel(g, c)
+	lstmCellRowsKernel(g, c)
+	lstmCellBackwardRowsKernel(g, c)
+	expScaleKernel512(g, c)
+	negInf := g.global("negInf", 0xff800000)
+	logSumExpRowsKernel(g, c, negInf)
+	subRowsKernel(g)
+	rowMask := g.global("rowMask", 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff,
+		0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0, 0, 0, 0, 0, 0, 0, 0)
+	logSumExpRowsKernel2(g, c, negInf, rowMask)
+	subRowsKernel2(g, rowMask)
 }
 
 // expf replaces x by exp(x) (Cephes expf: Cody–Waite reduction by ln 2,
@@ -474,6 +486,22 @@ func sumSquaresKernel(g *gen) {
 	}
 	g.VZEROUPPER()
 	g.RET()
+}
+
+// expScaleKernel: dst[i] = scale·exp(src[i]) for n a multiple of 8; dst
+// may be src.
+func expScaleKernel(g *gen, c *actConsts) {
+	g.text("expScaleAvx2", "func(dst, src *float32, n int, scale float32)")
+	g.MOVQ(g.arg("dst"), DI)
+	g.MOVQ(g.arg("src"), SI)
+	g.MOVQ(g.arg("n"), CX)
+	g.VBROADCASTSS(g.arg("scale"), Y[8])
+	loop8(g, "ex", CX, []reg.Register{DI, SI}, func() {
+		g.VMOVUPS(mem(SI, 0), Y[0])
+		c.expf(g, Y[0], Y[1], Y[2])
+		g.VMULPS(Y[8], Y[0], Y[0])
+		g.VMOVUPS(Y[0], mem(DI, 0))
+	})
 }
 
 // scaleKernel: x[i] *= s for n a multiple of 8.

@@ -10,8 +10,11 @@
 //	avx2_amd64.s    A·Bᵀ, Σ x·B rows, x·yᵀ, Aᵀ·B, the FMA peak loop and A·B on 8-lane YMM registers
 //	avx512_amd64.s  the same kernels on 16-lane ZMM registers
 //	act_amd64.s     the element-wise kernels (activations, LSTM cell,
-//	                optimisers, norm), AVX2 only but for a
-//	                16-lane Adam
+//	                optimisers, norm, scaled exp, log softmax's row
+//	                max/sum-of-exp and subtraction), AVX2, and 16-lane
+//	                versions of Adam and of the lockstep batch's row
+//	                kernels (LSTM cell forward and backward over rows,
+//	                log softmax, scaled exp)
 //
 // The products are described once (gemmnt.go, axpyrows.go, addouter.go,
 // gemmtn.go) and instantiated for each vector level (vec.go). The
