@@ -230,10 +230,7 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 					f32.MatMulT(L.gates[o*G:(o+a)*G], L.h[pr*H:(pr+a)*H], p.whh, a, G, H)
 				}
 			}
-			for r := range a {
-				f32.LSTMCell(L.gates[(o+r)*G:(o+r+1)*G], L.c[(pr+r)*H:(pr+r+1)*H],
-					L.c[(cr+r)*H:(cr+r+1)*H], L.h[(cr+r)*H:(cr+r+1)*H], H)
-			}
+			f32.LSTMCellRows(L.gates[o*G:(o+a)*G], L.c[pr*H:(pr+a)*H], L.c[cr*H:(cr+a)*H], L.h[cr*H:(cr+a)*H], H, a)
 		}
 	}
 	if rows == 0 {
@@ -243,9 +240,7 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 		copy(bt.logp[r*O:(r+1)*O], m.outB)
 	}
 	f32.MatMulT(bt.logp, bt.layers[c.Layers-1].h[a0*H:], m.outW, rows, O, H)
-	for r := range rows {
-		logSoftmax(bt.logp[r*O : (r+1)*O])
-	}
+	f32.LogSoftmaxRows(bt.logp[:rows*O], rows, O)
 }
 
 // timeBlock is how many frames of a Batch's rows the input projection and
@@ -398,6 +393,9 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 	T := len(bt.act)
 	rows := bt.off[T]
 	bt.dy = grow(bt.dy, rows*O)
+	// ∂L/∂z = scale·(softmax − onehot): every row's exponentials at once,
+	// then the unscored rows cleared and the targets subtracted.
+	f32.ExpScale(bt.dy[:rows*O], bt.logp[:rows*O], scale)
 	back := 0
 	for r := range bt.nb {
 		k := bt.order[r]
@@ -414,9 +412,6 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 				panic(fmt.Sprintf("lstm: target %d of frame %d ≥ %d outputs", y, t, O))
 			}
 			scored = true
-			for j, v := range bt.logp[row*O : (row+1)*O] {
-				dy[j] = scale * exp32(v)
-			}
 			dy[y] -= scale
 		}
 		if scored {
@@ -474,14 +469,10 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 				a1, o1 := bt.act[t+1], bt.off[t+1]
 				f32.MatMul(bt.dh[o*H:(o+a1)*H], bt.da[o1*G:(o1+a1)*G], p.whh, a1, H, G)
 			}
-			for r := range a {
-				row := o + r
-				// A stream's dcy is zero until its last frame: no gradient
-				// comes from beyond its sentence.
-				f32.LSTMCellBackward(bt.da[row*G:(row+1)*G], bt.dcy[r*H:(r+1)*H],
-					L.gates[row*G:(row+1)*G], L.c[(pr+r)*H:(pr+r+1)*H], L.c[(cr+r)*H:(cr+r+1)*H],
-					bt.dh[row*H:(row+1)*H], bt.dcy[r*H:(r+1)*H], H)
-			}
+			// A stream's dcy is zero until its last frame: no gradient
+			// comes from beyond its sentence.
+			f32.LSTMCellBackwardRows(bt.da[o*G:(o+a)*G], bt.dcy[:a*H], L.gates[o*G:(o+a)*G],
+				L.c[pr*H:(pr+a)*H], L.c[cr*H:(cr+a)*H], bt.dh[o*H:(o+a)*H], bt.dcy[:a*H], H, a)
 			if t%timeBlock == 0 {
 				// The weight gradients of the block of frames just
 				// finished, while its ∂gates are in cache.

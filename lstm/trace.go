@@ -2,7 +2,6 @@ package lstm
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/phoneme/phoneme/internal/f32"
 )
@@ -276,26 +275,8 @@ func (m *Model) Outputs(tr *Trace, lo, hi int) {
 			copy(out[j*O:(j+1)*O], m.outB)
 		}
 		f32.MatMulT(out, top[sr*H:(sr+b-a)*H], m.outW, b-a, O, H)
-		for j := range b - a {
-			logSoftmax(out[j*O : (j+1)*O])
-		}
+		f32.LogSoftmaxRows(out, b-a, O)
 		a = b
-	}
-}
-
-// logSoftmax replaces z by log softmax(z) (the sum and log in float64).
-func logSoftmax(z []float32) {
-	mx := z[0]
-	for _, v := range z {
-		mx = max(mx, v)
-	}
-	var s float64
-	for _, v := range z {
-		s += float64(exp32(v - mx))
-	}
-	lse := mx + float32(math.Log(s))
-	for i := range z {
-		z[i] -= lse
 	}
 }
 
@@ -352,9 +333,7 @@ func (m *Model) Backward(g *Grads, tr *Trace, lo, hi int, targets []int32, first
 			panic(fmt.Sprintf("lstm: target %d of frame %d ≥ %d outputs", y, τ, O))
 		}
 		scored++
-		for k, v := range tr.logp[r*O : (r+1)*O] {
-			dy[k] = scale * exp32(v)
-		}
+		f32.ExpScale(dy, tr.logp[r*O:(r+1)*O], scale)
 		dy[y] -= scale
 		f32.Axpy(gv.outB, 1, dy)
 		f32.MatTVec(dh, m.outW, O, H, dy)
