@@ -35,7 +35,7 @@ type Batch struct {
 	logp   []float32 // rows×O
 	dy     []float32 // rows×O
 	dh, db []float32 // rows×H: ∂/∂h of the current layer and of the one below
-	da     []float32 // rows×4H
+	da     []float32 // ∂gates of two blocks of frames (daRow)
 	dcy    []float32 // streams×H
 	ones   []float32 // rows ones: column sums as products
 	bias   []float32 // 4H: b_ih + b_hh of the layer being run forward
@@ -272,7 +272,9 @@ func (bt *Batch) StateAt(k, t int, h, c []float32) {
 func (bt *Batch) blockGrads(mul func(bool) func(c, a, b []float32, m, n, k int), first, fresh bool, gp *layerParams, nin int, in, h []float32, t0, t1 int) {
 	G, H := 4*bt.cfg.Hidden, bt.cfg.Hidden
 	lo, hi := bt.off[t0], bt.off[t1]
-	mul(first)(gp.wih, bt.da[lo*G:hi*G], in[lo*nin:hi*nin], G, nin, hi-lo)
+	d := bt.daRow(t0) - lo // frame t's ∂gates are rows off[t]+d… of bt.da
+	da := bt.da[(lo+d)*G : (hi+d)*G]
+	mul(first)(gp.wih, da, in[lo*nin:hi*nin], G, nin, hi-lo)
 	// ∂W_hh pairs frame t's rows of ∂gates with frame t−1's state rows:
 	// one product per run of frames whose previous states lie end to end
 	// (the state rows break where a stream's sentence has ended).
@@ -283,16 +285,27 @@ func (bt *Batch) blockGrads(mul func(bool) func(c, a, b []float32, m, n, k int),
 			u++
 		}
 		a, b, pr := bt.off[t], bt.off[u], bt.prev(t)
-		mul(first && t == t0)(gp.whh, bt.da[a*G:b*G], h[pr*H:(pr+b-a)*H], G, H, b-a)
+		mul(first && t == t0)(gp.whh, bt.da[(a+d)*G:(b+d)*G], h[pr*H:(pr+b-a)*H], G, H, b-a)
 		t = u
 	}
 	// A bias's gradient is the column sum of ∂gates: a product with a row
 	// of ones keeps the sums in registers over the rows.
 	if fresh {
-		mul(first)(gp.bih, bt.ones, bt.da[lo*G:hi*G], 1, G, hi-lo)
+		mul(first)(gp.bih, bt.ones, da, 1, G, hi-lo)
 	} else {
-		f32.MatTMul(bt.dbias, bt.ones, bt.da[lo*G:hi*G], 1, G, hi-lo)
+		f32.MatTMul(bt.dbias, bt.ones, da, 1, G, hi-lo)
 	}
+}
+
+// daRow returns the row of bt.da holding frame t's first ∂gates: the
+// backward pass keeps two blocks of timeBlock frames of them (the block
+// being computed and the one after it, whose first frame the recurrence
+// still reads), not a whole group's: they are used only within a block,
+// and the 4H floats a row would make the group's footprint half as large
+// again (9.8 MB per 16 streams of 300 frames), out of L3.
+func (bt *Batch) daRow(t int) int {
+	k := t / timeBlock
+	return k%2*timeBlock*bt.nb + bt.off[t] - bt.off[k*timeBlock]
 }
 
 // transpose returns the cols×rows transpose of the row-major rows×cols
@@ -445,7 +458,7 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 	}
 	mul(true)(gv.outB, bt.ones, bt.dy, 1, O, rows)
 	bt.dh, bt.db = grow(bt.dh, rows*H), grow(bt.db, rows*H)
-	bt.da = grow(bt.da, rows*G)
+	bt.da = grow(bt.da, 2*timeBlock*bt.nb*G)
 	bt.dcy = grow(bt.dcy, bt.nb*H)
 	clear(bt.dh)
 	// The backward products multiply by the weights as stored: ∂h =
@@ -466,18 +479,26 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 		for t := T - 1; t >= 0; t-- {
 			a, o, pr, cr := bt.act[t], bt.off[t], bt.prev(t), bt.cur(t)
 			if t+1 < T {
-				a1, o1 := bt.act[t+1], bt.off[t+1]
-				f32.MatMul(bt.dh[o*H:(o+a1)*H], bt.da[o1*G:(o1+a1)*G], p.whh, a1, H, G)
+				a1, d1 := bt.act[t+1], bt.daRow(t+1)
+				f32.MatMul(bt.dh[o*H:(o+a1)*H], bt.da[d1*G:(d1+a1)*G], p.whh, a1, H, G)
 			}
 			// A stream's dcy is zero until its last frame: no gradient
 			// comes from beyond its sentence.
-			f32.LSTMCellBackwardRows(bt.da[o*G:(o+a)*G], bt.dcy[:a*H], L.gates[o*G:(o+a)*G],
+			d := bt.daRow(t)
+			f32.LSTMCellBackwardRows(bt.da[d*G:(d+a)*G], bt.dcy[:a*H], L.gates[o*G:(o+a)*G],
 				L.c[pr*H:(pr+a)*H], L.c[cr*H:(cr+a)*H], bt.dh[o*H:(o+a)*H], bt.dcy[:a*H], H, a)
 			if t%timeBlock == 0 {
 				// The weight gradients of the block of frames just
 				// finished, while its ∂gates are in cache.
-				bt.blockGrads(mul, first, fresh, gp, p.in, in, L.h, t, min(t+timeBlock, T))
+				t1 := min(t+timeBlock, T)
+				bt.blockGrads(mul, first, fresh, gp, p.in, in, L.h, t, t1)
 				first = false
+				if l > 0 {
+					// ∂/∂h of the layer below, for this block's rows.
+					lo, hi := o, bt.off[t1]
+					clear(bt.db[lo*H : hi*H])
+					f32.MatMul(bt.db[lo*H:hi*H], bt.da[d*G:(d+hi-lo)*G], p.wih, hi-lo, H, G)
+				}
 			}
 		}
 		// The two biases of a gate receive the same gradient.
@@ -488,8 +509,6 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 			f32.Axpy(gp.bhh, 1, bt.dbias)
 		}
 		if l > 0 {
-			clear(bt.db)
-			f32.MatMul(bt.db, bt.da, p.wih, rows, H, G)
 			bt.dh, bt.db = bt.db, bt.dh
 		}
 	}
