@@ -165,6 +165,24 @@ func mmShapes(rng *rand.Rand) [][3]int {
 	return out
 }
 
+// tileShapes are (m, n, k) triples around the register tiles of the
+// AVX-512 products (4 rows × 4 vectors for Aᵀ·B, 16-lane vectors): every
+// row count to 9 and past 16, the project's widths (16, 39, 61, 128, 512:
+// whole vectors and masked tails), and depths around MatTMul's block of
+// tnBlock rows, plus whole sentences of a lockstep batch (4800 rows).
+func tileShapes() [][3]int {
+	var out [][3]int
+	for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17} {
+		for _, n := range []int{16, 39, 61, 128} {
+			for _, k := range []int{0, 1, 16, 39, 48, 49, 128} {
+				out = append(out, [3]int{m, n, k})
+			}
+		}
+	}
+	return append(out, [3]int{16, 512, 128}, [3]int{17, 512, 49}, [3]int{9, 512, 4800},
+		[3]int{5, 39, 4800}, [3]int{61, 128, 4800}, [3]int{6, 61, 4800})
+}
+
 func TestMatMulT(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(7, 8))
@@ -194,7 +212,7 @@ func TestMatMulT(t *testing.T) {
 func TestMatTMul(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(9, 10))
-		for _, sh := range mmShapes(rng) {
+		for _, sh := range append(mmShapes(rng), tileShapes()...) {
 			m, n, k := sh[0], sh[1], sh[2]
 			a, b, c := newBuf(rng, k*m), newBuf(rng, k*n), newBuf(rng, m*n)
 			exact, mag := make([]float64, m*n), make([]float64, m*n)
@@ -226,6 +244,7 @@ func TestMatTMulSet(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(13, 14))
 		shapes := append(mmShapes(rng), [3]int{512, 128, 1}, [3]int{61, 128, 1}, [3]int{33, 47, 2*tnBlock + 5}, [3]int{5, 17, 0})
+		shapes = append(shapes, tileShapes()...)
 		for _, sh := range shapes {
 			m, n, k := sh[0], sh[1], sh[2]
 			a, b, c := newBuf(rng, k*m), newBuf(rng, k*n), newBuf(rng, m*n)
@@ -385,6 +404,7 @@ func TestMatMul(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(9, 10))
 		shapes := append(mmShapes(rng), [3]int{16, 512, 128}, [3]int{5, 128, 512}, [3]int{33, 128, 61}, [3]int{3, 16, 7}, [3]int{9, 80, 3}, [3]int{4, 24, 5})
+		shapes = append(shapes, tileShapes()...)
 		for _, sh := range shapes {
 			m, n, k := sh[0], sh[1], sh[2]
 			a, b, c := newBuf(rng, m*k), newBuf(rng, k*n), newBuf(rng, m*n)
