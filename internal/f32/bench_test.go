@@ -224,4 +224,10 @@ func BenchmarkMatMul(b *testing.B) {
 		a, bm, c := randSlice(rng, m*k), randSlice(rng, k*n), randSlice(rng, m*n)
 		benchImpls(b, fmt.Sprintf("MatMulT-%dx%dx%d", m, n, k), 2*float64(m*n*k), func() { MatMulT(c, a, bm, m, n, k) })
 	}
+	// C = A·B: the input projection written without a pre-filled C.
+	for _, sh := range [][3]int{{4800, 512, 39}, {16, 512, 128}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		a, bm, c := randSlice(rng, m*k), randSlice(rng, k*n), randSlice(rng, m*n)
+		benchImpls(b, fmt.Sprintf("MatMulSet-%dx%dx%d", m, n, k), 2*float64(m*n*k), func() { MatMulSet(c, a, bm, m, n, k) })
+	}
 }

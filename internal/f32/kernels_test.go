@@ -347,6 +347,8 @@ func TestNoAllocs(t *testing.T) {
 			AddOuter(w.s(), 512, 128, x.s(), y.s())
 			MatMulT(w.s(), a.s(), a.s(), 20, 512, 39)
 			MatTMul(w.s(), a.s(), a.s(), 512, 128, 20)
+			MatMul(w.s(), a.s(), a.s(), 16, 512, 128)
+			MatMulSet(w.s(), a.s(), a.s(), 100, 512, 39)
 			_ = Dot(x.s(), y.s())
 			Axpy(y.s(), 0.5, x.s())
 		})
@@ -366,6 +368,8 @@ func TestShapePanics(t *testing.T) {
 		{"MatTVec short y", func() { MatTVec(make([]float32, 2), make([]float32, 6), 2, 3, make([]float32, 2)) }},
 		{"AddOuter negative", func() { AddOuter(nil, -1, 3, nil, nil) }},
 		{"MatMulT short c", func() { MatMulT(make([]float32, 3), make([]float32, 4), make([]float32, 4), 2, 2, 2) }},
+		{"MatMul short b", func() { MatMul(make([]float32, 4), make([]float32, 4), make([]float32, 3), 2, 2, 2) }},
+		{"MatMulSet short c", func() { MatMulSet(make([]float32, 3), make([]float32, 4), make([]float32, 4), 2, 2, 2) }},
 		{"Dot short y", func() { Dot(make([]float32, 3), make([]float32, 2)) }},
 	}
 	for _, c := range cases {
@@ -423,6 +427,46 @@ func TestMatMul(t *testing.T) {
 			MatMul(c.s(), a.s(), b.s(), m, n, k)
 			what := fmt.Sprintf("MatMul m%d n%d k%d", m, n, k)
 			compare(t, what, c.s(), exact, mag, k)
+			c.checkGuards(t, what)
+		}
+	})
+}
+
+// TestMatMulSet: C = A·B must have exactly the bits of clearing C and
+// accumulating with MatMul in the same implementation, whatever C held
+// before (NaN here), including the signs of zero products (−0 inputs),
+// widths the vector kernels do not take (n = 39, 61) and more rows than
+// one of the AVX-512 wrapper's blocks.
+func TestMatMulSet(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(17, 18))
+		shapes := append(mmShapes(rng), [3]int{16, 512, 1}, [3]int{2*nnBlock + 5, 32, 7}, [3]int{5, 16, 0})
+		shapes = append(shapes, tileShapes()...)
+		for _, sh := range shapes {
+			m, n, k := sh[0], sh[1], sh[2]
+			a, b, c := newBuf(rng, m*k), newBuf(rng, k*n), newBuf(rng, m*n)
+			for i := range a.s() {
+				if rng.IntN(5) == 0 {
+					a.s()[i] = float32(math.Copysign(0, float64(a.s()[i])))
+				}
+			}
+			for i := range b.s() {
+				if rng.IntN(5) == 0 {
+					b.s()[i] = 0
+				}
+			}
+			want := make([]float32, m*n)
+			MatMul(want, a.s(), b.s(), m, n, k)
+			for i := range c.s() {
+				c.s()[i] = float32(math.NaN())
+			}
+			MatMulSet(c.s(), a.s(), b.s(), m, n, k)
+			what := fmt.Sprintf("MatMulSet m%d n%d k%d", m, n, k)
+			for i, v := range c.s() {
+				if math.Float32bits(v) != math.Float32bits(want[i]) {
+					t.Fatalf("%s: element %d is %g (bits %#x), clear+MatMul gives %g (%#x)", what, i, v, math.Float32bits(v), want[i], math.Float32bits(want[i]))
+				}
+			}
 			c.checkGuards(t, what)
 		}
 	})
