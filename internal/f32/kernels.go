@@ -273,5 +273,8 @@ func matMul(c, a, b []float32, m, n, k int, set bool) {
 	}
 }
 
-// nnBlock is the AVX-512 MatMul's block of rows of A and C.
+// nnBlock is the AVX-512 MatMul's block of rows of A and C: 64 rows of A
+// (10–33 KiB at k = 39…128) stay in L1 while the kernel sweeps B's column
+// panels. 32 and 64 measured alike on Zen 5, 256 slightly slower on the
+// input projection (4800×39 by 39×512).
 const nnBlock = 64
