@@ -578,7 +578,7 @@ colblk:
 	JLT  maskcols
 	XORQ CX, CX
 
-fullrowsN:
+fullrows4:
 	LEAQ      4(CX), AX
 	CMPQ      AX, m+24(FP)
 	JGT       fullrows1
@@ -606,7 +606,7 @@ fullrowsN:
 	LEAQ      (DX)(BX*4), R10
 	MOVQ      k+40(FP), AX
 
-fulltN:
+fullt4:
 	VMOVUPS      (R10), Z16
 	VMOVUPS      64(R10), Z17
 	VMOVUPS      128(R10), Z18
@@ -634,7 +634,7 @@ fulltN:
 	ADDQ         R12, R8
 	ADDQ         R11, R10
 	DECQ         AX
-	JNZ          fulltN
+	JNZ          fullt4
 	VMOVUPS      Z0, (R13)
 	VMOVUPS      Z1, 64(R13)
 	VMOVUPS      Z2, 128(R13)
@@ -652,11 +652,12 @@ fulltN:
 	VMOVUPS      Z14, 128(R13)(R14*1)
 	VMOVUPS      Z15, 192(R13)(R14*1)
 	ADDQ         $0x04, CX
-	JMP          fullrowsN
+	JMP          fullrows4
 
 fullrows1:
-	CMPQ      CX, m+24(FP)
-	JGE       fullnext
+	LEAQ      1(CX), AX
+	CMPQ      AX, m+24(FP)
+	JGT       fullnext
 	MOVQ      CX, R13
 	IMULQ     R9, R13
 	ADDQ      BX, R13
@@ -687,7 +688,7 @@ fullt1:
 	VMOVUPS      Z1, 64(R13)
 	VMOVUPS      Z2, 128(R13)
 	VMOVUPS      Z3, 192(R13)
-	INCQ         CX
+	ADDQ         $0x01, CX
 	JMP          fullrows1
 
 fullnext:
@@ -713,7 +714,111 @@ maskcols:
 	JLE   mask3
 	XORQ  CX, CX
 
-mask4rowsN:
+mask4rows6:
+	LEAQ      6(CX), AX
+	CMPQ      AX, m+24(FP)
+	JGT       mask4rows4
+	MOVQ      CX, R13
+	IMULQ     R9, R13
+	ADDQ      BX, R13
+	LEAQ      (DI)(R13*4), R13
+	LEAQ      (R13)(R11*4), AX
+	VMOVUPS.Z (R13), K4, Z0
+	VMOVUPS.Z 64(R13), K4, Z1
+	VMOVUPS.Z 128(R13), K4, Z2
+	VMOVUPS.Z 192(R13), K5, Z3
+	VMOVUPS.Z (R13)(R11*1), K4, Z4
+	VMOVUPS.Z 64(R13)(R11*1), K4, Z5
+	VMOVUPS.Z 128(R13)(R11*1), K4, Z6
+	VMOVUPS.Z 192(R13)(R11*1), K5, Z7
+	VMOVUPS.Z (R13)(R11*2), K4, Z8
+	VMOVUPS.Z 64(R13)(R11*2), K4, Z9
+	VMOVUPS.Z 128(R13)(R11*2), K4, Z10
+	VMOVUPS.Z 192(R13)(R11*2), K5, Z11
+	VMOVUPS.Z (R13)(R14*1), K4, Z12
+	VMOVUPS.Z 64(R13)(R14*1), K4, Z13
+	VMOVUPS.Z 128(R13)(R14*1), K4, Z14
+	VMOVUPS.Z 192(R13)(R14*1), K5, Z15
+	VMOVUPS.Z (AX), K4, Z16
+	VMOVUPS.Z 64(AX), K4, Z17
+	VMOVUPS.Z 128(AX), K4, Z18
+	VMOVUPS.Z 192(AX), K5, Z19
+	VMOVUPS.Z (AX)(R11*1), K4, Z20
+	VMOVUPS.Z 64(AX)(R11*1), K4, Z21
+	VMOVUPS.Z 128(AX)(R11*1), K4, Z22
+	VMOVUPS.Z 192(AX)(R11*1), K5, Z23
+	LEAQ      (SI)(CX*4), R8
+	LEAQ      (DX)(BX*4), R10
+	MOVQ      k+40(FP), AX
+
+mask4t6:
+	VMOVUPS      (R10), Z24
+	VMOVUPS      64(R10), Z25
+	VMOVUPS      128(R10), Z26
+	VMOVUPS.Z    192(R10), K2, Z27
+	VBROADCASTSS (R8), Z28
+	VFMADD231PS  Z24, Z28, Z0
+	VFMADD231PS  Z25, Z28, Z1
+	VFMADD231PS  Z26, Z28, Z2
+	VFMADD231PS  Z27, Z28, Z3
+	VBROADCASTSS 4(R8), Z29
+	VFMADD231PS  Z24, Z29, Z4
+	VFMADD231PS  Z25, Z29, Z5
+	VFMADD231PS  Z26, Z29, Z6
+	VFMADD231PS  Z27, Z29, Z7
+	VBROADCASTSS 8(R8), Z28
+	VFMADD231PS  Z24, Z28, Z8
+	VFMADD231PS  Z25, Z28, Z9
+	VFMADD231PS  Z26, Z28, Z10
+	VFMADD231PS  Z27, Z28, Z11
+	VBROADCASTSS 12(R8), Z29
+	VFMADD231PS  Z24, Z29, Z12
+	VFMADD231PS  Z25, Z29, Z13
+	VFMADD231PS  Z26, Z29, Z14
+	VFMADD231PS  Z27, Z29, Z15
+	VBROADCASTSS 16(R8), Z28
+	VFMADD231PS  Z24, Z28, Z16
+	VFMADD231PS  Z25, Z28, Z17
+	VFMADD231PS  Z26, Z28, Z18
+	VFMADD231PS  Z27, Z28, Z19
+	VBROADCASTSS 20(R8), Z29
+	VFMADD231PS  Z24, Z29, Z20
+	VFMADD231PS  Z25, Z29, Z21
+	VFMADD231PS  Z26, Z29, Z22
+	VFMADD231PS  Z27, Z29, Z23
+	ADDQ         R12, R8
+	ADDQ         R11, R10
+	DECQ         AX
+	JNZ          mask4t6
+	LEAQ         (R13)(R11*4), AX
+	VMOVUPS      Z0, (R13)
+	VMOVUPS      Z1, 64(R13)
+	VMOVUPS      Z2, 128(R13)
+	VMOVUPS      Z3, K2, 192(R13)
+	VMOVUPS      Z4, (R13)(R11*1)
+	VMOVUPS      Z5, 64(R13)(R11*1)
+	VMOVUPS      Z6, 128(R13)(R11*1)
+	VMOVUPS      Z7, K2, 192(R13)(R11*1)
+	VMOVUPS      Z8, (R13)(R11*2)
+	VMOVUPS      Z9, 64(R13)(R11*2)
+	VMOVUPS      Z10, 128(R13)(R11*2)
+	VMOVUPS      Z11, K2, 192(R13)(R11*2)
+	VMOVUPS      Z12, (R13)(R14*1)
+	VMOVUPS      Z13, 64(R13)(R14*1)
+	VMOVUPS      Z14, 128(R13)(R14*1)
+	VMOVUPS      Z15, K2, 192(R13)(R14*1)
+	VMOVUPS      Z16, (AX)
+	VMOVUPS      Z17, 64(AX)
+	VMOVUPS      Z18, 128(AX)
+	VMOVUPS      Z19, K2, 192(AX)
+	VMOVUPS      Z20, (AX)(R11*1)
+	VMOVUPS      Z21, 64(AX)(R11*1)
+	VMOVUPS      Z22, 128(AX)(R11*1)
+	VMOVUPS      Z23, K2, 192(AX)(R11*1)
+	ADDQ         $0x06, CX
+	JMP          mask4rows6
+
+mask4rows4:
 	LEAQ      4(CX), AX
 	CMPQ      AX, m+24(FP)
 	JGT       mask4rows1
@@ -741,7 +846,7 @@ mask4rowsN:
 	LEAQ      (DX)(BX*4), R10
 	MOVQ      k+40(FP), AX
 
-mask4tN:
+mask4t4:
 	VMOVUPS      (R10), Z16
 	VMOVUPS      64(R10), Z17
 	VMOVUPS      128(R10), Z18
@@ -769,7 +874,7 @@ mask4tN:
 	ADDQ         R12, R8
 	ADDQ         R11, R10
 	DECQ         AX
-	JNZ          mask4tN
+	JNZ          mask4t4
 	VMOVUPS      Z0, (R13)
 	VMOVUPS      Z1, 64(R13)
 	VMOVUPS      Z2, 128(R13)
@@ -787,11 +892,12 @@ mask4tN:
 	VMOVUPS      Z14, 128(R13)(R14*1)
 	VMOVUPS      Z15, K2, 192(R13)(R14*1)
 	ADDQ         $0x04, CX
-	JMP          mask4rowsN
+	JMP          mask4rows4
 
 mask4rows1:
-	CMPQ      CX, m+24(FP)
-	JGE       mask4next
+	LEAQ      1(CX), AX
+	CMPQ      AX, m+24(FP)
+	JGT       mask4next
 	MOVQ      CX, R13
 	IMULQ     R9, R13
 	ADDQ      BX, R13
@@ -822,7 +928,7 @@ mask4t1:
 	VMOVUPS      Z1, 64(R13)
 	VMOVUPS      Z2, 128(R13)
 	VMOVUPS      Z3, K2, 192(R13)
-	INCQ         CX
+	ADDQ         $0x01, CX
 	JMP          mask4rows1
 
 mask4next:
@@ -831,7 +937,112 @@ mask4next:
 mask3:
 	XORQ CX, CX
 
-mask3rowsN:
+mask3rows8:
+	LEAQ      8(CX), AX
+	CMPQ      AX, m+24(FP)
+	JGT       mask3rows4
+	MOVQ      CX, R13
+	IMULQ     R9, R13
+	ADDQ      BX, R13
+	LEAQ      (DI)(R13*4), R13
+	LEAQ      (R13)(R11*4), AX
+	VMOVUPS.Z (R13), K4, Z0
+	VMOVUPS.Z 64(R13), K4, Z1
+	VMOVUPS.Z 128(R13), K5, Z2
+	VMOVUPS.Z (R13)(R11*1), K4, Z3
+	VMOVUPS.Z 64(R13)(R11*1), K4, Z4
+	VMOVUPS.Z 128(R13)(R11*1), K5, Z5
+	VMOVUPS.Z (R13)(R11*2), K4, Z6
+	VMOVUPS.Z 64(R13)(R11*2), K4, Z7
+	VMOVUPS.Z 128(R13)(R11*2), K5, Z8
+	VMOVUPS.Z (R13)(R14*1), K4, Z9
+	VMOVUPS.Z 64(R13)(R14*1), K4, Z10
+	VMOVUPS.Z 128(R13)(R14*1), K5, Z11
+	VMOVUPS.Z (AX), K4, Z12
+	VMOVUPS.Z 64(AX), K4, Z13
+	VMOVUPS.Z 128(AX), K5, Z14
+	VMOVUPS.Z (AX)(R11*1), K4, Z15
+	VMOVUPS.Z 64(AX)(R11*1), K4, Z16
+	VMOVUPS.Z 128(AX)(R11*1), K5, Z17
+	VMOVUPS.Z (AX)(R11*2), K4, Z18
+	VMOVUPS.Z 64(AX)(R11*2), K4, Z19
+	VMOVUPS.Z 128(AX)(R11*2), K5, Z20
+	VMOVUPS.Z (AX)(R14*1), K4, Z21
+	VMOVUPS.Z 64(AX)(R14*1), K4, Z22
+	VMOVUPS.Z 128(AX)(R14*1), K5, Z23
+	LEAQ      (SI)(CX*4), R8
+	LEAQ      (DX)(BX*4), R10
+	MOVQ      k+40(FP), AX
+
+mask3t8:
+	VMOVUPS      (R10), Z24
+	VMOVUPS      64(R10), Z25
+	VMOVUPS.Z    128(R10), K2, Z26
+	VBROADCASTSS (R8), Z27
+	VFMADD231PS  Z24, Z27, Z0
+	VFMADD231PS  Z25, Z27, Z1
+	VFMADD231PS  Z26, Z27, Z2
+	VBROADCASTSS 4(R8), Z28
+	VFMADD231PS  Z24, Z28, Z3
+	VFMADD231PS  Z25, Z28, Z4
+	VFMADD231PS  Z26, Z28, Z5
+	VBROADCASTSS 8(R8), Z27
+	VFMADD231PS  Z24, Z27, Z6
+	VFMADD231PS  Z25, Z27, Z7
+	VFMADD231PS  Z26, Z27, Z8
+	VBROADCASTSS 12(R8), Z28
+	VFMADD231PS  Z24, Z28, Z9
+	VFMADD231PS  Z25, Z28, Z10
+	VFMADD231PS  Z26, Z28, Z11
+	VBROADCASTSS 16(R8), Z27
+	VFMADD231PS  Z24, Z27, Z12
+	VFMADD231PS  Z25, Z27, Z13
+	VFMADD231PS  Z26, Z27, Z14
+	VBROADCASTSS 20(R8), Z28
+	VFMADD231PS  Z24, Z28, Z15
+	VFMADD231PS  Z25, Z28, Z16
+	VFMADD231PS  Z26, Z28, Z17
+	VBROADCASTSS 24(R8), Z27
+	VFMADD231PS  Z24, Z27, Z18
+	VFMADD231PS  Z25, Z27, Z19
+	VFMADD231PS  Z26, Z27, Z20
+	VBROADCASTSS 28(R8), Z28
+	VFMADD231PS  Z24, Z28, Z21
+	VFMADD231PS  Z25, Z28, Z22
+	VFMADD231PS  Z26, Z28, Z23
+	ADDQ         R12, R8
+	ADDQ         R11, R10
+	DECQ         AX
+	JNZ          mask3t8
+	LEAQ         (R13)(R11*4), AX
+	VMOVUPS      Z0, (R13)
+	VMOVUPS      Z1, 64(R13)
+	VMOVUPS      Z2, K2, 128(R13)
+	VMOVUPS      Z3, (R13)(R11*1)
+	VMOVUPS      Z4, 64(R13)(R11*1)
+	VMOVUPS      Z5, K2, 128(R13)(R11*1)
+	VMOVUPS      Z6, (R13)(R11*2)
+	VMOVUPS      Z7, 64(R13)(R11*2)
+	VMOVUPS      Z8, K2, 128(R13)(R11*2)
+	VMOVUPS      Z9, (R13)(R14*1)
+	VMOVUPS      Z10, 64(R13)(R14*1)
+	VMOVUPS      Z11, K2, 128(R13)(R14*1)
+	VMOVUPS      Z12, (AX)
+	VMOVUPS      Z13, 64(AX)
+	VMOVUPS      Z14, K2, 128(AX)
+	VMOVUPS      Z15, (AX)(R11*1)
+	VMOVUPS      Z16, 64(AX)(R11*1)
+	VMOVUPS      Z17, K2, 128(AX)(R11*1)
+	VMOVUPS      Z18, (AX)(R11*2)
+	VMOVUPS      Z19, 64(AX)(R11*2)
+	VMOVUPS      Z20, K2, 128(AX)(R11*2)
+	VMOVUPS      Z21, (AX)(R14*1)
+	VMOVUPS      Z22, 64(AX)(R14*1)
+	VMOVUPS      Z23, K2, 128(AX)(R14*1)
+	ADDQ         $0x08, CX
+	JMP          mask3rows8
+
+mask3rows4:
 	LEAQ      4(CX), AX
 	CMPQ      AX, m+24(FP)
 	JGT       mask3rows1
@@ -855,7 +1066,7 @@ mask3rowsN:
 	LEAQ      (DX)(BX*4), R10
 	MOVQ      k+40(FP), AX
 
-mask3tN:
+mask3t4:
 	VMOVUPS      (R10), Z12
 	VMOVUPS      64(R10), Z13
 	VMOVUPS.Z    128(R10), K2, Z14
@@ -878,7 +1089,7 @@ mask3tN:
 	ADDQ         R12, R8
 	ADDQ         R11, R10
 	DECQ         AX
-	JNZ          mask3tN
+	JNZ          mask3t4
 	VMOVUPS      Z0, (R13)
 	VMOVUPS      Z1, 64(R13)
 	VMOVUPS      Z2, K2, 128(R13)
@@ -892,11 +1103,12 @@ mask3tN:
 	VMOVUPS      Z10, 64(R13)(R14*1)
 	VMOVUPS      Z11, K2, 128(R13)(R14*1)
 	ADDQ         $0x04, CX
-	JMP          mask3rowsN
+	JMP          mask3rows4
 
 mask3rows1:
-	CMPQ      CX, m+24(FP)
-	JGE       mask3next
+	LEAQ      1(CX), AX
+	CMPQ      AX, m+24(FP)
+	JGT       mask3next
 	MOVQ      CX, R13
 	IMULQ     R9, R13
 	ADDQ      BX, R13
@@ -923,7 +1135,7 @@ mask3t1:
 	VMOVUPS      Z0, (R13)
 	VMOVUPS      Z1, 64(R13)
 	VMOVUPS      Z2, K2, 128(R13)
-	INCQ         CX
+	ADDQ         $0x01, CX
 	JMP          mask3rows1
 
 mask3next:
@@ -932,7 +1144,87 @@ mask3next:
 mask2:
 	XORQ CX, CX
 
-mask2rowsN:
+mask2rows8:
+	LEAQ      8(CX), AX
+	CMPQ      AX, m+24(FP)
+	JGT       mask2rows4
+	MOVQ      CX, R13
+	IMULQ     R9, R13
+	ADDQ      BX, R13
+	LEAQ      (DI)(R13*4), R13
+	LEAQ      (R13)(R11*4), AX
+	VMOVUPS.Z (R13), K4, Z0
+	VMOVUPS.Z 64(R13), K5, Z1
+	VMOVUPS.Z (R13)(R11*1), K4, Z2
+	VMOVUPS.Z 64(R13)(R11*1), K5, Z3
+	VMOVUPS.Z (R13)(R11*2), K4, Z4
+	VMOVUPS.Z 64(R13)(R11*2), K5, Z5
+	VMOVUPS.Z (R13)(R14*1), K4, Z6
+	VMOVUPS.Z 64(R13)(R14*1), K5, Z7
+	VMOVUPS.Z (AX), K4, Z8
+	VMOVUPS.Z 64(AX), K5, Z9
+	VMOVUPS.Z (AX)(R11*1), K4, Z10
+	VMOVUPS.Z 64(AX)(R11*1), K5, Z11
+	VMOVUPS.Z (AX)(R11*2), K4, Z12
+	VMOVUPS.Z 64(AX)(R11*2), K5, Z13
+	VMOVUPS.Z (AX)(R14*1), K4, Z14
+	VMOVUPS.Z 64(AX)(R14*1), K5, Z15
+	LEAQ      (SI)(CX*4), R8
+	LEAQ      (DX)(BX*4), R10
+	MOVQ      k+40(FP), AX
+
+mask2t8:
+	VMOVUPS      (R10), Z16
+	VMOVUPS.Z    64(R10), K2, Z17
+	VBROADCASTSS (R8), Z18
+	VFMADD231PS  Z16, Z18, Z0
+	VFMADD231PS  Z17, Z18, Z1
+	VBROADCASTSS 4(R8), Z19
+	VFMADD231PS  Z16, Z19, Z2
+	VFMADD231PS  Z17, Z19, Z3
+	VBROADCASTSS 8(R8), Z18
+	VFMADD231PS  Z16, Z18, Z4
+	VFMADD231PS  Z17, Z18, Z5
+	VBROADCASTSS 12(R8), Z19
+	VFMADD231PS  Z16, Z19, Z6
+	VFMADD231PS  Z17, Z19, Z7
+	VBROADCASTSS 16(R8), Z18
+	VFMADD231PS  Z16, Z18, Z8
+	VFMADD231PS  Z17, Z18, Z9
+	VBROADCASTSS 20(R8), Z19
+	VFMADD231PS  Z16, Z19, Z10
+	VFMADD231PS  Z17, Z19, Z11
+	VBROADCASTSS 24(R8), Z18
+	VFMADD231PS  Z16, Z18, Z12
+	VFMADD231PS  Z17, Z18, Z13
+	VBROADCASTSS 28(R8), Z19
+	VFMADD231PS  Z16, Z19, Z14
+	VFMADD231PS  Z17, Z19, Z15
+	ADDQ         R12, R8
+	ADDQ         R11, R10
+	DECQ         AX
+	JNZ          mask2t8
+	LEAQ         (R13)(R11*4), AX
+	VMOVUPS      Z0, (R13)
+	VMOVUPS      Z1, K2, 64(R13)
+	VMOVUPS      Z2, (R13)(R11*1)
+	VMOVUPS      Z3, K2, 64(R13)(R11*1)
+	VMOVUPS      Z4, (R13)(R11*2)
+	VMOVUPS      Z5, K2, 64(R13)(R11*2)
+	VMOVUPS      Z6, (R13)(R14*1)
+	VMOVUPS      Z7, K2, 64(R13)(R14*1)
+	VMOVUPS      Z8, (AX)
+	VMOVUPS      Z9, K2, 64(AX)
+	VMOVUPS      Z10, (AX)(R11*1)
+	VMOVUPS      Z11, K2, 64(AX)(R11*1)
+	VMOVUPS      Z12, (AX)(R11*2)
+	VMOVUPS      Z13, K2, 64(AX)(R11*2)
+	VMOVUPS      Z14, (AX)(R14*1)
+	VMOVUPS      Z15, K2, 64(AX)(R14*1)
+	ADDQ         $0x08, CX
+	JMP          mask2rows8
+
+mask2rows4:
 	LEAQ      4(CX), AX
 	CMPQ      AX, m+24(FP)
 	JGT       mask2rows1
@@ -952,7 +1244,7 @@ mask2rowsN:
 	LEAQ      (DX)(BX*4), R10
 	MOVQ      k+40(FP), AX
 
-mask2tN:
+mask2t4:
 	VMOVUPS      (R10), Z8
 	VMOVUPS.Z    64(R10), K2, Z9
 	VBROADCASTSS (R8), Z10
@@ -970,7 +1262,7 @@ mask2tN:
 	ADDQ         R12, R8
 	ADDQ         R11, R10
 	DECQ         AX
-	JNZ          mask2tN
+	JNZ          mask2t4
 	VMOVUPS      Z0, (R13)
 	VMOVUPS      Z1, K2, 64(R13)
 	VMOVUPS      Z2, (R13)(R11*1)
@@ -980,11 +1272,12 @@ mask2tN:
 	VMOVUPS      Z6, (R13)(R14*1)
 	VMOVUPS      Z7, K2, 64(R13)(R14*1)
 	ADDQ         $0x04, CX
-	JMP          mask2rowsN
+	JMP          mask2rows4
 
 mask2rows1:
-	CMPQ      CX, m+24(FP)
-	JGE       mask2next
+	LEAQ      1(CX), AX
+	CMPQ      AX, m+24(FP)
+	JGT       mask2next
 	MOVQ      CX, R13
 	IMULQ     R9, R13
 	ADDQ      BX, R13
@@ -1007,7 +1300,7 @@ mask2t1:
 	JNZ          mask2t1
 	VMOVUPS      Z0, (R13)
 	VMOVUPS      Z1, K2, 64(R13)
-	INCQ         CX
+	ADDQ         $0x01, CX
 	JMP          mask2rows1
 
 mask2next:
@@ -1016,7 +1309,62 @@ mask2next:
 mask1:
 	XORQ CX, CX
 
-mask1rowsN:
+mask1rows8:
+	LEAQ      8(CX), AX
+	CMPQ      AX, m+24(FP)
+	JGT       mask1rows4
+	MOVQ      CX, R13
+	IMULQ     R9, R13
+	ADDQ      BX, R13
+	LEAQ      (DI)(R13*4), R13
+	LEAQ      (R13)(R11*4), AX
+	VMOVUPS.Z (R13), K5, Z0
+	VMOVUPS.Z (R13)(R11*1), K5, Z1
+	VMOVUPS.Z (R13)(R11*2), K5, Z2
+	VMOVUPS.Z (R13)(R14*1), K5, Z3
+	VMOVUPS.Z (AX), K5, Z4
+	VMOVUPS.Z (AX)(R11*1), K5, Z5
+	VMOVUPS.Z (AX)(R11*2), K5, Z6
+	VMOVUPS.Z (AX)(R14*1), K5, Z7
+	LEAQ      (SI)(CX*4), R8
+	LEAQ      (DX)(BX*4), R10
+	MOVQ      k+40(FP), AX
+
+mask1t8:
+	VMOVUPS.Z    (R10), K2, Z8
+	VBROADCASTSS (R8), Z9
+	VFMADD231PS  Z8, Z9, Z0
+	VBROADCASTSS 4(R8), Z10
+	VFMADD231PS  Z8, Z10, Z1
+	VBROADCASTSS 8(R8), Z9
+	VFMADD231PS  Z8, Z9, Z2
+	VBROADCASTSS 12(R8), Z10
+	VFMADD231PS  Z8, Z10, Z3
+	VBROADCASTSS 16(R8), Z9
+	VFMADD231PS  Z8, Z9, Z4
+	VBROADCASTSS 20(R8), Z10
+	VFMADD231PS  Z8, Z10, Z5
+	VBROADCASTSS 24(R8), Z9
+	VFMADD231PS  Z8, Z9, Z6
+	VBROADCASTSS 28(R8), Z10
+	VFMADD231PS  Z8, Z10, Z7
+	ADDQ         R12, R8
+	ADDQ         R11, R10
+	DECQ         AX
+	JNZ          mask1t8
+	LEAQ         (R13)(R11*4), AX
+	VMOVUPS      Z0, K2, (R13)
+	VMOVUPS      Z1, K2, (R13)(R11*1)
+	VMOVUPS      Z2, K2, (R13)(R11*2)
+	VMOVUPS      Z3, K2, (R13)(R14*1)
+	VMOVUPS      Z4, K2, (AX)
+	VMOVUPS      Z5, K2, (AX)(R11*1)
+	VMOVUPS      Z6, K2, (AX)(R11*2)
+	VMOVUPS      Z7, K2, (AX)(R14*1)
+	ADDQ         $0x08, CX
+	JMP          mask1rows8
+
+mask1rows4:
 	LEAQ      4(CX), AX
 	CMPQ      AX, m+24(FP)
 	JGT       mask1rows1
@@ -1032,7 +1380,7 @@ mask1rowsN:
 	LEAQ      (DX)(BX*4), R10
 	MOVQ      k+40(FP), AX
 
-mask1tN:
+mask1t4:
 	VMOVUPS.Z    (R10), K2, Z4
 	VBROADCASTSS (R8), Z5
 	VFMADD231PS  Z4, Z5, Z0
@@ -1045,17 +1393,18 @@ mask1tN:
 	ADDQ         R12, R8
 	ADDQ         R11, R10
 	DECQ         AX
-	JNZ          mask1tN
+	JNZ          mask1t4
 	VMOVUPS      Z0, K2, (R13)
 	VMOVUPS      Z1, K2, (R13)(R11*1)
 	VMOVUPS      Z2, K2, (R13)(R11*2)
 	VMOVUPS      Z3, K2, (R13)(R14*1)
 	ADDQ         $0x04, CX
-	JMP          mask1rowsN
+	JMP          mask1rows4
 
 mask1rows1:
-	CMPQ      CX, m+24(FP)
-	JGE       mask1next
+	LEAQ      1(CX), AX
+	CMPQ      AX, m+24(FP)
+	JGT       mask1next
 	MOVQ      CX, R13
 	IMULQ     R9, R13
 	ADDQ      BX, R13
@@ -1074,7 +1423,7 @@ mask1t1:
 	DECQ         AX
 	JNZ          mask1t1
 	VMOVUPS      Z0, K2, (R13)
-	INCQ         CX
+	ADDQ         $0x01, CX
 	JMP          mask1rows1
 
 mask1next:

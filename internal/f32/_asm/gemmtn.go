@@ -184,8 +184,10 @@ const (
 // and B: each step loads tnVecs vectors of a row of B and broadcasts
 // tnRows elements of the row of A. Column blocks of tnVecs vectors run
 // first; the last n mod 16·tnVecs columns take tiles of as many vectors as
-// they need, the last one masked (K2). Within a column block, rows go
-// tnRows at a time, then one at a time. Each element of C is one chain of
+// they need, the last one masked (K2), and taller (tnTileRows: 8 rows ×
+// 3 vectors for n = 39, 5–10 % faster than 4 × 3 on Zen 5). Within a
+// column block, rows go a tile's height at a time, then 4 at a time if
+// the tile is taller, then one at a time. Each element of C is one chain of
 // FMAs over k in increasing order, whatever the tile, so the bits do not
 // depend on the tiling.
 //
@@ -271,6 +273,16 @@ func tn512Row(r, disp int) operand.Mem {
 	return mem(base, disp)
 }
 
+// tnTileRows is the height of the tiles of a column block of nv vectors:
+// tnRows, or for the narrow blocks at the end of a row (n = 39 ends in a
+// block of 3 vectors) as many rows, up to 8, as keep 16–24 accumulators.
+func tnTileRows(nv int, masked bool) int {
+	if !masked {
+		return tnRows
+	}
+	return min(8, max(tnRows, 24/nv))
+}
+
 // tn512Tiles emits the tiles of one column block of nv vectors (labels
 // starting with name), the last vector masked by K2 if masked: tnRows-row
 // tiles, then single rows; then on to the next column block (or, for a
@@ -333,21 +345,29 @@ func tn512Tiles(g *gen, v *vec, name string, nv int, masked bool) {
 		}
 	}
 
+	// Rows: tiles of R rows, then 4 (if R > 4), then one at a time.
+	seq := []int{tnTileRows(nv, masked)}
+	if seq[0] > 4 {
+		seq = append(seq, 4)
+	}
+	if seq[0] > 1 {
+		seq = append(seq, 1)
+	}
 	g.XORQ(CX, CX)
-	g.Label(name + "rowsN")
-	g.LEAQ(mem(CX, tnRows), AX)
-	g.CMPQ(AX, g.arg("m"))
-	g.JGT(l("rows1"))
-	tile(tnRows, name+"tN")
-	g.ADDQ(imm(tnRows), CX)
-	g.JMP(l("rowsN"))
-
-	g.Label(name + "rows1")
-	g.CMPQ(CX, g.arg("m"))
-	g.JGE(l("next"))
-	tile(1, name+"t1")
-	g.INCQ(CX)
-	g.JMP(l("rows1"))
+	for i, r := range seq {
+		loop := fmt.Sprintf("%srows%d", name, r)
+		end := l("next")
+		if i+1 < len(seq) {
+			end = l(fmt.Sprintf("rows%d", seq[i+1]))
+		}
+		g.Label(loop)
+		g.LEAQ(mem(CX, r), AX)
+		g.CMPQ(AX, g.arg("m"))
+		g.JGT(end)
+		tile(r, fmt.Sprintf("%st%d", name, r))
+		g.ADDQ(imm(r), CX)
+		g.JMP(operand.LabelRef(loop))
+	}
 
 	g.Label(name + "next")
 	if masked {
