@@ -73,7 +73,10 @@ func BenchmarkMatMulT(b *testing.B) {
 // and dGᵀ · X (T×39).
 func BenchmarkMatTMul(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 5))
-	for _, sh := range [][3]int{{512, 128, 20}, {512, 39, 20}, {512, 128, 300}, {512, 39, 300}, {512, 128, 4800}} {
+	for _, sh := range [][3]int{{512, 128, 20}, {512, 39, 20}, {512, 128, 300}, {512, 39, 300}, {512, 128, 4800},
+		// The lockstep batch's weight gradients: per-frame updates of 16 or 32
+		// streams, and whole sentences (MatTMul blocks them itself).
+		{512, 128, 16}, {512, 128, 32}, {512, 39, 16}, {512, 39, 32}, {61, 128, 16}, {61, 128, 32}, {512, 39, 4800}, {61, 128, 4800}} {
 		m, n, k := sh[0], sh[1], sh[2]
 		a, w, c := randSlice(rng, k*m), randSlice(rng, k*n), randSlice(rng, m*n)
 		benchImpls(b, fmt.Sprintf("m%d_n%d_k%d", m, n, k), 2*float64(m*n*k), func() { MatTMul(c, a, w, m, n, k) })
@@ -220,6 +223,12 @@ func BenchmarkMatMul(b *testing.B) {
 		m, n, k := sh[0], sh[1], sh[2]
 		a, bm, c := randSlice(rng, m*k), randSlice(rng, k*n), randSlice(rng, m*n)
 		benchImpls(b, fmt.Sprintf("MatMulT-%dx%dx%d", m, n, k), 2*float64(m*n*k), func() { MatMulT(c, a, bm, m, n, k) })
+	}
+	// C = A·B: the input projection written without a pre-filled C.
+	for _, sh := range [][3]int{{4800, 512, 39}, {16, 512, 128}} {
+		m, n, k := sh[0], sh[1], sh[2]
+		a, bm, c := randSlice(rng, m*k), randSlice(rng, k*n), randSlice(rng, m*n)
+		benchImpls(b, fmt.Sprintf("MatMulSet-%dx%dx%d", m, n, k), 2*float64(m*n*k), func() { MatMulSet(c, a, bm, m, n, k) })
 	}
 }
 

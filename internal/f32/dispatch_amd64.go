@@ -91,7 +91,7 @@ func fmaLoopAvx512(n int)
 func gemmNNAvx2(c, a, b *float32, m, n, k int)
 
 //go:noescape
-func gemmNNAvx512(c, a, b *float32, m, n, k int)
+func gemmNNAvx512(c, a, b *float32, m, n, k, set int)
 
 //go:noescape
 func expScaleAvx2(dst, src *float32, n int, scale float32)

@@ -11,8 +11,9 @@
 // linear-algebra kernels accumulate into their destination (y += …,
 // C += …) so that callers can sum contributions without temporaries.
 // MatTMulSet (C = Aᵀ·B, the same bits as clearing C and accumulating) writes
-// a gradient tensor's first contribution without a separate clearing pass;
-// the AVX-512 kernel starts its tiles from zero instead of loading C.
+// a gradient tensor's first contribution without a separate clearing pass,
+// and MatMulSet (C = A·B) likewise the input projection of a window; the
+// AVX-512 kernels start their tiles from zero instead of loading C.
 // Kernels do not allocate, and they panic, like an index expression, when
 // a slice is shorter than its stated shape.
 //
@@ -65,8 +66,9 @@
 // CI runs _asm/check.sh, which regenerates the files and fails if they
 // differ from the committed ones. The generated code is, instruction for
 // instruction, the hand-written assembly it replaced (_asm/samecode.sh
-// compares the machine code with any revision), and a golden test
-// (TestKernelsGolden) pins the output bits of every routine.
+// compares the machine code with any revision), except the AVX-512 A·B
+// and Aᵀ·B kernels, retiled since with the same output bits; a golden
+// test (TestKernelsGolden) pins the output bits of every routine.
 //
 // # Accuracy
 //
@@ -103,16 +105,25 @@
 // with AVX2, 3.3 portable).
 //
 // MatMul (C += A·B) is register-blocked as BLIS's micro-kernels are: a
-// tile of 4 rows × 4 vectors of C (4 × 2 with AVX2) stays in registers
-// while k runs, each load of B feeding four rows. On one loaded Zen 5
-// core (peak measured alongside: 179 GFLOP/s) it runs the batched LSTM's
-// recurrent product, 16×128 by 128×512, at 182 GFLOP/s (MatMulT, the dot
-// products, 85), ∂h = ∂gates·W_hh (16×512 by 512×128) at 155, ∂h from
-// the outputs (4800×61 by 61×128) at 163 and the input projection
-// (4800×39 by 39×512, bound by streaming C) at 92 (MatMulT 33).
+// tile of 8 rows × 3 vectors of C (24 of the 32 ZMM registers; 4 × 2 with
+// AVX2) stays in registers while k runs, each load of B feeding eight
+// rows; with AVX-512 the column panels of B are the outer loop, so a
+// panel comes from L2 once and from L1 for the other rows. MatTMul
+// (C += Aᵀ·B) keeps 4 rows × 4 vectors (4 × 2 with AVX2), with tail tiles
+// of 1–3 vectors and a masked last vector for widths such as 39 and 61.
+// On one shared Zen 5 core (fastest of 5 interleaved runs; FMALoop peak
+// alongside 205–213 GFLOP/s), in GFLOP/s: the batched LSTM's recurrent
+// product, 16×128 by 128×512, 205 (the 4×4 tile before, 192; MatMulT,
+// the dot products, 147), ∂h = ∂gates·W_hh (16×512 by 512×128) 203, ∂h
+// from the outputs (4800×61 by 61×128) 199, the input projection
+// (4800×39 by 39×512, bound by streaming C) 171, or 184 with MatMulSet
+// (MatMulT 41); the weight gradients MatTMul 512×128 over 16, 32 and 4800
+// rows 190, 199, 197 (4×2 tile before: 186, 158, 159), 512×39 141, 146,
+// 139 (90, 86, 84) and 61×128 189, 199, 193 (183, 193, 183).
 //
 // Measured on a 2-core AMD Zen 5 (fastest of 25 interleaved runs, the
-// machine being shared), in GFLOP/s as portable / avx2 / avx512: MatVec
+// machine being shared; the avx512 MatTMul figures here are of the former
+// 4×2 tile), in GFLOP/s as portable / avx2 / avx512: MatVec
 // 512×128 3.5 / 58 / 58 (bound by streaming the 256 KiB matrix from L2),
 // MatVec 512×39 2.8 / 52 / 52, MatTVec 512×128 6.1 / 58 / 58, MatTMul
 // 512×128 over 20 frames 4.3 / 88 / 111 (and 100 over 4800 rows, in

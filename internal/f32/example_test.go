@@ -27,6 +27,24 @@ func ExampleMatTMul() {
 	// Output: [1 3 1 2 4 2]
 }
 
+func ExampleMatMulSet() {
+	// The gates of two frames written from their inputs: G = X·W with X
+	// (2 frames × 2 inputs) and W (2 inputs × 16 gates); G's old contents
+	// do not matter.
+	x := []float32{1, 2, 3, 4}
+	w := make([]float32, 2*16)
+	for j := range 16 {
+		w[j], w[16+j] = float32(j), 1
+	}
+	g := make([]float32, 2*16)
+	for i := range g {
+		g[i] = 99
+	}
+	f32.MatMulSet(g, x, w, 2, 16, 2)
+	fmt.Println(g[:4], g[16:20])
+	// Output: [2 3 4 5] [4 7 10 13]
+}
+
 func ExampleAdam() {
 	p := []float32{1, 1}
 	g := []float32{0.5, -2}

@@ -222,6 +222,29 @@ func goldenLines() (keys []string, lines map[string]string) {
 		}
 	}
 
+	// C += A·B through MatMul (the vector kernels take n a multiple of
+	// the lanes; 70 rows span two of the AVX-512 wrapper's row blocks):
+	// one line per implementation and n.
+	for _, im := range available() {
+		if im == implPortable {
+			continue
+		}
+		restore := useImpl(im)
+		for _, n := range []int{16, 32, 48, 64, 128, 512} {
+			r := goldenRand(9500 + n)
+			h := newGoldenHasher()
+			for _, m := range []int{1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 70} {
+				for _, k := range []int{1, 3, 39, 61} {
+					a, b, c := newGbuf(&r, m*k, m%2), newGbuf(&r, k*n, (n+k)%3), newGbuf(&r, m*n, 1)
+					MatMul(c.s(m*n), a.s(m*k), b.s(k*n), m, n, k)
+					h.bufs(c, a, b)
+				}
+			}
+			add(fmt.Sprintf("MatMul %v n%d", im, n), h)
+		}
+		restore()
+	}
+
 	if !has2 {
 		return keys, lines
 	}

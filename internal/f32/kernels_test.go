@@ -165,6 +165,24 @@ func mmShapes(rng *rand.Rand) [][3]int {
 	return out
 }
 
+// tileShapes are (m, n, k) triples around the register tiles of the
+// AVX-512 products (4 rows × 4 vectors for Aᵀ·B, 16-lane vectors): every
+// row count to 9 and past 16, the project's widths (16, 39, 61, 128, 512:
+// whole vectors and masked tails), and depths around MatTMul's block of
+// tnBlock rows, plus whole sentences of a lockstep batch (4800 rows).
+func tileShapes() [][3]int {
+	var out [][3]int
+	for _, m := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17} {
+		for _, n := range []int{16, 39, 61, 128} {
+			for _, k := range []int{0, 1, 16, 39, 48, 49, 128} {
+				out = append(out, [3]int{m, n, k})
+			}
+		}
+	}
+	return append(out, [3]int{16, 512, 128}, [3]int{17, 512, 49}, [3]int{9, 512, 4800},
+		[3]int{5, 39, 4800}, [3]int{61, 128, 4800}, [3]int{6, 61, 4800})
+}
+
 func TestMatMulT(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(7, 8))
@@ -194,7 +212,7 @@ func TestMatMulT(t *testing.T) {
 func TestMatTMul(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(9, 10))
-		for _, sh := range mmShapes(rng) {
+		for _, sh := range append(mmShapes(rng), tileShapes()...) {
 			m, n, k := sh[0], sh[1], sh[2]
 			a, b, c := newBuf(rng, k*m), newBuf(rng, k*n), newBuf(rng, m*n)
 			exact, mag := make([]float64, m*n), make([]float64, m*n)
@@ -226,6 +244,7 @@ func TestMatTMulSet(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(13, 14))
 		shapes := append(mmShapes(rng), [3]int{512, 128, 1}, [3]int{61, 128, 1}, [3]int{33, 47, 2*tnBlock + 5}, [3]int{5, 17, 0})
+		shapes = append(shapes, tileShapes()...)
 		for _, sh := range shapes {
 			m, n, k := sh[0], sh[1], sh[2]
 			a, b, c := newBuf(rng, k*m), newBuf(rng, k*n), newBuf(rng, m*n)
@@ -328,6 +347,8 @@ func TestNoAllocs(t *testing.T) {
 			AddOuter(w.s(), 512, 128, x.s(), y.s())
 			MatMulT(w.s(), a.s(), a.s(), 20, 512, 39)
 			MatTMul(w.s(), a.s(), a.s(), 512, 128, 20)
+			MatMul(w.s(), a.s(), a.s(), 16, 512, 128)
+			MatMulSet(w.s(), a.s(), a.s(), 100, 512, 39)
 			_ = Dot(x.s(), y.s())
 			Axpy(y.s(), 0.5, x.s())
 		})
@@ -347,6 +368,8 @@ func TestShapePanics(t *testing.T) {
 		{"MatTVec short y", func() { MatTVec(make([]float32, 2), make([]float32, 6), 2, 3, make([]float32, 2)) }},
 		{"AddOuter negative", func() { AddOuter(nil, -1, 3, nil, nil) }},
 		{"MatMulT short c", func() { MatMulT(make([]float32, 3), make([]float32, 4), make([]float32, 4), 2, 2, 2) }},
+		{"MatMul short b", func() { MatMul(make([]float32, 4), make([]float32, 4), make([]float32, 3), 2, 2, 2) }},
+		{"MatMulSet short c", func() { MatMulSet(make([]float32, 3), make([]float32, 4), make([]float32, 4), 2, 2, 2) }},
 		{"Dot short y", func() { Dot(make([]float32, 3), make([]float32, 2)) }},
 	}
 	for _, c := range cases {
@@ -385,6 +408,7 @@ func TestMatMul(t *testing.T) {
 	forEachImpl(t, func(t *testing.T) {
 		rng := rand.New(rand.NewPCG(9, 10))
 		shapes := append(mmShapes(rng), [3]int{16, 512, 128}, [3]int{5, 128, 512}, [3]int{33, 128, 61}, [3]int{3, 16, 7}, [3]int{9, 80, 3}, [3]int{4, 24, 5})
+		shapes = append(shapes, tileShapes()...)
 		for _, sh := range shapes {
 			m, n, k := sh[0], sh[1], sh[2]
 			a, b, c := newBuf(rng, m*k), newBuf(rng, k*n), newBuf(rng, m*n)
@@ -403,6 +427,46 @@ func TestMatMul(t *testing.T) {
 			MatMul(c.s(), a.s(), b.s(), m, n, k)
 			what := fmt.Sprintf("MatMul m%d n%d k%d", m, n, k)
 			compare(t, what, c.s(), exact, mag, k)
+			c.checkGuards(t, what)
+		}
+	})
+}
+
+// TestMatMulSet: C = A·B must have exactly the bits of clearing C and
+// accumulating with MatMul in the same implementation, whatever C held
+// before (NaN here), including the signs of zero products (−0 inputs),
+// widths the vector kernels do not take (n = 39, 61) and more rows than
+// one of the AVX-512 wrapper's blocks.
+func TestMatMulSet(t *testing.T) {
+	forEachImpl(t, func(t *testing.T) {
+		rng := rand.New(rand.NewPCG(17, 18))
+		shapes := append(mmShapes(rng), [3]int{16, 512, 1}, [3]int{2*nnBlock + 5, 32, 7}, [3]int{5, 16, 0})
+		shapes = append(shapes, tileShapes()...)
+		for _, sh := range shapes {
+			m, n, k := sh[0], sh[1], sh[2]
+			a, b, c := newBuf(rng, m*k), newBuf(rng, k*n), newBuf(rng, m*n)
+			for i := range a.s() {
+				if rng.IntN(5) == 0 {
+					a.s()[i] = float32(math.Copysign(0, float64(a.s()[i])))
+				}
+			}
+			for i := range b.s() {
+				if rng.IntN(5) == 0 {
+					b.s()[i] = 0
+				}
+			}
+			want := make([]float32, m*n)
+			MatMul(want, a.s(), b.s(), m, n, k)
+			for i := range c.s() {
+				c.s()[i] = float32(math.NaN())
+			}
+			MatMulSet(c.s(), a.s(), b.s(), m, n, k)
+			what := fmt.Sprintf("MatMulSet m%d n%d k%d", m, n, k)
+			for i, v := range c.s() {
+				if math.Float32bits(v) != math.Float32bits(want[i]) {
+					t.Fatalf("%s: element %d is %g (bits %#x), clear+MatMul gives %g (%#x)", what, i, v, math.Float32bits(v), want[i], math.Float32bits(want[i]))
+				}
+			}
 			c.checkGuards(t, what)
 		}
 	})
