@@ -214,7 +214,7 @@ func BenchmarkMatTMulBlocked(b *testing.B) {
 // Compare the GFLOP/s with BenchmarkFMALoop's peak.
 func BenchmarkMatMul(b *testing.B) {
 	rng := rand.New(rand.NewPCG(3, 3))
-	for _, sh := range [][3]int{{16, 512, 128}, {4800, 512, 39}, {16, 128, 512}, {4800, 128, 61}} {
+	for _, sh := range [][3]int{{16, 512, 128}, {4800, 512, 39}, {16, 128, 512}, {4800, 128, 61}, {1, 512, 128}, {1, 128, 512}} {
 		m, n, k := sh[0], sh[1], sh[2]
 		a, bm, c := randSlice(rng, m*k), randSlice(rng, k*n), randSlice(rng, m*n)
 		benchImpls(b, fmt.Sprintf("%dx%dx%d", m, n, k), 2*float64(m*n*k), func() { MatMul(c, a, bm, m, n, k) })

@@ -12,6 +12,17 @@ const (
 	implAVX512                  // AVX-512F, 16 lanes
 )
 
+// lanes is the float32 lanes of i's vectors (1 for portable).
+func (i implementation) lanes() int {
+	switch i {
+	case implAVX2:
+		return 8
+	case implAVX512:
+		return 16
+	}
+	return 1
+}
+
 func (i implementation) String() string {
 	switch i {
 	case implAVX2:

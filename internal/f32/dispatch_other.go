@@ -32,7 +32,7 @@ func scaleAvx2(x *float32, n int, s float32)                             { panic
 func fmaLoopAvx2(n int)                                                  { panic("unreachable") }
 func fmaLoopAvx512(n int)                                                { panic("unreachable") }
 func gemmNNAvx2(c, a, b *float32, m, n, k int)                           { panic("unreachable") }
-func gemmNNAvx512(c, a, b *float32, m, n, k int)                         { panic("unreachable") }
+func gemmNNAvx512(c, a, b *float32, m, n, k, set int)                    { panic("unreachable") }
 func expScaleAvx2(dst, src *float32, n int, scale float32)               { panic("unreachable") }
 func lstmCellRowsAvx512(gates, cPrev, c, h *float32, hidden, rows int)   { panic("unreachable") }
 func lstmCellBackwardRowsAvx512(dgates, dcPrev, gates, cPrev, c, dh, dc *float32, hidden, rows int) {
