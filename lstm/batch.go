@@ -460,10 +460,9 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 	bt.dh, bt.db = grow(bt.dh, rows*H), grow(bt.db, rows*H)
 	bt.da = grow(bt.da, 2*timeBlock*bt.nb*G)
 	bt.dcy = grow(bt.dcy, bt.nb*H)
-	clear(bt.dh)
 	// The backward products multiply by the weights as stored: ∂h =
 	// ∂y·W_out, ∂h_{t−1} = ∂gates_t·W_hh, ∂x = ∂gates·W_ih.
-	f32.MatMul(bt.dh, bt.dy, m.outW, rows, H, O)
+	f32.MatMulSet(bt.dh, bt.dy, m.outW, rows, H, O)
 	for l := c.Layers - 1; l >= 0; l-- {
 		p, gp, L := &m.layers[l], &gv.layers[l], &bt.layers[l]
 		clear(bt.dcy)
@@ -496,8 +495,7 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 				if l > 0 {
 					// ∂/∂h of the layer below, for this block's rows.
 					lo, hi := o, bt.off[t1]
-					clear(bt.db[lo*H : hi*H])
-					f32.MatMul(bt.db[lo*H:hi*H], bt.da[d*G:(d+hi-lo)*G], p.wih, hi-lo, H, G)
+					f32.MatMulSet(bt.db[lo*H:hi*H], bt.da[d*G:(d+hi-lo)*G], p.wih, hi-lo, H, G)
 				}
 			}
 		}
