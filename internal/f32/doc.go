@@ -109,17 +109,20 @@
 // AVX2) stays in registers while k runs, each load of B feeding eight
 // rows; with AVX-512 the column panels of B are the outer loop, so a
 // panel comes from L2 once and from L1 for the other rows. MatTMul
-// (C += Aᵀ·B) keeps 4 rows × 4 vectors (4 × 2 with AVX2), with tail tiles
-// of 1–3 vectors and a masked last vector for widths such as 39 and 61.
-// On one shared Zen 5 core (fastest of 5 interleaved runs; FMALoop peak
-// alongside 205–213 GFLOP/s), in GFLOP/s: the batched LSTM's recurrent
-// product, 16×128 by 128×512, 205 (the 4×4 tile before, 192; MatMulT,
-// the dot products, 147), ∂h = ∂gates·W_hh (16×512 by 512×128) 203, ∂h
-// from the outputs (4800×61 by 61×128) 199, the input projection
-// (4800×39 by 39×512, bound by streaming C) 171, or 184 with MatMulSet
-// (MatMulT 41); the weight gradients MatTMul 512×128 over 16, 32 and 4800
-// rows 190, 199, 197 (4×2 tile before: 186, 158, 159), 512×39 141, 146,
-// 139 (90, 86, 84) and 61×128 189, 199, 193 (183, 193, 183).
+// (C += Aᵀ·B) keeps 4 rows × 4 vectors (4 × 2 with AVX2), with tiles of
+// 1–4 vectors, the last one masked, for the end of widths such as 39 and
+// 61 (8 rows tall when narrow). Both prefetch their next tile's data (A·B
+// the next rows of C, Aᵀ·B the next line of A). On one shared Zen 5 core (medians of 5–9 interleaved runs over
+// three sessions, FMALoop alongside about 205 GFLOP/s), in GFLOP/s: the
+// recurrent product, 16×128 by 128×512, 180–198 (88–97 % of the peak;
+// the 4×4 tile before 172–186; MatMulT, the dot products, 131–135),
+// ∂h = ∂gates·W_hh (16×512 by 512×128) 189–201, ∂h from the outputs
+// (4800×61 by 61×128) 176–192 (level with the 4×4 tile, or up to 10 %
+// behind it in single runs), the input projection (4800×39 by 39×512,
+// bound by streaming C) 155–171, 163–167 with MatMulSet (MatMulT 41);
+// the weight gradients MatTMul 512×128 over 16, 32 and 4800 rows 191,
+// 186, 178 (4×2 tile before: 189, 156, 144), 512×39 147, 152, 130 (88,
+// 83, 84) and 61×128 176, 189, 185 (179, 187, 162).
 //
 // Measured on a 2-core AMD Zen 5 (fastest of 25 interleaved runs, the
 // machine being shared; the avx512 MatTMul figures here are of the former
