@@ -3,7 +3,6 @@ package tbptt
 import (
 	"fmt"
 	"runtime"
-	"sync"
 
 	"github.com/phoneme/phoneme/data"
 	"github.com/phoneme/phoneme/internal/f32"
@@ -744,41 +743,3 @@ func growInt32(s []int32, n int) []int32 {
 	}
 	return make([]int32, n, n+n/4)
 }
-
-// pool runs a function over stream indices on a fixed set of goroutines.
-type pool struct {
-	jobs chan int
-	wg   sync.WaitGroup
-	f    func(int)
-}
-
-func startPool(workers int, f func(int)) *pool {
-	p := &pool{jobs: make(chan int), f: f}
-	for range workers {
-		go func() {
-			for b := range p.jobs {
-				f(b)
-				p.wg.Done()
-			}
-		}()
-	}
-	return p
-}
-
-// run calls f(b) for 0 ≤ b < n and waits for all of them. The calling
-// goroutine runs f(0) itself rather than sleep while a worker is woken for
-// it: with an update per frame, run is called at every frame, and each
-// hand-over is a futex wake-up and a sleep.
-func (p *pool) run(n int) {
-	if n == 0 {
-		return
-	}
-	p.wg.Add(n - 1)
-	for b := 1; b < n; b++ {
-		p.jobs <- b
-	}
-	p.f(0)
-	p.wg.Wait()
-}
-
-func (p *pool) stop() { close(p.jobs) }
