@@ -45,7 +45,11 @@ type Engine struct {
 	subs     []subBatch      // lockstep sub-batches for one update per group
 	lockstep bool            // this group runs as subs, not stream by stream
 	wins     []window        // lockstepUpdate's sub-batches of windows
-	mode     int             // what the pool's jobs are: modeStreams, modeSubs or modeWindows
+	mode     int             // what the pool's jobs are: modeStreams, modeSubs, modeWindows or modeFunc
+	fn       func(int)       // Parallel's function
+	shares   [][]float32     // gradients being summed into shares[0] (sumShares)
+	parts    int             // parameter ranges sumShares splits them into
+	sumPart  func(int)       // e.addSharePart, made once: no allocation per update
 	noWindow bool            // tests: never lockstepUpdate (the stream-by-stream reference)
 	tw       lstm.Transposes // the update's transposed weights, shared by its sub-batches
 	run      []int           // lockstepUpdate's scratch lists of streams
@@ -112,6 +116,7 @@ const (
 	modeStreams = iota // stream by stream (advance)
 	modeSubs           // one update per group (runSub)
 	modeWindows        // windowed lockstep (runWindow)
+	modeFunc           // Parallel's function
 )
 
 // maxSub is the most streams per lockstep sub-batch. The split depends on
@@ -135,6 +140,7 @@ func NewEngine(m *lstm.Model, s Schedule, targetDelay, batch int) (*Engine, erro
 		return nil, fmt.Errorf("batch %d: must be at least 1", batch)
 	}
 	e := &Engine{m: m, s: s, delay: targetDelay, streams: make([]stream, batch), g: m.NewGrads()}
+	e.sumPart = e.addSharePart
 	for b := range e.streams {
 		e.streams[b].tr = m.NewTrace()
 		e.streams[b].rr = m.NewTrace()
@@ -192,7 +198,10 @@ func (e *Engine) Train(sents []*data.Sentence, step func(g *lstm.Grads) error) (
 	B := len(e.streams)
 	if B > 1 {
 		e.pool = startPool(min(B, runtime.GOMAXPROCS(0)), e.work)
-		defer e.pool.stop()
+		defer func() {
+			e.pool.stop()
+			e.pool = nil
+		}()
 	}
 	for i := 0; i < len(sents); i += B {
 		if err := e.group(sents[i:min(i+B, len(sents))], step, &st); err != nil {
@@ -269,9 +278,11 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 			// goroutine computed them: results do not depend on the
 			// number of cores.
 			g = e.streams[0].g
-			for b := 1; b < len(sents); b++ {
-				f32.Axpy(g.Data, 1, e.streams[b].g.Data)
+			e.shares = e.shares[:0]
+			for b := range sents {
+				e.shares = append(e.shares, e.streams[b].g.Data)
 			}
+			e.sumShares()
 		}
 		for b := range sents {
 			st.Add(e.streams[b].st)
@@ -346,9 +357,11 @@ func (e *Engine) lockstepGroup(sents []*data.Sentence, step func(*lstm.Grads) er
 	// The shares are summed into the first one, in place: one pass over
 	// the parameters fewer than summing into a gradient of its own.
 	g := e.subs[0].g
-	for j := 1; j < nsub; j++ {
-		f32.Axpy(g.Data, 1, e.subs[j].g.Data)
+	e.shares = e.shares[:0]
+	for j := range nsub {
+		e.shares = append(e.shares, e.subs[j].g.Data)
 	}
+	e.sumShares()
 	for b := range sents {
 		st.Add(e.streams[b].st)
 		e.streams[b].st = Stats{}
@@ -360,6 +373,8 @@ func (e *Engine) lockstepGroup(sents []*data.Sentence, step func(*lstm.Grads) er
 // work is the pool's job j: a sub-batch or a stream, as e.mode says.
 func (e *Engine) work(j int) {
 	switch e.mode {
+	case modeFunc:
+		e.fn(j)
 	case modeSubs:
 		e.runSub(j)
 	case modeWindows:
@@ -367,6 +382,68 @@ func (e *Engine) work(j int) {
 	default:
 		e.advance(j)
 	}
+}
+
+// Parallel calls f(i) for 0 ≤ i < n and returns when all calls have
+// returned: on the engine's goroutines when Train runs a batch on several
+// (it is meant for the step function Train calls, such as an optimiser
+// splitting its update), on the calling goroutine otherwise. The pool's
+// goroutines are awake between updates, so a share starts at once,
+// without starting or waking a goroutine.
+func (e *Engine) Parallel(n int, f func(i int)) {
+	if e.pool == nil {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	mode := e.mode
+	e.mode, e.fn = modeFunc, f
+	e.pool.run(n)
+	e.mode, e.fn = mode, nil
+}
+
+// sumShares adds e.shares[1:] into e.shares[0], each element in share
+// order (so the bits do not depend on the number of cores), its parameter
+// ranges on the pool's goroutines.
+func (e *Engine) sumShares() {
+	if len(e.shares) < 2 {
+		return
+	}
+	e.parts = max(1, min(e.Workers(), len(e.shares[0])/minShare))
+	e.Parallel(e.parts, e.sumPart)
+}
+
+// minShare is the fewest parameters worth a goroutine of sumShares (about
+// 2 µs of additions on Zen 5, what a hand-over costs).
+const minShare = 16 << 10
+
+// addSharePart is part i of sumShares.
+func (e *Engine) addSharePart(i int) {
+	lo, hi := part(len(e.shares[0]), e.parts, i)
+	dst := e.shares[0][lo:hi]
+	for _, s := range e.shares[1:] {
+		f32.Axpy(dst, 1, s[lo:hi])
+	}
+}
+
+// part returns the range [lo, hi) of part i of n elements split into
+// parts pieces, the boundaries on 64-element (four cache line) multiples.
+func part(n, parts, i int) (lo, hi int) {
+	lo, hi = i*n/parts&^63, (i+1)*n/parts&^63
+	if i == parts-1 {
+		hi = n
+	}
+	return lo, hi
+}
+
+// Workers returns how many goroutines Parallel uses during Train: 1 at
+// batch 1, else the pool's (at most GOMAXPROCS) plus the caller.
+func (e *Engine) Workers() int {
+	if len(e.streams) == 1 {
+		return 1
+	}
+	return min(len(e.streams), runtime.GOMAXPROCS(0))
 }
 
 // canWindowLockstep reports whether a group of n sentences can run its
@@ -530,9 +607,11 @@ func (e *Engine) lockstepUpdate(n, t0, t1 int, step func(*lstm.Grads) error, st 
 	}
 	e.pool.run(nRun + nRe)
 	g := e.wins[0].g
-	for j := 1; j < nRun+nRe; j++ {
-		f32.Axpy(g.Data, 1, e.wins[j].g.Data)
+	e.shares = e.shares[:0]
+	for j := range nRun + nRe {
+		e.shares = append(e.shares, e.wins[j].g.Data)
 	}
+	e.sumShares()
 	for j := range nRun + nRe {
 		st.Add(e.wins[j].st)
 		e.wins[j].st = Stats{}

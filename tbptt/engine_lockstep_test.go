@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/phoneme/phoneme/lstm"
@@ -192,4 +193,42 @@ func TestWindowLockstep(t *testing.T) {
 	if _, _, e := run(1, Schedule{Kind: KindTBPTT, K1: 5, K2: 2}, true); e.mode != modeStreams {
 		t.Error("TBPTT(5, 2) ran in windowed lockstep")
 	}
+}
+
+// TestParallel: during Train, Parallel calls each share exactly once on
+// the batch's goroutines; outside Train (no pool) on the caller.
+func TestParallel(t *testing.T) {
+	c := lstm.Config{Inputs: 3, Hidden: 4, Layers: 1, Outputs: 5}
+	m, err := lstm.New(c, rand.New(rand.NewPCG(71, 71)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := NewEngine(m, Schedule{Kind: KindFrame, K1: 1, K2: 1}, 0, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 7
+	var calls [n]atomic.Int32
+	check := func(when string) {
+		for i := range calls {
+			if got := calls[i].Swap(0); got != 1 {
+				t.Fatalf("%s: share %d called %d times", when, i, got)
+			}
+		}
+	}
+	steps := 0
+	step := func(*lstm.Grads) error {
+		e.Parallel(n, func(i int) { calls[i].Add(1) })
+		check("in Train")
+		steps++
+		return nil
+	}
+	if _, err := e.Train(allScored(rand.New(rand.NewPCG(72, 72)), c, 5, 3, 4, 6), step); err != nil {
+		t.Fatal(err)
+	}
+	if steps != 6 {
+		t.Errorf("%d steps, want 6", steps)
+	}
+	e.Parallel(n, func(i int) { calls[i].Add(1) })
+	check("after Train")
 }

@@ -184,7 +184,7 @@ func Bench(bc BenchCase, optimizer OptimizerKind, d time.Duration) (BenchResult,
 		return r, err
 	}
 	if a, ok := opt.(*Adam); ok {
-		a.Workers = bc.Threads()
+		a.Workers, a.Run = e.Workers(), e.Parallel
 	}
 	step := func(g *lstm.Grads) error {
 		opt.Step(m.Params(), g.Data)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sync"
 
 	"github.com/phoneme/phoneme/internal/f32"
 )
@@ -110,13 +109,23 @@ func (s *SGD) Step(params, grads []float32) {
 //	p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε)
 type Adam struct {
 	LR, Beta1, Beta2, Eps float64
-	// Workers is how many goroutines share a step (0 or 1: the caller's
-	// alone). The update is element-wise, so the result is the same bits
-	// for any number; with batches on several cores the step would
-	// otherwise run on one while the others wait.
+	// Workers is how many shares a step is split into, and Run what runs
+	// them (tbptt.Engine.Parallel: the batch's goroutines, awake between
+	// updates). The update is element-wise, so the result is the same
+	// bits for any number; with batches on several cores the step would
+	// otherwise run on one while the others wait. Without Run, or with
+	// Workers ≤ 1, the caller's goroutine runs the whole step.
 	Workers int
+	Run     func(n int, f func(i int))
 	step    int64
 	m, v    []float32
+
+	// The step being run in shares (stepPart, made once so that a step
+	// allocates nothing).
+	params, grads []float32
+	st            f32.AdamStep
+	parts         int
+	stepPart      func(int)
 }
 
 // NewAdam returns Adam with PyTorch's default betas and epsilon.
@@ -141,29 +150,32 @@ func (a *Adam) Step(params, grads []float32) {
 	// implementation, at about 8× (AVX2) or 15× (AVX-512) the speed of
 	// a Go loop: with the frame schedule this step runs after every frame.
 	st := f32.NewAdamStep(a.LR, a.Beta1, a.Beta2, a.Eps, a.step)
-	n := len(params)
-	w := min(a.Workers, n/minAdamShare)
-	if w <= 1 {
+	w := min(a.Workers, len(params)/minAdamShare)
+	if w <= 1 || a.Run == nil {
 		f32.Adam(params, grads, a.m, a.v, st)
 		return
 	}
-	var wg sync.WaitGroup
-	for i := 1; i < w; i++ {
-		// Shares start on 64-element (four cache line) boundaries.
-		lo, hi := i*n/w&^63, (i+1)*n/w&^63
-		if i == w-1 {
-			hi = n
-		}
-		wg.Go(func() { f32.Adam(params[lo:hi], grads[lo:hi], a.m[lo:hi], a.v[lo:hi], st) })
+	if a.stepPart == nil {
+		a.stepPart = a.runPart
 	}
-	hi := n / w &^ 63
-	f32.Adam(params[:hi], grads[:hi], a.m[:hi], a.v[:hi], st)
-	wg.Wait()
+	a.params, a.grads, a.st, a.parts = params, grads, st, w
+	a.Run(w, a.stepPart)
+	a.params, a.grads = nil, nil
 }
 
-// minAdamShare is the fewest parameters worth a goroutine of Adam.Step:
-// a share of 16 k takes about 3 µs on Zen 5, about what starting a
-// goroutine on an idle core costs.
+// runPart is share i of a step split by Step.
+func (a *Adam) runPart(i int) {
+	n := len(a.params)
+	lo, hi := i*n/a.parts&^63, (i+1)*n/a.parts&^63 // on four cache lines
+	if i == a.parts-1 {
+		hi = n
+	}
+	f32.Adam(a.params[lo:hi], a.grads[lo:hi], a.m[lo:hi], a.v[lo:hi], a.st)
+}
+
+// minAdamShare is the fewest parameters worth a share of Adam.Step:
+// 16 k take about 3 µs on Zen 5, several hand-overs to a waiting
+// goroutine.
 const minAdamShare = 16 << 10
 
 func checkLen(n, m int) {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -306,6 +307,13 @@ func TestAdamWorkers(t *testing.T) {
 			}
 			one, many := NewAdam(n, 1e-3), NewAdam(n, 1e-3)
 			many.Workers = w
+			many.Run = func(n int, f func(int)) { // each share on a goroutine of its own
+				var wg sync.WaitGroup
+				for i := range n {
+					wg.Go(func() { f(i) })
+				}
+				wg.Wait()
+			}
 			p1, pw := slices.Clone(p), slices.Clone(p)
 			for range 3 {
 				g := make([]float32, n)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"strings"
 	"time"
 
@@ -533,8 +532,8 @@ func (r *run) setup(train, dev *data.Split) error {
 	if err != nil {
 		return err
 	}
-	if a, ok := r.opt.(*Adam); ok && r.cfg.Batch > 1 {
-		a.Workers = runtime.GOMAXPROCS(0) // as the engine's sub-batches
+	if a, ok := r.opt.(*Adam); ok {
+		a.Workers, a.Run = r.eng.Workers(), r.eng.Parallel // the batch's cores
 	}
 	r.pcg = rand.NewPCG(r.cfg.Seed, shuffleStream)
 	r.rng = rand.New(r.pcg)
