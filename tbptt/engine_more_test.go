@@ -2,6 +2,7 @@ package tbptt
 
 import (
 	"errors"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -263,5 +264,44 @@ func TestSetSchedule(t *testing.T) {
 	}
 	if e1.SetSchedule(Schedule{Kind: "x"}) == nil {
 		t.Error("SetSchedule accepted an invalid schedule")
+	}
+}
+
+// TestArgmax: the first largest element, NaNs passed over unless first,
+// as the plain loop defines it; random rows against that loop.
+func TestArgmax(t *testing.T) {
+	nan := float32(math.NaN())
+	negZero := float32(math.Copysign(0, -1))
+	plain := func(v []float32) int {
+		best := 0
+		for i, x := range v {
+			if x > v[best] {
+				best = i
+			}
+		}
+		return best
+	}
+	for _, v := range [][]float32{
+		nil, {1}, {1, 2, 3, 2}, {3, 3, 1}, {1, 5, 5, 5, 5, 5}, {negZero, 0, 0},
+		{0, negZero}, {nan, 1, 2}, {1, nan, 2}, {2, nan, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9},
+		{float32(math.Inf(-1)), float32(math.Inf(-1))}, {-1, float32(math.Inf(1)), 2},
+	} {
+		want := 0
+		if len(v) > 0 {
+			want = plain(v)
+		}
+		if got := argmax(v); got != want {
+			t.Errorf("argmax(%v) = %d, want %d", v, got, want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(81, 81))
+	for range 2000 {
+		v := make([]float32, 1+rng.IntN(70))
+		for i := range v {
+			v[i] = float32(rng.IntN(5)) // ties are common
+		}
+		if got, want := argmax(v), plain(v); got != want {
+			t.Fatalf("argmax(%v) = %d, want %d", v, got, want)
+		}
 	}
 }
