@@ -175,7 +175,7 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 		// Many rows: multiply by the transposed weights with the
 		// register-blocked MatMul; few (a window of a frame or two): the
 		// transposes would cost more than they save, unless shared.
-		var wihT, whhT []float32
+		var wihT, whhT, whhP []float32 // whhP: W_hhᵀ in panels (one stream)
 		switch {
 		case bt.tw != nil:
 			wihT = bt.tw.wih[l]
@@ -187,7 +187,11 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 				bt.wt = transpose(bt.wt, p.wih, G, p.in)
 				wihT = bt.wt
 			}
-			if rows-a0 >= minRowsTransposed {
+			switch {
+			case rows-a0 >= minRowsTransposed && a0 == 1:
+				bt.wt2 = transposePanels(bt.wt2, p.whh, G, H)
+				whhP = bt.wt2
+			case rows-a0 >= minRowsTransposed:
 				bt.wt2 = transpose(bt.wt2, p.whh, G, H)
 				whhT = bt.wt2
 			}
@@ -224,9 +228,15 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 				}
 			}
 			if t > 0 || started {
-				if whhT != nil {
+				switch {
+				case whhP != nil:
+					for j := 0; j < G; j += panel {
+						w := min(panel, G-j)
+						f32.MatMul(L.gates[o*G+j:o*G+j+w], L.h[pr*H:(pr+1)*H], whhP[j*H:(j+w)*H], 1, w, H)
+					}
+				case whhT != nil:
 					f32.MatMul(L.gates[o*G:(o+a)*G], L.h[pr*H:(pr+a)*H], whhT, a, G, H)
-				} else {
+				default:
 					f32.MatMulT(L.gates[o*G:(o+a)*G], L.h[pr*H:(pr+a)*H], p.whh, a, G, H)
 				}
 			}
@@ -338,6 +348,31 @@ func transpose(dst, a []float32, rows, cols int) []float32 {
 	}
 	return dst
 }
+
+// transposePanels returns the cols×rows transpose of the row-major
+// rows×cols matrix a in dst (grown), stored as panels of panel columns
+// (the last one narrower), each panel cols×w row-major and contiguous.
+// One stream's recurrent product h·W_hhᵀ is a row times a matrix, bound by
+// reading W_hh from L2: panel by panel, each 128-wide block of the
+// product reads its 64 KB sequentially instead of 512 bytes every 2 KB,
+// 72 against 51 GFLOP/s on Zen 5 for 128×512.
+func transposePanels(dst, a []float32, rows, cols int) []float32 {
+	dst = grow(dst, rows*cols)
+	for j := 0; j < rows; j += panel {
+		w := min(panel, rows-j)
+		p := dst[j*cols : (j+w)*cols]
+		for k := range cols {
+			for c := range w {
+				p[k*w+c] = a[(j+c)*cols+k]
+			}
+		}
+	}
+	return dst
+}
+
+// panel is the width of transposePanels' panels: eight AVX-512 vectors,
+// the block f32.MatMul keeps in registers for a single row.
+const panel = 128
 
 // Transposes holds the transposed input (and optionally recurrent)
 // weight matrices of every layer of a model, made once (Model.Transpose)

@@ -201,3 +201,56 @@ func TestBatchZeroDeferred(t *testing.T) {
 		})
 	}
 }
+
+// TestBatchOneStream: a single stream long enough for the panel layout of
+// W_hhᵀ (and 4H = 160, two panels, the second narrower) computes what a
+// Trace does, to the rounding TestBatchMatchesTraces allows.
+func TestBatchOneStream(t *testing.T) {
+	c := Config{Inputs: 7, Hidden: 40, Layers: 2, Outputs: 11}
+	m := testModel(t, c, 38)
+	xs, targets := batchCase(rand.New(rand.NewPCG(39, 39)), c, []int{minRowsTransposed + 30})
+	bt := m.NewBatch()
+	m.ForwardBatch(bt, xs)
+	gb := m.NewGrads()
+	m.BackwardBatch(gb, bt, targets, 0.5)
+	tr := m.NewTrace()
+	n := len(targets[0])
+	tr.Start(xs[0], nil, -1)
+	m.Forward(tr, n)
+	m.Outputs(tr, 0, n)
+	gt := m.NewGrads()
+	m.Backward(gt, tr, 0, n, targets[0], 0, 0.5)
+	worst := 0.0
+	for j := range n {
+		for o, v := range tr.LogProbs(j) {
+			worst = max(worst, math.Abs(float64(v-bt.LogProbs(0, j)[o])))
+		}
+	}
+	if worst > 1e-5 {
+		t.Errorf("log-posteriors differ by %g", worst)
+	}
+	compareGrad(t, gb.Data, to64(gt.Data), 1e-5)
+}
+
+// TestTransposePanels: element (k, j) of the transpose sits in panel
+// j/panel, row k, column j mod panel, for widths that fill panels and
+// leave a narrower last one.
+func TestTransposePanels(t *testing.T) {
+	for _, sh := range [][2]int{{1, 1}, {128, 3}, {160, 40}, {512, 128}, {300, 5}} {
+		rows, cols := sh[0], sh[1]
+		a := make([]float32, rows*cols)
+		for i := range a {
+			a[i] = float32(i)
+		}
+		dst := transposePanels(nil, a, rows, cols)
+		for j := range rows {
+			p0 := j / panel * panel
+			w := min(panel, rows-p0)
+			for k := range cols {
+				if got := dst[p0*cols+k*w+j-p0]; got != a[j*cols+k] {
+					t.Fatalf("%d×%d: (%d, %d) = %v, want %v", rows, cols, k, j, got, a[j*cols+k])
+				}
+			}
+		}
+	}
+}
