@@ -25,6 +25,9 @@ import (
 type Batch struct {
 	cfg    Config
 	nb     int       // streams in the current run
+	tb     int       // frames per block (blockRows)
+
+	blockRows int // tests: rows per block instead of the constant, if > 0
 	order  []int     // order[r]: the stream of row rank r (longest first)
 	rank   []int     // rank[k]: the row rank of stream k
 	lens   []int     // frames per stream
@@ -158,6 +161,11 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 	if T > 0 {
 		a0 = bt.act[0]
 	}
+	br := blockRows
+	if bt.blockRows > 0 {
+		br = bt.blockRows
+	}
+	bt.tb = max(1, br/max(a0, 1))
 	for l := range m.layers {
 		p, L := &m.layers[l], &bt.layers[l]
 		L.gates = grow(L.gates, rows*G)
@@ -211,13 +219,13 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 		}
 		for t := range T {
 			a, o, pr, cr := bt.act[t], bt.off[t], bt.prev(t), bt.cur(t)
-			if t%timeBlock == 0 {
-				// The input projections of the next timeBlock frames, just
+			if t%bt.tb == 0 {
+				// The input projections of the next block of frames, just
 				// before the recurrence needs them: their gates are then
 				// still in cache (all of a group's gates at once went
 				// through memory, and their bias fill cost twice the
 				// product).
-				lo, hi := o, bt.off[min(t+timeBlock, T)]
+				lo, hi := o, bt.off[min(t+bt.tb, T)]
 				for r := lo; r < hi; r++ {
 					copy(L.gates[r*G:(r+1)*G], bt.bias)
 				}
@@ -253,11 +261,13 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 	f32.LogSoftmaxRows(bt.logp[:rows*O], rows, O)
 }
 
-// timeBlock is how many frames of a Batch's rows the input projection and
-// the weight gradients take at a time: with 16 streams, 8 frames of gates
-// (128 rows × 4H floats, 256 KB for H = 128) stay in L2 between the
-// product that makes them and the recurrence that reads them.
-const timeBlock = 8
+// blockRows is about how many of a Batch's rows the input projection and
+// the weight gradients take at a time (bt.tb frames: 8 for 16 streams, 128
+// for one): 128 rows of gates (4H floats each, 256 KB for H = 128) stay
+// in L2 between the product that makes them and the recurrence that
+// reads them, and a block's weight-gradient products sweep the gradient
+// once per 128 rows rather than per frame.
+const blockRows = 128
 
 // StateAt copies the state of stream k after its frame t of the last run
 // into h and c (Layers×Hidden each, layer by layer): what ForwardBatchFrom
@@ -308,14 +318,14 @@ func (bt *Batch) blockGrads(mul func(bool) func(c, a, b []float32, m, n, k int),
 }
 
 // daRow returns the row of bt.da holding frame t's first ∂gates: the
-// backward pass keeps two blocks of timeBlock frames of them (the block
+// backward pass keeps two blocks of bt.tb frames of them (the block
 // being computed and the one after it, whose first frame the recurrence
 // still reads), not a whole group's: they are used only within a block,
 // and the 4H floats a row would make the group's footprint half as large
 // again (9.8 MB per 16 streams of 300 frames), out of L3.
 func (bt *Batch) daRow(t int) int {
-	k := t / timeBlock
-	return k%2*timeBlock*bt.nb + bt.off[t] - bt.off[k*timeBlock]
+	k := t / bt.tb
+	return k%2*bt.tb*bt.nb + bt.off[t] - bt.off[k*bt.tb]
 }
 
 // transpose returns the cols×rows transpose of the row-major rows×cols
@@ -493,7 +503,7 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 	}
 	mul(true)(gv.outB, bt.ones, bt.dy, 1, O, rows)
 	bt.dh, bt.db = grow(bt.dh, rows*H), grow(bt.db, rows*H)
-	bt.da = grow(bt.da, 2*timeBlock*bt.nb*G)
+	bt.da = grow(bt.da, 2*bt.tb*bt.nb*G)
 	bt.dcy = grow(bt.dcy, bt.nb*H)
 	// The backward products multiply by the weights as stored: ∂h =
 	// ∂y·W_out, ∂h_{t−1} = ∂gates_t·W_hh, ∂x = ∂gates·W_ih.
@@ -521,10 +531,10 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 			d := bt.daRow(t)
 			f32.LSTMCellBackwardRows(bt.da[d*G:(d+a)*G], bt.dcy[:a*H], L.gates[o*G:(o+a)*G],
 				L.c[pr*H:(pr+a)*H], L.c[cr*H:(cr+a)*H], bt.dh[o*H:(o+a)*H], bt.dcy[:a*H], H, a)
-			if t%timeBlock == 0 {
+			if t%bt.tb == 0 {
 				// The weight gradients of the block of frames just
 				// finished, while its ∂gates are in cache.
-				t1 := min(t+timeBlock, T)
+				t1 := min(t+bt.tb, T)
 				bt.blockGrads(mul, first, fresh, gp, p.in, in, L.h, t, t1)
 				first = false
 				if l > 0 {

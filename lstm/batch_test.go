@@ -36,33 +36,36 @@ func TestBatchFiniteDifferences(t *testing.T) {
 		if c.Peepholes {
 			continue
 		}
-		t.Run(fmt.Sprint(c), func(t *testing.T) {
-			m := testModel(t, c, 30)
-			xs, targets := batchCase(rand.New(rand.NewPCG(31, 31)), c, batchLengths)
-			bt := m.NewBatch()
-			m.ForwardBatch(bt, xs)
-			g := m.NewGrads()
-			const scale = 0.5
-			back := m.BackwardBatch(g, bt, targets, scale)
-			if want := 5 + 9 + 9 + 1; back != want { // stream 3 has no scored frame
-				t.Errorf("back-propagated %d frames, want %d", back, want)
-			}
-			r := newRef64(c)
-			f := func(p []float64) float64 {
-				var sum float64
-				for k, x := range xs {
-					s := r.Zero()
-					for τ := range len(targets[k]) {
-						s = r.Step(p, s, to64(x[τ*c.Inputs:(τ+1)*c.Inputs]))
-						if targets[k][τ] >= 0 {
-							sum += r.Loss(p, s, int(targets[k][τ]))
+		for _, br := range []int{0, 1, 7} { // blocks of the default rows, of one frame, of one or two frames
+			t.Run(fmt.Sprint(c, br), func(t *testing.T) {
+				m := testModel(t, c, 30)
+				xs, targets := batchCase(rand.New(rand.NewPCG(31, 31)), c, batchLengths)
+				bt := m.NewBatch()
+				bt.blockRows = br
+				m.ForwardBatch(bt, xs)
+				g := m.NewGrads()
+				const scale = 0.5
+				back := m.BackwardBatch(g, bt, targets, scale)
+				if want := 5 + 9 + 9 + 1; back != want { // stream 3 has no scored frame
+					t.Errorf("back-propagated %d frames, want %d", back, want)
+				}
+				r := newRef64(c)
+				f := func(p []float64) float64 {
+					var sum float64
+					for k, x := range xs {
+						s := r.Zero()
+						for τ := range len(targets[k]) {
+							s = r.Step(p, s, to64(x[τ*c.Inputs:(τ+1)*c.Inputs]))
+							if targets[k][τ] >= 0 {
+								sum += r.Loss(p, s, int(targets[k][τ]))
+							}
 						}
 					}
+					return scale * sum
 				}
-				return scale * sum
-			}
-			compareGrad(t, g.Data, ref64.FDGrad(to64(m.params), f), 1e-5)
-		})
+				compareGrad(t, g.Data, ref64.FDGrad(to64(m.params), f), 1e-5)
+			})
+		}
 	}
 }
 
