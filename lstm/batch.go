@@ -370,12 +370,7 @@ func transposePanels(dst, a []float32, rows, cols int) []float32 {
 	dst = grow(dst, rows*cols)
 	for j := 0; j < rows; j += panel {
 		w := min(panel, rows-j)
-		p := dst[j*cols : (j+w)*cols]
-		for k := range cols {
-			for c := range w {
-				p[k*w+c] = a[(j+c)*cols+k]
-			}
-		}
+		transpose(dst[j*cols:(j+w)*cols], a[j*cols:(j+w)*cols], w, cols)
 	}
 	return dst
 }
