@@ -23,30 +23,30 @@ import (
 // Peepholes are not supported (NewBatch panics); a Batch belongs to one
 // Model shape and one goroutine and reuses its buffers.
 type Batch struct {
-	cfg    Config
-	nb     int       // streams in the current run
-	tb     int       // frames per block (blockRows)
+	cfg Config
+	nb  int // streams in the current run
+	tb  int // frames per block (blockRows)
 
-	blockRows int // tests: rows per block instead of the constant, if > 0
-	order  []int     // order[r]: the stream of row rank r (longest first)
-	rank   []int     // rank[k]: the row rank of stream k
-	lens   []int     // frames per stream
-	act    []int     // act[t]: streams with more than t frames
-	off    []int     // off[t]: first row of frame t; off[T] = rows
-	x      []float32 // rows×I layer-0 inputs
-	layers []batchLayer
-	logp   []float32 // rows×O
-	dy     []float32 // rows×O
-	dh, db []float32 // rows×H: ∂/∂h of the current layer and of the one below
-	da     []float32 // ∂gates of two blocks of frames (daRow)
-	dcy    []float32 // streams×H
-	ones   []float32 // rows ones: column sums as products
-	bias   []float32 // 4H: b_ih + b_hh of the layer being run forward
-	dbias  []float32 // 4H: a layer's bias gradient before it is added
-	wt     []float32 // W_ihᵀ of the layer being run forward
-	wt2    []float32 // its W_hhᵀ
-	tw     *Transposes
-	gview  *Model
+	blockRows int       // tests: rows per block instead of the constant, if > 0
+	order     []int     // order[r]: the stream of row rank r (longest first)
+	rank      []int     // rank[k]: the row rank of stream k
+	lens      []int     // frames per stream
+	act       []int     // act[t]: streams with more than t frames
+	off       []int     // off[t]: first row of frame t; off[T] = rows
+	x         []float32 // rows×I layer-0 inputs
+	layers    []batchLayer
+	logp      []float32 // rows×O
+	dy        []float32 // rows×O
+	dh, db    []float32 // rows×H: ∂/∂h of the current layer and of the one below
+	da        []float32 // ∂gates of two blocks of frames (daRow)
+	dcy       []float32 // streams×H
+	ones      []float32 // rows ones: column sums as products
+	bias      []float32 // 4H: b_ih + b_hh of the layer being run forward
+	dbias     []float32 // 4H: a layer's bias gradient before it is added
+	wt        []float32 // W_ihᵀ of the layer being run forward
+	wt2       []float32 // its W_hhᵀ
+	tw        *Transposes
+	gview     *Model
 }
 
 // batchLayer holds one layer's activations. h and c have act[0] rows of
