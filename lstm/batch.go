@@ -23,11 +23,9 @@ import (
 // Peepholes are not supported (NewBatch panics); a Batch belongs to one
 // Model shape and one goroutine and reuses its buffers.
 type Batch struct {
-	cfg Config
-	nb  int // streams in the current run
-	tb  int // frames per block (blockRows)
-
-	blockRows int       // tests: rows per block instead of the constant, if > 0
+	cfg       Config
+	nb        int       // streams in the current run
+	tb        int       // frames per block (blockRows)
 	order     []int     // order[r]: the stream of row rank r (longest first)
 	rank      []int     // rank[k]: the row rank of stream k
 	lens      []int     // frames per stream
@@ -47,6 +45,7 @@ type Batch struct {
 	wt2       []float32 // its W_hhᵀ
 	tw        *Transposes
 	gview     *Model
+	blockRows int // tests: rows per block instead of the constant, if > 0
 }
 
 // batchLayer holds one layer's activations. h and c have act[0] rows of
