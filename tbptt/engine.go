@@ -197,7 +197,7 @@ func (e *Engine) Train(sents []*data.Sentence, step func(g *lstm.Grads) error) (
 	}
 	B := len(e.streams)
 	if B > 1 {
-		e.pool = startPool(min(B, runtime.GOMAXPROCS(0)), e.work)
+		e.pool = startPool(min(B, runtime.GOMAXPROCS(0))-1, e.work) // and the caller
 		defer func() {
 			e.pool.stop()
 			e.pool = nil

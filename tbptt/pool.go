@@ -7,7 +7,11 @@ import (
 	"time"
 )
 
-// pool runs a function over job indices on a fixed set of goroutines.
+// pool runs a function over job indices on a fixed set of goroutines and
+// the caller's: one worker fewer than the cores it is given, because a
+// polling goroutine beyond the cores takes time slices from those that
+// work (measured: frame k2 = 1 at batch 32 ran at 100 k frames/s with a
+// worker per core, 180 k with none polling).
 //
 // With an update per frame, a batch's jobs last tens of microseconds and
 // come every hundred or so: handing them over by sleeping and waking
@@ -66,6 +70,12 @@ func (p *pool) next() (b int, ok bool) {
 // returns when all have returned.
 func (p *pool) run(n int) {
 	if n == 0 {
+		return
+	}
+	if cap(p.jobs) == 0 { // no workers: one core
+		for b := range n {
+			p.f(b)
+		}
 		return
 	}
 	p.left.Store(int64(n - 1))
