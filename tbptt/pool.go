@@ -2,7 +2,6 @@ package tbptt
 
 import (
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -16,14 +15,21 @@ import (
 // With an update per frame, a batch's jobs last tens of microseconds and
 // come every hundred or so: handing them over by sleeping and waking
 // goroutines (a futex call each way) took a tenth of the CPU time of
-// `frame` at batch 32. So the caller runs job 0 itself, and both sides
-// poll for up to spin before they sleep: a worker for its next job, the
-// caller for the workers' last ones.
+// `frame` at batch 32. So all of them, the caller included, take jobs
+// from a shared counter until none is left, and the workers and the
+// caller poll for up to spin before they sleep.
 type pool struct {
-	f    func(int)
-	jobs chan int     // buffered: posting a job never waits
-	left atomic.Int64 // jobs of the current run not yet finished
-	wg   sync.WaitGroup
+	f       func(int)
+	workers int
+	wake    chan struct{} // a token per worker to wake; closed by stop
+	done    chan struct{} // the run's last job has finished
+	// ctr holds the run's generation (high 32 bits) and its next job (low
+	// 32 bits), cur the generation and the number of jobs of the current
+	// run, stored before ctr: a goroutine whose counter is of another
+	// generation than cur's holds one of an earlier, finished run, all of
+	// whose jobs were taken, and takes nothing.
+	ctr, cur atomic.Int64
+	left     atomic.Int64 // jobs of the current run not yet finished
 }
 
 // spin is how long a goroutine of the pool polls before it sleeps:
@@ -33,62 +39,71 @@ type pool struct {
 const spin = 50 * time.Microsecond
 
 func startPool(workers int, f func(int)) *pool {
-	p := &pool{f: f, jobs: make(chan int, workers)}
+	p := &pool{f: f, workers: workers, wake: make(chan struct{}, workers), done: make(chan struct{}, 1)}
 	for range workers {
 		go func() {
-			for {
-				b, ok := p.next()
-				if !ok {
-					return
-				}
-				f(b)
-				p.left.Add(-1)
-				p.wg.Done()
+			for p.await() {
+				p.take()
 			}
 		}()
 	}
 	return p
 }
 
-// next returns the next job (ok false once the pool is stopped), polling
-// for up to spin before it sleeps on the queue.
-func (p *pool) next() (b int, ok bool) {
+// await waits for a wake-up token, polling for up to spin before it
+// sleeps; false once the pool is stopped.
+func (p *pool) await() bool {
 	start := time.Now()
 	for i := 0; i < 64 || time.Since(start) < spin; i++ {
 		select {
-		case b, ok = <-p.jobs:
-			return b, ok
+		case _, ok := <-p.wake:
+			return ok
 		default:
 		}
 		runtime.Gosched()
 	}
-	b, ok = <-p.jobs
-	return b, ok
+	_, ok := <-p.wake
+	return ok
 }
 
-// run calls f(b) for 0 ≤ b < n, f(0) on the calling goroutine, and
-// returns when all have returned.
+// take runs jobs of the current run until none is left to take.
+func (p *pool) take() {
+	const low = 1<<32 - 1
+	for {
+		c := p.ctr.Add(1) - 1
+		cur := p.cur.Load()
+		if c>>32 != cur>>32 || c&low >= cur&low {
+			return
+		}
+		p.f(int(c & low))
+		if p.left.Add(-1) == 0 {
+			p.done <- struct{}{}
+		}
+	}
+}
+
+// run calls f(b) for 0 ≤ b < n, on the workers and the calling goroutine,
+// and returns when all have returned.
 func (p *pool) run(n int) {
 	if n == 0 {
 		return
 	}
-	if cap(p.jobs) == 0 { // no workers: one core
-		for b := range n {
-			p.f(b)
+	gen := p.cur.Load()>>32 + 1
+	p.left.Store(int64(n))
+	p.cur.Store(gen<<32 | int64(n))
+	p.ctr.Store(gen << 32)
+	for range min(p.workers, n-1) {
+		select {
+		case p.wake <- struct{}{}:
+		default: // every worker already has a token
 		}
-		return
 	}
-	p.left.Store(int64(n - 1))
-	p.wg.Add(n - 1)
-	for b := 1; b < n; b++ {
-		p.jobs <- b
-	}
-	p.f(0)
+	p.take()
 	start := time.Now()
 	for i := 0; p.left.Load() > 0 && (i < 64 || time.Since(start) < spin); i++ {
 		runtime.Gosched()
 	}
-	p.wg.Wait()
+	<-p.done
 }
 
-func (p *pool) stop() { close(p.jobs) }
+func (p *pool) stop() { close(p.wake) }
