@@ -75,8 +75,8 @@ func writeSyntheticCorpus(t *testing.T, dir string, utts int, frames int64) {
 // 176 MB and 1.76 GB of features) stays under 300 MB resident at batch 1
 // and 32, and the larger corpus costs little more than the smaller: the
 // labels (a byte a frame), the manifest and the utterance list grow with
-// it, the features do not (measured: 55 and 105 MB at batch 1, 189 and
-// 261 MB at batch 32, the rest being the engine's activations of 32
+// it, the features do not (measured: 49 and 126 MB at batch 1, 141 and
+// 221 MB at batch 32, the rest being the engine's activations of 32
 // whole sentences). Each run makes 40 updates (sentence schedule)
 // through the streaming path, the prefetcher and dev scoring; the peak
 // resident set is the child's getrusage maximum, which includes opening
