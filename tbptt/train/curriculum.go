@@ -189,5 +189,6 @@ func (r *run) applyK2Schedule() error {
 		return fmt.Errorf("k2 schedule %q in epoch %d: %w", r.cfg.K2Schedule, r.st.Epoch+1, err)
 	}
 	r.eng = e
+	r.useEngineCores()
 	return nil
 }

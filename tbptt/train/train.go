@@ -532,9 +532,7 @@ func (r *run) setup(train, dev *data.Split) error {
 	if err != nil {
 		return err
 	}
-	if a, ok := r.opt.(*Adam); ok {
-		a.Workers, a.Run = r.eng.Workers(), r.eng.Parallel // the batch's cores
-	}
+	r.useEngineCores()
 	r.pcg = rand.NewPCG(r.cfg.Seed, shuffleStream)
 	r.rng = rand.New(r.pcg)
 
@@ -858,4 +856,13 @@ func scoreDev(m *lstm.Model, dev *data.Split, delay int) (fer61, fer39 float64, 
 		return 0, 0, err
 	}
 	return rep.FER61, rep.FER39, nil
+}
+
+// useEngineCores has the optimiser split its step over the engine's
+// goroutines (Adam; the others step on the caller's): call it whenever
+// r.eng changes.
+func (r *run) useEngineCores() {
+	if a, ok := r.opt.(*Adam); ok {
+		a.Workers, a.Run = r.eng.Workers(), r.eng.Parallel
+	}
 }
