@@ -253,11 +253,7 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 	if rows == 0 {
 		return
 	}
-	for r := range rows {
-		copy(bt.logp[r*O:(r+1)*O], m.outB)
-	}
-	f32.MatMulT(bt.logp, bt.layers[c.Layers-1].h[a0*H:], m.outW, rows, O, H)
-	f32.LogSoftmaxRows(bt.logp[:rows*O], rows, O)
+	m.outputs(bt.logp, bt.layers[c.Layers-1].h[a0*H:], rows)
 }
 
 // blockRows is about how many of a Batch's rows the input projection and
@@ -287,13 +283,13 @@ func (bt *Batch) StateAt(k, t int, h, c []float32) {
 // blockGrads adds frames t0 ≤ t < t1's share of a layer's weight and bias
 // gradients (into gp, or the bias into bt.dbias when g is not fresh),
 // from the rows of ∂gates bt.da, the layer's inputs in (rows×nin) and its
-// states h; with first, mul's products overwrite.
-func (bt *Batch) blockGrads(mul func(bool) func(c, a, b []float32, m, n, k int), first, fresh bool, gp *layerParams, nin int, in, h []float32, t0, t1 int) {
+// states h; with set, its products overwrite gp instead.
+func (bt *Batch) blockGrads(set, fresh bool, gp *layerParams, nin int, in, h []float32, t0, t1 int) {
 	G, H := 4*bt.cfg.Hidden, bt.cfg.Hidden
 	lo, hi := bt.off[t0], bt.off[t1]
 	d := bt.daRow(t0) - lo // frame t's ∂gates are rows off[t]+d… of bt.da
 	da := bt.da[(lo+d)*G : (hi+d)*G]
-	mul(first)(gp.wih, da, in[lo*nin:hi*nin], G, nin, hi-lo)
+	gradProduct(set)(gp.wih, da, in[lo*nin:hi*nin], G, nin, hi-lo)
 	// ∂W_hh pairs frame t's rows of ∂gates with frame t−1's state rows:
 	// one product per run of frames whose previous states lie end to end
 	// (the state rows break where a stream's sentence has ended).
@@ -304,13 +300,13 @@ func (bt *Batch) blockGrads(mul func(bool) func(c, a, b []float32, m, n, k int),
 			u++
 		}
 		a, b, pr := bt.off[t], bt.off[u], bt.prev(t)
-		mul(first && t == t0)(gp.whh, bt.da[(a+d)*G:(b+d)*G], h[pr*H:(pr+b-a)*H], G, H, b-a)
+		gradProduct(set && t == t0)(gp.whh, bt.da[(a+d)*G:(b+d)*G], h[pr*H:(pr+b-a)*H], G, H, b-a)
 		t = u
 	}
 	// A bias's gradient is the column sum of ∂gates: a product with a row
 	// of ones keeps the sums in registers over the rows.
 	if fresh {
-		mul(first)(gp.bih, bt.ones, da, 1, G, hi-lo)
+		gradProduct(set)(gp.bih, bt.ones, da, 1, G, hi-lo)
 	} else {
 		f32.MatTMul(bt.dbias, bt.ones, da, 1, G, hi-lo)
 	}
@@ -476,16 +472,10 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 		}
 		return 0
 	}
-	// Each tensor's first product overwrites it when g is fresh.
-	mul := func(first bool) func(c, a, b []float32, m, n, k int) {
-		if fresh && first {
-			return f32.MatTMulSet
-		}
-		return f32.MatTMul
-	}
 	a0 := bt.act[0]
 	top := bt.layers[c.Layers-1].h[a0*H:]
-	mul(true)(gv.outW, bt.dy, top, O, H, rows)
+	// Each tensor's first product overwrites it when g is fresh.
+	gradProduct(fresh)(gv.outW, bt.dy, top, O, H, rows)
 	// A bias's gradient is the column sum of its layer's errors: a product
 	// with a row of ones keeps the sums in registers over all rows, the
 	// same additions in the same order as adding row after row.
@@ -495,7 +485,7 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 			bt.ones[i] = 1
 		}
 	}
-	mul(true)(gv.outB, bt.ones, bt.dy, 1, O, rows)
+	gradProduct(fresh)(gv.outB, bt.ones, bt.dy, 1, O, rows)
 	bt.dh, bt.db = grow(bt.dh, rows*H), grow(bt.db, rows*H)
 	bt.da = grow(bt.da, 2*bt.tb*bt.nb*G)
 	bt.dcy = grow(bt.dcy, bt.nb*H)
@@ -529,7 +519,7 @@ func (m *Model) BackwardBatch(g *Grads, bt *Batch, targets [][]int32, scale floa
 				// The weight gradients of the block of frames just
 				// finished, while its ∂gates are in cache.
 				t1 := min(t+bt.tb, T)
-				bt.blockGrads(mul, first, fresh, gp, p.in, in, L.h, t, t1)
+				bt.blockGrads(fresh && first, fresh, gp, p.in, in, L.h, t, t1)
 				first = false
 				if l > 0 {
 					// ∂/∂h of the layer below, for this block's rows.

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"github.com/phoneme/phoneme/internal/f32"
 )
 
 // Model is a stacked unidirectional LSTM with a linear soft-max output
@@ -137,4 +139,25 @@ func (m *Model) gradViews(g *Grads) *Model {
 		panic(fmt.Sprintf("lstm: gradient of length %d for %d parameters", len(g.Data), len(m.params)))
 	}
 	return newModel(m.cfg, g.Data)
+}
+
+// outputs sets the rows×O log-posteriors logp of the rows×H top-layer
+// states h: log softmax(W_out h + b_out), row by row.
+func (m *Model) outputs(logp, h []float32, rows int) {
+	O, H := m.cfg.Outputs, m.cfg.Hidden
+	for r := range rows {
+		copy(logp[r*O:(r+1)*O], m.outB)
+	}
+	f32.MatMulT(logp, h, m.outW, rows, O, H)
+	f32.LogSoftmaxRows(logp[:rows*O], rows, O)
+}
+
+// gradProduct is the weight-gradient product C += Aᵀ·B of a backward
+// pass, or C = Aᵀ·B (f32.MatTMulSet, the bits of clearing C first) when
+// set: the tensor's first contribution after Grads.ZeroDeferred.
+func gradProduct(set bool) func(c, a, b []float32, m, n, k int) {
+	if set {
+		return f32.MatTMulSet
+	}
+	return f32.MatTMul
 }

@@ -270,12 +270,7 @@ func (m *Model) Outputs(tr *Trace, lo, hi int) {
 	for a := lo; a < hi; {
 		b := a + tr.span(a, hi-a)
 		r, sr := tr.slot(a), tr.sslot(a)
-		out := tr.logp[r*O : (r+b-a)*O]
-		for j := range b - a {
-			copy(out[j*O:(j+1)*O], m.outB)
-		}
-		f32.MatMulT(out, top[sr*H:(sr+b-a)*H], m.outW, b-a, O, H)
-		f32.LogSoftmaxRows(out, b-a, O)
+		m.outputs(tr.logp[r*O:(r+b-a)*O], top[sr*H:(sr+b-a)*H], b-a)
 		a = b
 	}
 }
@@ -343,16 +338,10 @@ func (m *Model) Backward(g *Grads, tr *Trace, lo, hi int, targets []int32, first
 		return 0
 	}
 	// The weight gradients' first span overwrites them when fresh.
-	mul := func(first bool) func(c, a, b []float32, m, n, k int) {
-		if fresh && first {
-			return f32.MatTMulSet
-		}
-		return f32.MatTMul
-	}
 	for a := lo; a < hi; {
 		b := a + tr.span(a, hi-a)
 		sr := tr.sslot(a)
-		mul(a == lo)(gv.outW, tr.dY[(a-lo)*O:(b-lo)*O], top.h[sr*H:(sr+b-a)*H], O, H, b-a)
+		gradProduct(fresh && a == lo)(gv.outW, tr.dY[(a-lo)*O:(b-lo)*O], top.h[sr*H:(sr+b-a)*H], O, H, b-a)
 		a = b
 	}
 	for l := c.Layers - 1; l >= 0; l-- {
@@ -391,9 +380,9 @@ func (m *Model) Backward(g *Grads, tr *Trace, lo, hi int, targets []int32, first
 				sr := tr.sslot(a)
 				in = tr.layers[l-1].h[sr*H : (sr+b-a)*H]
 			}
-			mul(a == lo)(gp.wih, d, in, G, p.in, b-a)
+			gradProduct(fresh && a == lo)(gp.wih, d, in, G, p.in, b-a)
 			sp := tr.sslot(a - 1)
-			mul(a == lo)(gp.whh, d, L.h[sp*H:(sp+b-a)*H], G, H, b-a)
+			gradProduct(fresh && a == lo)(gp.whh, d, L.h[sp*H:(sp+b-a)*H], G, H, b-a)
 			a = b
 		}
 		for t := range n {
