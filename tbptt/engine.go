@@ -40,19 +40,20 @@ type Engine struct {
 	s        Schedule
 	delay    int
 	streams  []stream
-	g        *lstm.Grads     // the update's gradient, handed to step
-	pool     *pool           // goroutines advancing streams when batch > 1
-	subs     []subBatch      // lockstep sub-batches for one update per group
-	lockstep bool            // this group runs as subs, not stream by stream
-	wins     []window        // lockstepUpdate's sub-batches of windows
-	mode     int             // what the pool's jobs are: modeStreams, modeSubs, modeWindows or modeFunc
-	fn       func(int)       // Parallel's function
-	shares   [][]float32     // gradients being summed into shares[0] (sumShares)
-	parts    int             // parameter ranges sumShares splits them into
-	sumPart  func(int)       // e.addSharePart, made once: no allocation per update
-	noWindow bool            // tests: never lockstepUpdate (the stream-by-stream reference)
-	tw       lstm.Transposes // the update's transposed weights, shared by its sub-batches
-	run      []int           // lockstepUpdate's scratch lists of streams
+	g        *lstm.Grads      // the update's gradient, handed to step
+	pool     *pool            // goroutines advancing streams when batch > 1
+	subs     []subBatch       // lockstep sub-batches for one update per group
+	lockstep bool             // this group runs as subs, not stream by stream
+	wins     []window         // lockstepUpdate's sub-batches of windows
+	mode     int              // what the pool's jobs are: modeStreams, modeSubs, modeWindows or modeRange
+	rangeFn  func(lo, hi int) // ParallelRange's function,
+	rangeN   int              // its number of elements
+	parts    int              // and of ranges
+	shares   [][]float32      // gradients being summed into shares[0] (sumShares)
+	sumRange func(lo, hi int) // e.addShares, made once: no allocation per update
+	noWindow bool             // tests: never lockstepUpdate (the stream-by-stream reference)
+	tw       lstm.Transposes  // the update's transposed weights, shared by its sub-batches
+	run      []int            // lockstepUpdate's scratch lists of streams
 	reruns   []int
 	ws       []int
 
@@ -116,7 +117,7 @@ const (
 	modeStreams = iota // stream by stream (advance)
 	modeSubs           // one update per group (runSub)
 	modeWindows        // windowed lockstep (runWindow)
-	modeFunc           // Parallel's function
+	modeRange          // ParallelRange's function
 )
 
 // maxSub is the most streams per lockstep sub-batch. The split depends on
@@ -140,7 +141,7 @@ func NewEngine(m *lstm.Model, s Schedule, targetDelay, batch int) (*Engine, erro
 		return nil, fmt.Errorf("batch %d: must be at least 1", batch)
 	}
 	e := &Engine{m: m, s: s, delay: targetDelay, streams: make([]stream, batch), g: m.NewGrads()}
-	e.sumPart = e.addSharePart
+	e.sumRange = e.addShares
 	for b := range e.streams {
 		e.streams[b].tr = m.NewTrace()
 		e.streams[b].rr = m.NewTrace()
@@ -373,8 +374,8 @@ func (e *Engine) lockstepGroup(sents []*data.Sentence, step func(*lstm.Grads) er
 // work is the pool's job j: a sub-batch or a stream, as e.mode says.
 func (e *Engine) work(j int) {
 	switch e.mode {
-	case modeFunc:
-		e.fn(j)
+	case modeRange:
+		e.runRange(j)
 	case modeSubs:
 		e.runSub(j)
 	case modeWindows:
@@ -384,62 +385,64 @@ func (e *Engine) work(j int) {
 	}
 }
 
-// Parallel calls f(i) for 0 ≤ i < n and returns when all calls have
-// returned: on the engine's goroutines when Train runs a batch on several
-// (it is meant for the step function Train calls, such as an optimiser
-// splitting its update), on the calling goroutine otherwise. The pool's
-// goroutines are awake between updates, so a share starts at once,
-// without starting or waking a goroutine.
-func (e *Engine) Parallel(n int, f func(i int)) {
-	if e.pool == nil {
-		for i := range n {
-			f(i)
-		}
+// ParallelRange calls f on consecutive ranges [lo, hi) that together
+// cover [0, n), and returns when all calls have returned: one range per
+// goroutine of the batch when Train runs it on several and n is large
+// enough to share (minShare elements a range at least), else [0, n) on
+// the calling goroutine. It is meant for element-wise work between
+// updates, such as an optimiser's step: the pool's goroutines are awake
+// then, so a range starts at once, without starting or waking a
+// goroutine. Range boundaries fall on multiples of 64 elements (four
+// cache lines).
+func (e *Engine) ParallelRange(n int, f func(lo, hi int)) {
+	parts := 1
+	if e.pool != nil {
+		parts = max(1, min(e.workers(), n/minShare))
+	}
+	if parts == 1 {
+		f(0, n)
 		return
 	}
 	mode := e.mode
-	e.mode, e.fn = modeFunc, f
-	e.pool.run(n)
-	e.mode, e.fn = mode, nil
+	e.mode, e.rangeFn, e.rangeN, e.parts = modeRange, f, n, parts
+	e.pool.run(parts)
+	e.mode, e.rangeFn = mode, nil
 }
 
+// runRange is the pool's job j under ParallelRange.
+func (e *Engine) runRange(j int) {
+	lo, hi := j*e.rangeN/e.parts&^63, (j+1)*e.rangeN/e.parts&^63
+	if j == e.parts-1 {
+		hi = e.rangeN
+	}
+	e.rangeFn(lo, hi)
+}
+
+// minShare is the fewest elements worth a range of ParallelRange: 16 k
+// additions or Adam updates take 2–3 µs on Zen 5, what a hand-over costs.
+const minShare = 16 << 10
+
 // sumShares adds e.shares[1:] into e.shares[0], each element in share
-// order (so the bits do not depend on the number of cores), its parameter
-// ranges on the pool's goroutines.
+// order (so the bits do not depend on the number of cores), its ranges of
+// parameters on the pool's goroutines.
 func (e *Engine) sumShares() {
 	if len(e.shares) < 2 {
 		return
 	}
-	e.parts = max(1, min(e.Workers(), len(e.shares[0])/minShare))
-	e.Parallel(e.parts, e.sumPart)
+	e.ParallelRange(len(e.shares[0]), e.sumRange)
 }
 
-// minShare is the fewest parameters worth a goroutine of sumShares (about
-// 2 µs of additions on Zen 5, what a hand-over costs).
-const minShare = 16 << 10
-
-// addSharePart is part i of sumShares.
-func (e *Engine) addSharePart(i int) {
-	lo, hi := part(len(e.shares[0]), e.parts, i)
+// addShares is sumShares over the parameters lo ≤ i < hi.
+func (e *Engine) addShares(lo, hi int) {
 	dst := e.shares[0][lo:hi]
 	for _, s := range e.shares[1:] {
 		f32.Axpy(dst, 1, s[lo:hi])
 	}
 }
 
-// part returns the range [lo, hi) of part i of n elements split into
-// parts pieces, the boundaries on 64-element (four cache line) multiples.
-func part(n, parts, i int) (lo, hi int) {
-	lo, hi = i*n/parts&^63, (i+1)*n/parts&^63
-	if i == parts-1 {
-		hi = n
-	}
-	return lo, hi
-}
-
-// Workers returns how many goroutines Parallel uses during Train: 1 at
-// batch 1, else the pool's (at most GOMAXPROCS) plus the caller.
-func (e *Engine) Workers() int {
+// workers returns how many goroutines run a batch during Train: 1 at
+// batch 1, else the pool's plus the caller (at most GOMAXPROCS).
+func (e *Engine) workers() int {
 	if len(e.streams) == 1 {
 		return 1
 	}

@@ -195,9 +195,10 @@ func TestWindowLockstep(t *testing.T) {
 	}
 }
 
-// TestParallel: during Train, Parallel calls each share exactly once on
-// the batch's goroutines; outside Train (no pool) on the caller.
-func TestParallel(t *testing.T) {
+// TestParallelRange: during Train, ParallelRange covers every element
+// exactly once, in one range per goroutine when there are elements
+// enough, else in one; outside Train (no pool) in one range on the caller.
+func TestParallelRange(t *testing.T) {
 	c := lstm.Config{Inputs: 3, Hidden: 4, Layers: 1, Outputs: 5}
 	m, err := lstm.New(c, rand.New(rand.NewPCG(71, 71)))
 	if err != nil {
@@ -207,19 +208,37 @@ func TestParallel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const n = 7
-	var calls [n]atomic.Int32
-	check := func(when string) {
+	const n = 3*minShare + 17
+	var (
+		calls  [n]atomic.Int32
+		ranges atomic.Int32
+	)
+	cover := func(lo, hi int) {
+		ranges.Add(1)
+		for i := lo; i < hi; i++ {
+			calls[i].Add(1)
+		}
+	}
+	check := func(when string, size, wantRanges int) {
 		for i := range calls {
-			if got := calls[i].Swap(0); got != 1 {
-				t.Fatalf("%s: share %d called %d times", when, i, got)
+			want := int32(0)
+			if i < size {
+				want = 1
 			}
+			if got := calls[i].Swap(0); got != want {
+				t.Fatalf("%s: element %d of %d covered %d times", when, i, size, got)
+			}
+		}
+		if got := ranges.Swap(0); got != int32(wantRanges) {
+			t.Fatalf("%s: %d ranges for %d elements, want %d", when, got, size, wantRanges)
 		}
 	}
 	steps := 0
 	step := func(*lstm.Grads) error {
-		e.Parallel(n, func(i int) { calls[i].Add(1) })
-		check("in Train")
+		e.ParallelRange(n, cover)
+		check("in Train", n, min(4, runtime.GOMAXPROCS(0), n/minShare))
+		e.ParallelRange(7, cover)
+		check("in Train", 7, 1)
 		steps++
 		return nil
 	}
@@ -229,6 +248,6 @@ func TestParallel(t *testing.T) {
 	if steps != 6 {
 		t.Errorf("%d steps, want 6", steps)
 	}
-	e.Parallel(n, func(i int) { calls[i].Add(1) })
-	check("after Train")
+	e.ParallelRange(n, cover)
+	check("after Train", n, 1)
 }

@@ -184,7 +184,7 @@ func Bench(bc BenchCase, optimizer OptimizerKind, d time.Duration) (BenchResult,
 		return r, err
 	}
 	if a, ok := opt.(*Adam); ok {
-		a.Workers, a.Run = e.Workers(), e.Parallel
+		a.Split = e.ParallelRange
 	}
 	step := func(g *lstm.Grads) error {
 		opt.Step(m.Params(), g.Data)

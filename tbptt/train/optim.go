@@ -109,23 +109,20 @@ func (s *SGD) Step(params, grads []float32) {
 //	p ← p − lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε)
 type Adam struct {
 	LR, Beta1, Beta2, Eps float64
-	// Workers is how many shares a step is split into, and Run what runs
-	// them (tbptt.Engine.Parallel: the batch's goroutines, awake between
+	// Split, if set, runs a step over ranges that cover the parameters
+	// (tbptt.Engine.ParallelRange: the batch's goroutines, awake between
 	// updates). The update is element-wise, so the result is the same
-	// bits for any number; with batches on several cores the step would
-	// otherwise run on one while the others wait. Without Run, or with
-	// Workers ≤ 1, the caller's goroutine runs the whole step.
-	Workers int
-	Run     func(n int, f func(i int))
-	step    int64
-	m, v    []float32
+	// bits however the ranges fall; with batches on several cores the
+	// step would otherwise run on one while the others wait.
+	Split func(n int, f func(lo, hi int))
+	step  int64
+	m, v  []float32
 
-	// The step being run in shares (stepPart, made once so that a step
+	// The step being run in ranges (stepRange, made once so that a step
 	// allocates nothing).
 	params, grads []float32
 	st            f32.AdamStep
-	parts         int
-	stepPart      func(int)
+	stepRange     func(lo, hi int)
 }
 
 // NewAdam returns Adam with PyTorch's default betas and epsilon.
@@ -150,33 +147,22 @@ func (a *Adam) Step(params, grads []float32) {
 	// implementation, at about 8× (AVX2) or 15× (AVX-512) the speed of
 	// a Go loop: with the frame schedule this step runs after every frame.
 	st := f32.NewAdamStep(a.LR, a.Beta1, a.Beta2, a.Eps, a.step)
-	w := min(a.Workers, len(params)/minAdamShare)
-	if w <= 1 || a.Run == nil {
+	if a.Split == nil {
 		f32.Adam(params, grads, a.m, a.v, st)
 		return
 	}
-	if a.stepPart == nil {
-		a.stepPart = a.runPart
+	if a.stepRange == nil {
+		a.stepRange = a.rangeStep
 	}
-	a.params, a.grads, a.st, a.parts = params, grads, st, w
-	a.Run(w, a.stepPart)
+	a.params, a.grads, a.st = params, grads, st
+	a.Split(len(params), a.stepRange)
 	a.params, a.grads = nil, nil
 }
 
-// runPart is share i of a step split by Step.
-func (a *Adam) runPart(i int) {
-	n := len(a.params)
-	lo, hi := i*n/a.parts&^63, (i+1)*n/a.parts&^63 // on four cache lines
-	if i == a.parts-1 {
-		hi = n
-	}
+// rangeStep is the step of Step over the parameters lo ≤ i < hi.
+func (a *Adam) rangeStep(lo, hi int) {
 	f32.Adam(a.params[lo:hi], a.grads[lo:hi], a.m[lo:hi], a.v[lo:hi], a.st)
 }
-
-// minAdamShare is the fewest parameters worth a share of Adam.Step:
-// 16 k take about 3 µs on Zen 5, several hand-overs to a waiting
-// goroutine.
-const minAdamShare = 16 << 10
 
 func checkLen(n, m int) {
 	if n != m {

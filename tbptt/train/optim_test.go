@@ -294,11 +294,12 @@ func FuzzOptimizerState(f *testing.F) {
 	})
 }
 
-// TestAdamWorkers: a step shared by several goroutines gives the bits of
-// one goroutine's step, for sizes below, at and above the share size and
-// not multiples of it.
-func TestAdamWorkers(t *testing.T) {
-	for _, n := range []int{1, minAdamShare - 1, 2 * minAdamShare, 3*minAdamShare + 17, 94397} {
+// TestAdamSplit: a step split into ranges run on goroutines of their own
+// gives the bits of one goroutine's step, for sizes below, at and above a
+// range's minimum and not multiples of it, and ranges of any bounds.
+func TestAdamSplit(t *testing.T) {
+	const share = 16 << 10 // tbptt's minimum range
+	for _, n := range []int{1, share - 1, 2 * share, 3*share + 17, 94397} {
 		for _, w := range []int{2, 3, 8} {
 			rng := rand.New(rand.NewPCG(uint64(n), uint64(w)))
 			p := make([]float32, n)
@@ -306,11 +307,10 @@ func TestAdamWorkers(t *testing.T) {
 				p[i] = float32(rng.NormFloat64())
 			}
 			one, many := NewAdam(n, 1e-3), NewAdam(n, 1e-3)
-			many.Workers = w
-			many.Run = func(n int, f func(int)) { // each share on a goroutine of its own
+			many.Split = func(n int, f func(lo, hi int)) { // w ranges, each on a goroutine of its own
 				var wg sync.WaitGroup
-				for i := range n {
-					wg.Go(func() { f(i) })
+				for i := range w {
+					wg.Go(func() { f(i*n/w, (i+1)*n/w) })
 				}
 				wg.Wait()
 			}
@@ -325,7 +325,7 @@ func TestAdamWorkers(t *testing.T) {
 			}
 			for i := range p1 {
 				if math.Float32bits(p1[i]) != math.Float32bits(pw[i]) || one.m[i] != many.m[i] || one.v[i] != many.v[i] {
-					t.Fatalf("n=%d workers=%d: element %d differs: %v against %v", n, w, i, pw[i], p1[i])
+					t.Fatalf("n=%d ranges=%d: element %d differs: %v against %v", n, w, i, pw[i], p1[i])
 				}
 			}
 		}

@@ -863,6 +863,6 @@ func scoreDev(m *lstm.Model, dev *data.Split, delay int) (fer61, fer39 float64, 
 // r.eng changes.
 func (r *run) useEngineCores() {
 	if a, ok := r.opt.(*Adam); ok {
-		a.Workers, a.Run = r.eng.Workers(), r.eng.Parallel
+		a.Split = r.eng.ParallelRange
 	}
 }
