@@ -245,15 +245,15 @@ func MatMulSet(c, a, b []float32, m, n, k int) {
 	if m == 0 || n == 0 {
 		return
 	}
-	if impl != implAVX512 || n%16 != 0 || k == 0 {
+	if k == 0 {
 		clear(c[:m*n])
-		MatMul(c, a, b, m, n, k)
 		return
 	}
 	matMul(c, a, b, m, n, k, true)
 }
 
-// matMul is MatMul's dispatch; set (C = A·B) only for the AVX-512 kernel.
+// matMul is MatMul's dispatch; with set, C = A·B: the AVX-512 tiled
+// kernel starts from zero, the others after C is cleared.
 func matMul(c, a, b []float32, m, n, k int, set bool) {
 	switch {
 	case m == 1 && impl != implPortable && n%(8*impl.lanes()) == 0:
@@ -282,10 +282,15 @@ func matMul(c, a, b []float32, m, n, k int, set bool) {
 		for r := 0; r < m; r += nnBlock {
 			gemmNNAvx512(&c[r*n], &a[r*k], &b[0], min(nnBlock, m-r), n, k, s)
 		}
-	case impl != implPortable && n%8 == 0:
-		gemmNNAvx2(&c[0], &a[0], &b[0], m, n, k)
 	default:
-		matMulGeneric(c, a, b, m, n, k)
+		if set {
+			clear(c[:m*n])
+		}
+		if impl != implPortable && n%8 == 0 {
+			gemmNNAvx2(&c[0], &a[0], &b[0], m, n, k)
+		} else {
+			matMulGeneric(c, a, b, m, n, k)
+		}
 	}
 }
 
