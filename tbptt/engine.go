@@ -43,7 +43,6 @@ type Engine struct {
 	g        *lstm.Grads      // the update's gradient, handed to step
 	pool     *pool            // goroutines advancing streams when batch > 1
 	subs     []subBatch       // lockstep sub-batches for one update per group
-	lockstep bool             // this group runs as subs, not stream by stream
 	wins     []window         // lockstepUpdate's sub-batches of windows
 	mode     int              // what the pool's jobs are: modeStreams, modeSubs, modeWindows or modeRange
 	rangeFn  func(lo, hi int) // ParallelRange's function,
@@ -251,7 +250,6 @@ func (e *Engine) group(sents []*data.Sentence, step func(*lstm.Grads) error, st 
 	if lockstep {
 		return e.lockstepGroup(sents, step, st)
 	}
-	e.lockstep = false
 	if e.canWindowLockstep(len(sents)) {
 		e.mode = modeWindows
 		for t0 := 0; t0 < T; t0 += k1 {
@@ -348,7 +346,6 @@ func (e *Engine) lockstepGroup(sents []*data.Sentence, step func(*lstm.Grads) er
 			sb.targets = append(sb.targets, e.streams[b].targets)
 		}
 	}
-	e.lockstep = true
 	e.mode = modeSubs
 	if nsub == 1 {
 		e.runSub(0)

@@ -49,8 +49,8 @@ func TestLockstepMatchesDefinition(t *testing.T) {
 			if _, err := e.Train(sents, sgd(m, lr, &got)); err != nil {
 				t.Fatal(err)
 			}
-			// The last group is full, so the flag tells how it ran.
-			if !e.lockstep {
+			// The last group is full, so the mode it left tells how it ran.
+			if e.mode != modeSubs {
 				t.Fatal("the lockstep path was not taken")
 			}
 			if len(got) != len(want) {
