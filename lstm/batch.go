@@ -39,7 +39,6 @@ type Batch struct {
 	da        []float32 // ∂gates of two blocks of frames (daRow)
 	dcy       []float32 // streams×H
 	ones      []float32 // rows ones: column sums as products
-	bias      []float32 // 4H: b_ih + b_hh of the layer being run forward
 	dbias     []float32 // 4H: a layer's bias gradient before it is added
 	wt        []float32 // W_ihᵀ of the layer being run forward
 	wt2       []float32 // its W_hhᵀ
@@ -176,9 +175,6 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 		if l > 0 {
 			in = bt.layers[l-1].h[a0*H:]
 		}
-		bt.bias = grow(bt.bias, G)
-		copy(bt.bias, p.bih)
-		f32.Axpy(bt.bias, 1, p.bhh)
 		// Many rows: multiply by the transposed weights with the
 		// register-blocked MatMul; few (a window of a frame or two): the
 		// transposes would cost more than they save, unless shared.
@@ -225,9 +221,7 @@ func (m *Model) ForwardBatchFrom(bt *Batch, xs, h0, c0 [][]float32) {
 				// through memory, and their bias fill cost twice the
 				// product).
 				lo, hi := o, bt.off[min(t+bt.tb, T)]
-				for r := lo; r < hi; r++ {
-					copy(L.gates[r*G:(r+1)*G], bt.bias)
-				}
+				p.fillBias(L.gates[lo*G:hi*G], hi-lo)
 				if wihT != nil {
 					f32.MatMul(L.gates[lo*G:hi*G], in[lo*p.in:hi*p.in], wihT, hi-lo, G, p.in)
 				} else {

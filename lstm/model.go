@@ -161,3 +161,18 @@ func gradProduct(set bool) func(c, a, b []float32, m, n, k int) {
 	}
 	return f32.MatTMul
 }
+
+// fillBias sets each of the rows rows of gates (rows×4H) to b_ih + b_hh,
+// the gate pre-activations before the products add to them: the sum once
+// (the same rounding as adding b_hh to each copy of b_ih), then copies.
+func (p *layerParams) fillBias(gates []float32, rows int) {
+	if rows == 0 {
+		return
+	}
+	G := len(p.bih)
+	copy(gates[:G], p.bih)
+	f32.Axpy(gates[:G], 1, p.bhh)
+	for r := 1; r < rows; r++ {
+		copy(gates[r*G:(r+1)*G], gates[:G])
+	}
+}

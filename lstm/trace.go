@@ -201,14 +201,7 @@ func (m *Model) Forward(tr *Trace, frames int) {
 			}
 			r := tr.slot(a)
 			gates := L.gates[r*G : (r+b-a)*G]
-			// b_ih + b_hh once (the same rounding as adding b_hh to each
-			// copy of b_ih), then copies.
-			bias := gates[:G]
-			copy(bias, p.bih)
-			f32.Axpy(bias, 1, p.bhh)
-			for j := 1; j < b-a; j++ {
-				copy(gates[j*G:(j+1)*G], bias)
-			}
+			p.fillBias(gates, b-a)
 			f32.MatMulT(gates, in, p.wih, b-a, G, p.in)
 			for j := a; j < b; j++ {
 				r, sp, sn := tr.slot(j), tr.sslot(j-1), tr.sslot(j)
